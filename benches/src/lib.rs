@@ -1,0 +1,1 @@
+//! Criterion benchmarks of mailsec live in `benches/`; this library is empty.

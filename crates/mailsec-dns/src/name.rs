@@ -1,0 +1,81 @@
+//! Domain-name helpers shared by every resolver.
+
+use std::net::IpAddr;
+
+use crate::DnsError;
+
+/// Longest domain name in presentation form (RFC 1035 section 2.3.4).
+const MAX_NAME_LEN: usize = 253;
+/// Longest label (RFC 1035 section 2.3.4).
+const MAX_LABEL_LEN: usize = 63;
+
+/// Lower-cases a domain name and strips one trailing dot, checking the
+/// lengths of the name and of each label.
+///
+/// ```
+/// assert_eq!(mailsec_dns::normalize_name("Mail.Example.ORG.").unwrap(), "mail.example.org");
+/// assert!(mailsec_dns::normalize_name("a..b").is_err());
+/// ```
+pub fn normalize_name(name: &str) -> Result<String, DnsError> {
+    let trimmed = name.strip_suffix('.').unwrap_or(name);
+    if trimmed.is_empty() {
+        // The root itself.
+        return Ok(String::new());
+    }
+    if trimmed.len() > MAX_NAME_LEN
+        || trimmed
+            .split('.')
+            .any(|label| label.is_empty() || label.len() > MAX_LABEL_LEN)
+    {
+        return Err(DnsError::InvalidName(name.to_owned()));
+    }
+    Ok(trimmed.to_ascii_lowercase())
+}
+
+/// The reverse-lookup name of an address: `4.3.2.1.in-addr.arpa` for
+/// `1.2.3.4`, nibbles under `ip6.arpa` for IPv6.
+///
+/// ```
+/// let ip = "192.0.2.1".parse().unwrap();
+/// assert_eq!(mailsec_dns::reverse_name(ip), "1.2.0.192.in-addr.arpa");
+/// ```
+pub fn reverse_name(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            format!("{}.{}.{}.{}.in-addr.arpa", o[3], o[2], o[1], o[0])
+        }
+        IpAddr::V6(v6) => {
+            let mut out = String::with_capacity(72);
+            for byte in v6.octets().iter().rev() {
+                for nibble in [byte & 0x0f, byte >> 4] {
+                    out.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+                    out.push('.');
+                }
+            }
+            out.push_str("ip6.arpa");
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reverse_v6() {
+        let ip: IpAddr = "2001:db8::1".parse().unwrap();
+        assert_eq!(
+            reverse_name(ip),
+            "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa"
+        );
+    }
+
+    #[test]
+    fn long_label_rejected() {
+        let label = "a".repeat(64);
+        assert!(normalize_name(&format!("{label}.org")).is_err());
+        assert!(normalize_name(&"a.".repeat(130)).is_err());
+    }
+}

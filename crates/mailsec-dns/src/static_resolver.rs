@@ -1,0 +1,307 @@
+//! A resolver that answers from memory.
+
+use std::collections::{HashMap, HashSet};
+
+use async_trait::async_trait;
+
+use crate::{Answer, DnsError, Record, RecordType, Resolver, TempFailKind, normalize_name};
+
+/// TTL given to records added without one.
+const DEFAULT_TTL: u32 = 300;
+/// How many CNAMEs a lookup follows before it gives up with a temporary failure.
+const MAX_CNAME_CHAIN: usize = 8;
+
+/// A failure the [`StaticResolver`] returns instead of an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Failure {
+    /// Answer NXDOMAIN, even if records exist.
+    NxDomain,
+    /// Answer a timeout.
+    Timeout,
+    /// Answer SERVFAIL.
+    ServFail,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Entry {
+    records: Vec<(Record, u32)>,
+    secure: bool,
+    failures: HashMap<Option<RecordType>, Failure>,
+}
+
+/// A resolver whose records are given in code or loaded from a zone file.
+///
+/// Names are case-insensitive; a name that holds no records but has names
+/// with records below it (an "empty non-terminal") answers NODATA, any
+/// other unknown name NXDOMAIN. CNAMEs are followed; `*` wildcards are
+/// expanded as RFC 4592 describes.
+#[derive(Debug, Default, Clone)]
+pub struct StaticResolver {
+    names: HashMap<String, Entry>,
+    non_terminals: HashSet<String>,
+    all_secure: bool,
+}
+
+impl StaticResolver {
+    /// An empty resolver: every name is NXDOMAIN.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a record at `name` with the default TTL (300 s).
+    ///
+    /// # Panics
+    ///
+    /// Never; an invalid name is stored as given (lower-cased) and simply
+    /// never matches a valid query.
+    pub fn add(&mut self, name: &str, record: Record) -> &mut Self {
+        self.add_with_ttl(name, record, DEFAULT_TTL)
+    }
+
+    /// Adds a record at `name` with the given TTL in seconds.
+    pub fn add_with_ttl(&mut self, name: &str, record: Record, ttl: u32) -> &mut Self {
+        let key = key_of(name);
+        self.note_ancestors(&key);
+        self.names
+            .entry(key)
+            .or_default()
+            .records
+            .push((record, ttl));
+        self
+    }
+
+    /// Makes every lookup of `name` (any type) fail with `failure`.
+    pub fn fail(&mut self, name: &str, failure: Failure) -> &mut Self {
+        self.fail_type(name, None, failure)
+    }
+
+    /// Makes lookups of `name` fail with `failure`, only for `rtype` when it
+    /// is `Some`, for every type when it is `None`.
+    pub fn fail_type(
+        &mut self,
+        name: &str,
+        rtype: Option<RecordType>,
+        failure: Failure,
+    ) -> &mut Self {
+        let key = key_of(name);
+        self.names
+            .entry(key)
+            .or_default()
+            .failures
+            .insert(rtype, failure);
+        self
+    }
+
+    /// Marks the answers for `name` as DNSSEC-authenticated (or not).
+    pub fn set_secure(&mut self, name: &str, secure: bool) -> &mut Self {
+        let key = key_of(name);
+        self.names.entry(key).or_default().secure = secure;
+        self
+    }
+
+    /// Marks every answer as DNSSEC-authenticated (the CLI's `--dns-secure`).
+    pub fn set_all_secure(&mut self, secure: bool) -> &mut Self {
+        self.all_secure = secure;
+        self
+    }
+
+    /// How many names hold records or failures.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// True when no name holds a record or failure.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// Every record held, as `(name, record, ttl)`, in no particular order.
+    pub fn records(&self) -> impl Iterator<Item = (&str, &Record, u32)> {
+        self.names.iter().flat_map(|(name, entry)| {
+            entry
+                .records
+                .iter()
+                .map(move |(record, ttl)| (name.as_str(), record, *ttl))
+        })
+    }
+
+    fn note_ancestors(&mut self, key: &str) {
+        let mut rest = key;
+        while let Some((_, parent)) = rest.split_once('.') {
+            self.non_terminals.insert(parent.to_owned());
+            rest = parent;
+        }
+    }
+
+    fn exists(&self, key: &str) -> bool {
+        self.names
+            .get(key)
+            .is_some_and(|e| !e.records.is_empty() || !e.failures.is_empty())
+            || self.non_terminals.contains(key)
+    }
+
+    /// The entry that answers for `key`: itself, or a wildcard at the
+    /// closest encloser when `key` does not exist.
+    fn entry_for(&self, key: &str) -> Option<&Entry> {
+        if self.exists(key) {
+            return self.names.get(key);
+        }
+        let mut rest = key;
+        while let Some((_, parent)) = rest.split_once('.') {
+            if self.exists(parent) || parent.is_empty() {
+                return self.names.get(&format!("*.{parent}"));
+            }
+            rest = parent;
+        }
+        self.names.get("*")
+    }
+
+    fn answer(&self, name: &str, rtype: RecordType) -> Result<Answer<Record>, DnsError> {
+        let mut key = normalize_name(name)?;
+        let mut secure = true;
+        for _ in 0..=MAX_CNAME_CHAIN {
+            let Some(entry) = self.entry_for(&key) else {
+                return Err(if self.exists(&key) {
+                    DnsError::no_data()
+                } else {
+                    DnsError::nx_domain()
+                });
+            };
+            let failure = entry
+                .failures
+                .get(&Some(rtype))
+                .or_else(|| entry.failures.get(&None));
+            if let Some(failure) = failure {
+                return Err(match failure {
+                    Failure::NxDomain => DnsError::nx_domain(),
+                    Failure::Timeout => DnsError::temp_fail(TempFailKind::Timeout),
+                    Failure::ServFail => DnsError::temp_fail(TempFailKind::ServFail),
+                });
+            }
+            secure &= entry.secure || self.all_secure;
+            let matching: Vec<&(Record, u32)> = entry
+                .records
+                .iter()
+                .filter(|(r, _)| r.record_type() == rtype)
+                .collect();
+            if !matching.is_empty() {
+                let ttl = matching
+                    .iter()
+                    .map(|(_, t)| *t)
+                    .min()
+                    .unwrap_or(DEFAULT_TTL);
+                let records = matching.into_iter().map(|(r, _)| r.clone()).collect();
+                return Ok(Answer::new(records, ttl, secure));
+            }
+            let cname = entry.records.iter().find_map(|(r, _)| match r {
+                Record::Cname(target) if rtype != RecordType::Cname => Some(target.clone()),
+                _ => None,
+            });
+            match cname {
+                Some(target) => key = target,
+                None => return Err(DnsError::no_data()),
+            }
+        }
+        Err(DnsError::temp_fail(TempFailKind::Other))
+    }
+}
+
+fn key_of(name: &str) -> String {
+    normalize_name(name).unwrap_or_else(|_| name.to_ascii_lowercase())
+}
+
+#[async_trait]
+impl Resolver for StaticResolver {
+    async fn lookup(&self, name: &str, rtype: RecordType) -> Result<Answer<Record>, DnsError> {
+        self.answer(name, rtype)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn nxdomain_nodata_and_empty_non_terminal() {
+        let mut dns = StaticResolver::new();
+        dns.add("a.b.example.org", Record::A(Ipv4Addr::new(192, 0, 2, 1)));
+        assert!(matches!(
+            dns.answer("b.example.org", RecordType::A),
+            Err(DnsError::NoData { .. })
+        ));
+        assert!(matches!(
+            dns.answer("a.b.example.org", RecordType::Mx),
+            Err(DnsError::NoData { .. })
+        ));
+        assert!(matches!(
+            dns.answer("c.example.org", RecordType::A),
+            Err(DnsError::NxDomain { .. })
+        ));
+        assert!(dns.answer("A.B.Example.ORG.", RecordType::A).is_ok());
+    }
+
+    #[test]
+    fn cname_and_wildcard() {
+        let mut dns = StaticResolver::new();
+        dns.add("alias.example.org", Record::cname("host.example.org."));
+        dns.add("host.example.org", Record::A(Ipv4Addr::new(192, 0, 2, 2)));
+        dns.add("*.wild.example.org", Record::txt("wild"));
+        dns.add("exists.wild.example.org", Record::A(Ipv4Addr::LOCALHOST));
+        let a = block_on(dns.a("alias.example.org")).unwrap();
+        assert_eq!(a.records(), &[Ipv4Addr::new(192, 0, 2, 2)]);
+        let t = block_on(dns.txt("x.wild.example.org")).unwrap();
+        assert_eq!(t.records()[0].to_string_lossy(), "wild");
+        // A name that exists is not covered by the wildcard.
+        assert!(matches!(
+            block_on(dns.txt("exists.wild.example.org")),
+            Err(DnsError::NoData { .. })
+        ));
+    }
+
+    #[test]
+    fn cname_loop_is_temporary() {
+        let mut dns = StaticResolver::new();
+        dns.add("a.example", Record::cname("b.example"));
+        dns.add("b.example", Record::cname("a.example"));
+        assert!(
+            dns.answer("a.example", RecordType::A)
+                .unwrap_err()
+                .is_temporary()
+        );
+    }
+
+    #[test]
+    fn failures_and_security() {
+        let mut dns = StaticResolver::new();
+        dns.add("t.example", Record::txt("x"));
+        dns.fail_type("t.example", Some(RecordType::A), Failure::Timeout);
+        dns.fail("s.example", Failure::ServFail);
+        assert!(
+            dns.answer("t.example", RecordType::A)
+                .unwrap_err()
+                .is_temporary()
+        );
+        assert!(
+            dns.answer("s.example", RecordType::Txt)
+                .unwrap_err()
+                .is_temporary()
+        );
+        let txt = dns.answer("t.example", RecordType::Txt).unwrap();
+        assert!(!txt.is_authenticated());
+        dns.set_secure("t.example", true);
+        assert!(
+            dns.answer("t.example", RecordType::Txt)
+                .unwrap()
+                .is_authenticated()
+        );
+    }
+}
