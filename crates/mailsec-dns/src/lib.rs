@@ -56,7 +56,9 @@ pub use name::{normalize_name, reverse_name};
 pub use record::{Answer, Mx, Record, RecordType, Tlsa, Txt};
 pub use resolver::Resolver;
 pub use static_resolver::{Failure, StaticResolver};
-mod zone;
+pub mod cache;
+pub use cache::{CachingResolver, Clock, ManualClock, SystemClock};
+pub mod zone;
 pub use zone::ZoneError;
 #[cfg(feature = "hickory")]
 mod hickory;
