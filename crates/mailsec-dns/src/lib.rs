@@ -61,6 +61,6 @@ pub use cache::{CachingResolver, Clock, ManualClock, SystemClock};
 pub mod zone;
 pub use zone::ZoneError;
 #[cfg(feature = "hickory")]
-mod hickory;
+pub mod hickory;
 #[cfg(feature = "hickory")]
-pub use hickory::HickoryResolver;
+pub use hickory::{HickoryResolver, HickoryResolverBuilder};

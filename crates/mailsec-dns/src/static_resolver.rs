@@ -9,7 +9,7 @@ use crate::{Answer, DnsError, Record, RecordType, Resolver, TempFailKind, normal
 /// TTL given to records added without one.
 const DEFAULT_TTL: u32 = 300;
 /// How many CNAMEs a lookup follows before it gives up with a temporary failure.
-const MAX_CNAME_CHAIN: usize = 8;
+pub(crate) const MAX_CNAME_CHAIN: usize = 8;
 
 /// A failure the [`StaticResolver`] returns instead of an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
