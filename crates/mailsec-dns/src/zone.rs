@@ -596,22 +596,15 @@ impl Parser {
             "TXT" => Some(Record::Txt(parse_txt(&rest, data_line)?)),
             "TLSA" => Some(Record::Tlsa(parse_tlsa(&rest, data_line)?)),
             "SOA" => {
-                let [mname, rname, nums @ ..] = rest.as_slice() else {
-                    return Err(ZoneError::syntax(
-                        data_line,
-                        "SOA needs MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM",
-                    ));
-                };
+                let [mname, rname, serial, refresh, retry, expire, minimum] = exactly::<7>(
+                    &rest,
+                    data_line,
+                    "MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM of a SOA",
+                )?;
                 self.name(mname)?;
                 self.name(rname)?;
-                if nums.len() != 5 {
-                    return Err(ZoneError::syntax(
-                        data_line,
-                        "SOA needs MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM",
-                    ));
-                }
-                parse_number::<u32>(&nums[0], "SOA serial")?;
-                for t in &nums[1..] {
+                parse_number::<u32>(serial, "SOA serial")?;
+                for t in [refresh, retry, expire, minimum] {
                     parse_ttl(t)?;
                 }
                 None
