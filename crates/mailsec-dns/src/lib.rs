@@ -15,11 +15,16 @@
 //! Implementations:
 //!
 //! * [`StaticResolver`]: answers from memory, filled in code or from a zone
-//!   file in RFC 1035 master-file syntax; it can also inject failures and mark
-//!   names as DNSSEC-secure. For tests, examples and offline runs.
-//! * `HickoryResolver` (feature `hickory`, on by default): real DNS with the
-//!   system configuration.
-//! * `CachingResolver`: wraps any resolver with a bounded, TTL-honouring cache.
+//!   file in RFC 1035 master-file syntax ([`zone`] describes the syntax,
+//!   including the `;@timeout` / `;@servfail` / `;@nxdomain` / `;@secure`
+//!   pragmas); it can also inject failures and mark names as DNSSEC-secure.
+//!   For tests, examples and offline runs.
+//! * `HickoryResolver` (feature `hickory`, on by default): real DNS through
+//!   the system's or given recursive resolvers, with timeouts and attempts;
+//!   reports the resolver's AD bit (see the `hickory` module).
+//! * [`CachingResolver`]: wraps any resolver with a bounded LRU cache that
+//!   honours TTLs and caches NXDOMAIN/NODATA, never temporary failures;
+//!   time comes from a [`Clock`].
 //!
 //! # Example
 //!
@@ -42,6 +47,32 @@
 //! #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
 //! # }
 //! ```
+//!
+//! # Zone files and caching
+//!
+//! ```
+//! use mailsec_dns::{CachingResolver, DnsError, Resolver, StaticResolver, TempFailKind};
+//!
+//! let zone = r#"
+//! $ORIGIN example.org.
+//! $TTL 1h
+//! @        IN MX  10 mail
+//!          IN TXT "v=spf1 ip4:192.0.2.0/24 " "-all"   ; two strings, one record
+//! mail     IN A   192.0.2.25
+//! ;@timeout slow
+//! "#;
+//! let dns = CachingResolver::new(StaticResolver::from_zone_str(zone, None)?);
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let spf = dns.txt("example.org").await.unwrap();
+//! assert_eq!(spf.records()[0].to_string_lossy(), "v=spf1 ip4:192.0.2.0/24 -all");
+//! assert_eq!(spf.ttl(), 3600);
+//! assert!(matches!(
+//!     dns.a("slow.example.org").await,
+//!     Err(DnsError::TempFail { kind: TempFailKind::Timeout, .. })
+//! ));
+//! # });
+//! # Ok::<(), mailsec_dns::ZoneError>(())
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -56,9 +87,11 @@ pub use name::{normalize_name, reverse_name};
 pub use record::{Answer, Mx, Record, RecordType, Tlsa, Txt};
 pub use resolver::Resolver;
 pub use static_resolver::{Failure, StaticResolver};
-mod zone;
+pub mod cache;
+pub use cache::{CachingResolver, Clock, ManualClock, SystemClock};
+pub mod zone;
 pub use zone::ZoneError;
 #[cfg(feature = "hickory")]
-mod hickory;
+pub mod hickory;
 #[cfg(feature = "hickory")]
-pub use hickory::HickoryResolver;
+pub use hickory::{HickoryResolver, HickoryResolverBuilder};

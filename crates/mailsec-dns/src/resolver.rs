@@ -61,11 +61,8 @@ pub trait Resolver: Send + Sync {
             Record::Mx(mx) => Some(mx),
             _ => None,
         })?;
-        let (mut records, ttl, secure) = (
-            std::mem::take(&mut answer).into_records(),
-            answer.ttl(),
-            answer.is_authenticated(),
-        );
+        let (ttl, secure) = (answer.ttl(), answer.is_authenticated());
+        let mut records = std::mem::take(&mut answer).into_records();
         records.sort_by_key(|mx| mx.preference);
         Ok(Answer::new(records, ttl, secure))
     }

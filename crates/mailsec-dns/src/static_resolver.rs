@@ -9,7 +9,7 @@ use crate::{Answer, DnsError, Record, RecordType, Resolver, TempFailKind, normal
 /// TTL given to records added without one.
 const DEFAULT_TTL: u32 = 300;
 /// How many CNAMEs a lookup follows before it gives up with a temporary failure.
-const MAX_CNAME_CHAIN: usize = 8;
+pub(crate) const MAX_CNAME_CHAIN: usize = 8;
 
 /// A failure the [`StaticResolver`] returns instead of an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -24,10 +24,10 @@ pub enum Failure {
 }
 
 #[derive(Debug, Default, Clone)]
-struct Entry {
-    records: Vec<(Record, u32)>,
-    secure: bool,
-    failures: HashMap<Option<RecordType>, Failure>,
+pub(crate) struct Entry {
+    pub(crate) records: Vec<(Record, u32)>,
+    pub(crate) secure: bool,
+    pub(crate) failures: HashMap<Option<RecordType>, Failure>,
 }
 
 /// A resolver whose records are given in code or loaded from a zone file.
@@ -124,6 +124,27 @@ impl StaticResolver {
                 .iter()
                 .map(move |(record, ttl)| (name.as_str(), record, *ttl))
         })
+    }
+
+    /// Every name with its records, failures and security flag, sorted by name.
+    pub(crate) fn entries_sorted(&self) -> Vec<(&str, &Entry)> {
+        let mut entries: Vec<(&str, &Entry)> =
+            self.names.iter().map(|(k, e)| (k.as_str(), e)).collect();
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        entries
+    }
+
+    /// True when every answer is served as DNSSEC-authenticated.
+    pub(crate) fn all_secure(&self) -> bool {
+        self.all_secure
+    }
+
+    /// Makes `name` exist (answer NODATA rather than NXDOMAIN) without
+    /// records of a served type, as a name holding only SOA or NS records.
+    pub(crate) fn mark_exists(&mut self, name: &str) {
+        let key = key_of(name);
+        self.note_ancestors(&key);
+        self.non_terminals.insert(key);
     }
 
     fn note_ancestors(&mut self, key: &str) {
