@@ -267,25 +267,7 @@ impl AuthenticationResults {
         }
         for r in &self.results {
             out.push_str(separator);
-            write_keyword(out, &r.method);
-            if let Some(v) = r.method_version {
-                out.push('/');
-                out.push_str(&v.to_string());
-            }
-            out.push('=');
-            write_keyword(out, &r.result);
-            if let Some(reason) = &r.reason {
-                out.push_str(" reason=");
-                write_quoted(out, reason);
-            }
-            for p in &r.properties {
-                out.push(' ');
-                write_keyword(out, &p.ptype);
-                out.push('.');
-                write_keyword(out, &p.name);
-                out.push('=');
-                write_pvalue(out, &p.value);
-            }
+            r.write(out);
         }
     }
 
@@ -398,6 +380,39 @@ impl AuthenticationResults {
         }
         let rest = c.s.get(c.pos + 1..).unwrap_or("");
         Ok((instance, Self::parse(rest)?))
+    }
+}
+
+impl MethodResult {
+    fn write(&self, out: &mut String) {
+        write_keyword(out, &self.method);
+        if let Some(v) = self.method_version {
+            out.push('/');
+            out.push_str(&v.to_string());
+        }
+        out.push('=');
+        write_keyword(out, &self.result);
+        if let Some(reason) = &self.reason {
+            out.push_str(" reason=");
+            write_quoted(out, reason);
+        }
+        for p in &self.properties {
+            out.push(' ');
+            write_keyword(out, &p.ptype);
+            out.push('.');
+            write_keyword(out, &p.name);
+            out.push('=');
+            write_pvalue(out, &p.value);
+        }
+    }
+}
+
+impl fmt::Display for MethodResult {
+    /// Writes one `resinfo` without the leading `;`: `method=result reason="..." ptype.name=value`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        self.write(&mut out);
+        f.write_str(&out)
     }
 }
 
