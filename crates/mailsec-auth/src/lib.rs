@@ -13,3 +13,4 @@
 
 pub mod authres;
 pub mod dmarc;
+pub mod report;
