@@ -89,7 +89,8 @@ fn read_limited(mut r: impl Read) -> Result<Vec<u8>, std::io::Error> {
 /// `.xml` member, else the first file) or plain XML, told apart by content.
 pub fn decompress(bytes: &[u8]) -> Result<Vec<u8>, ReportError> {
     let out = if bytes.starts_with(&[0x1f, 0x8b]) {
-        read_limited(flate2::read::MultiGzDecoder::new(bytes)).map_err(ReportError::Gzip)?
+        // One gzip member; trailing bytes after it (seen from Mimecast) are ignored.
+        read_limited(flate2::read::GzDecoder::new(bytes)).map_err(ReportError::Gzip)?
     } else if bytes.starts_with(b"PK\x03\x04") {
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))?;
         let names: Vec<String> = archive

@@ -148,6 +148,14 @@ pub(crate) fn parse(text: &str) -> Result<Element, ReportError> {
         }
     }
     if !stack.is_empty() {
+        // Some reporters wrap the report in an element they never close
+        // (`<xs:schema ...><feedback>...</feedback>`): accept a complete
+        // <feedback> found inside, nothing else.
+        for open in stack.iter_mut().rev() {
+            if let Some(i) = open.children.iter().position(|c| c.name == "feedback") {
+                return Ok(open.children.swap_remove(i));
+            }
+        }
         return Err(ReportError::Xml {
             position: reader.buffer_position(),
             message: format!("unclosed element <{}>", stack.last().map_or("", |e| e.name.as_str())),
