@@ -555,6 +555,41 @@ impl AggregateReport {
         w.out
     }
 
+    /// The report as gzip-compressed XML, ready to attach (`application/gzip`).
+    pub fn to_gzip(&self, format: ReportFormat) -> Vec<u8> {
+        use std::io::Write;
+        let xml = self.to_xml(format);
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        // Writing to a Vec cannot fail.
+        match enc.write_all(xml.as_bytes()).and_then(|()| enc.finish()) {
+            Ok(v) => v,
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// The attachment file name RFC 9990 section 2.1 / RFC 7489 section 7.2.1.1
+    /// give: `receiver!policy-domain!begin!end[!unique-id].xml.gz`.
+    pub fn file_name(&self, receiver_domain: &str, unique_id: Option<&str>) -> String {
+        let clean = |s: &str| -> String {
+            s.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+                .collect()
+        };
+        let mut name = format!(
+            "{}!{}!{}!{}",
+            clean(receiver_domain),
+            clean(&self.policy_published.domain),
+            self.metadata.begin,
+            self.metadata.end
+        );
+        if let Some(u) = unique_id {
+            name.push('!');
+            name.push_str(&clean(u));
+        }
+        name.push_str(".xml.gz");
+        name
+    }
+
     /// Parses an aggregate report from XML. Both schemas (and the older
     /// drafts seen in the wild) are accepted; element names are matched
     /// without namespace prefix, words case-insensitively; invalid UTF-8 is
@@ -771,6 +806,18 @@ mod tests {
         let mut back = AggregateReport::from_xml(xml.as_bytes()).unwrap();
         assert_eq!(back.version.take().as_deref(), Some("1.0"));
         assert_eq!(back, r);
+    }
+
+    #[test]
+    fn gzip_and_file_name() {
+        let r = sample();
+        let gz = r.to_gzip(ReportFormat::Rfc9990);
+        assert_eq!(gz.get(..2), Some(&[0x1f, 0x8b][..]));
+        assert_eq!(crate::report::parse_aggregate(&gz).unwrap().records, r.records);
+        assert_eq!(
+            r.file_name("mx.example.org", Some("a/b")),
+            "mx.example.org!example.com!1700000000!1700086399!ab.xml.gz"
+        );
     }
 
     #[test]
