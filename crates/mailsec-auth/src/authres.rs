@@ -68,7 +68,11 @@ pub struct Property {
 impl Property {
     /// A property; `ptype` is `smtp`, `header`, `body` or `policy` (or a
     /// registered extension). Type and name are stored in lower case.
-    pub fn new(ptype: impl Into<String>, name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn new(
+        ptype: impl Into<String>,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
         Property {
             ptype: ptype.into().to_ascii_lowercase(),
             name: name.into().to_ascii_lowercase(),
@@ -234,7 +238,10 @@ impl AuthenticationResults {
     }
 
     /// The results of one method (case-insensitive).
-    pub fn results_for<'s>(&'s self, method: &'s str) -> impl Iterator<Item = &'s MethodResult> + 's {
+    pub fn results_for<'s>(
+        &'s self,
+        method: &'s str,
+    ) -> impl Iterator<Item = &'s MethodResult> + 's {
         self.results
             .iter()
             .filter(move |r| r.method.eq_ignore_ascii_case(method))
@@ -317,7 +324,10 @@ impl AuthenticationResults {
             }
             c.pos += 1;
             c.skip_cfws()?;
-            result.result = c.keyword().ok_or_else(|| c.err("result"))?.to_ascii_lowercase();
+            result.result = c
+                .keyword()
+                .ok_or_else(|| c.err("result"))?
+                .to_ascii_lowercase();
             loop {
                 c.skip_cfws()?;
                 if matches!(c.peek(), None | Some(b';')) {
@@ -486,14 +496,15 @@ fn write_pvalue(out: &mut String, v: &str) {
         out.push_str(v);
         return;
     }
-    if let Some((local, domain)) = v.rsplit_once('@') {
-        if (local.is_empty() || is_dot_atom(local))
-            && is_dot_atom(domain)
-            && domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
-        {
-            out.push_str(v);
-            return;
-        }
+    if let Some((local, domain)) = v.rsplit_once('@')
+        && (local.is_empty() || is_dot_atom(local))
+        && is_dot_atom(domain)
+        && domain
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+    {
+        out.push_str(v);
+        return;
     }
     write_quoted(out, v);
 }
@@ -683,9 +694,14 @@ mod tests {
 
     #[test]
     fn writes_none() {
-        assert_eq!(AuthenticationResults::new("mx.example").to_header_value(), "mx.example; none");
         assert_eq!(
-            AuthenticationResults::new("mx.example").with_version(1).to_header_value(),
+            AuthenticationResults::new("mx.example").to_header_value(),
+            "mx.example; none"
+        );
+        assert_eq!(
+            AuthenticationResults::new("mx.example")
+                .with_version(1)
+                .to_header_value(),
             "mx.example 1; none"
         );
     }
@@ -695,8 +711,14 @@ mod tests {
         let ar = AuthenticationResults::new("mx")
             .with_result(MethodResult::new("spf", "pass"))
             .with_result(MethodResult::new("dkim", "none"));
-        assert_eq!(ar.to_header_field(), "Authentication-Results: mx;\r\n\tspf=pass;\r\n\tdkim=none");
-        assert_eq!(AuthenticationResults::parse(&ar.to_header_field()).unwrap(), ar);
+        assert_eq!(
+            ar.to_header_field(),
+            "Authentication-Results: mx;\r\n\tspf=pass;\r\n\tdkim=none"
+        );
+        assert_eq!(
+            AuthenticationResults::parse(&ar.to_header_field()).unwrap(),
+            ar
+        );
     }
 
     #[test]
@@ -711,7 +733,10 @@ mod tests {
             ar.to_header_value(),
             "\"mx example\"; dkim=pass header.b=\"abc/+=\" smtp.mailfrom=\"\\\"odd local\\\"@example.com\" header.d=example.com"
         );
-        assert_eq!(AuthenticationResults::parse(&ar.to_header_value()).unwrap(), ar);
+        assert_eq!(
+            AuthenticationResults::parse(&ar.to_header_value()).unwrap(),
+            ar
+        );
     }
 
     #[test]
@@ -732,7 +757,10 @@ mod tests {
         let r = &back.results()[0];
         assert_eq!(r.method(), "spfx-bad1");
         assert_eq!(r.result(), "passdkimpass");
-        assert_eq!(r.property("smtp", "mailfrom"), Some("x  X-Injected: yes; dmarc=pass (\"\\"));
+        assert_eq!(
+            r.property("smtp", "mailfrom"),
+            Some("x  X-Injected: yes; dmarc=pass (\"\\")
+        );
         assert_eq!(back.authserv_id(), "x  X-Injected: yes; dmarc=pass (\"\\");
     }
 
@@ -754,7 +782,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ar.results().len(), 2);
-        assert_eq!(ar.results()[0].property("smtp", "auth"), Some("sender@example.net"));
+        assert_eq!(
+            ar.results()[0].property("smtp", "auth"),
+            Some("sender@example.net")
+        );
 
         let ar = AuthenticationResults::parse(
             "example.com; sender-id=fail header.from=example.com; dkim=pass (good signature) header.d=example.com",
@@ -797,14 +828,25 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "mx; spf", "mx; spf=", "mx (unclosed", "mx; spf=pass smtp", "mx; spf=pass x.y=\"open", "mx junk"] {
+        for bad in [
+            "",
+            "mx; spf",
+            "mx; spf=",
+            "mx (unclosed",
+            "mx; spf=pass smtp",
+            "mx; spf=pass x.y=\"open",
+            "mx junk",
+        ] {
             assert!(AuthenticationResults::parse(bad).is_err(), "{bad:?}");
         }
     }
 
     #[test]
     fn accepts_field_name() {
-        let ar = AuthenticationResults::parse("Authentication-Results: mx; dmarc=pass header.from=example.com").unwrap();
+        let ar = AuthenticationResults::parse(
+            "Authentication-Results: mx; dmarc=pass header.from=example.com",
+        )
+        .unwrap();
         assert_eq!(ar.authserv_id(), "mx");
         assert_eq!(ar.results_for("DMARC").count(), 1);
     }

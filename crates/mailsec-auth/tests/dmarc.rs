@@ -122,212 +122,289 @@ fn cases() -> Vec<Case> {
         // --- p= and the basic results (RFC 9989 4.7, 4.8)
         case("p=reject, aligned DKIM pass")
             .txt("_dmarc.example.com", REJECT)
-            .from("example.com").dkim("example.com", true)
-            .expect(Pass, Policy::None).source(PolicySource::P).policy_domain("example.com"),
+            .from("example.com")
+            .dkim("example.com", true)
+            .expect(Pass, Policy::None)
+            .source(PolicySource::P)
+            .policy_domain("example.com"),
         case("p=reject, aligned SPF pass")
             .txt("_dmarc.example.com", REJECT)
-            .from("example.com").spf("example.com", true)
+            .from("example.com")
+            .spf("example.com", true)
             .expect(Pass, Policy::None),
         case("p=reject, nothing aligned")
             .txt("_dmarc.example.com", REJECT)
-            .from("example.com").spf("example.net", true).dkim("example.net", true)
-            .expect(Fail, Policy::Reject).source(PolicySource::P),
+            .from("example.com")
+            .spf("example.net", true)
+            .dkim("example.net", true)
+            .expect(Fail, Policy::Reject)
+            .source(PolicySource::P),
         case("p=quarantine, fail")
             .txt("_dmarc.example.com", "v=DMARC1; p=quarantine")
-            .from("example.com").expect(Fail, Policy::Quarantine),
+            .from("example.com")
+            .expect(Fail, Policy::Quarantine),
         case("p=none, fail gives no disposition")
             .txt("_dmarc.example.com", "v=DMARC1; p=none")
-            .from("example.com").expect(Fail, Policy::None),
+            .from("example.com")
+            .expect(Fail, Policy::None),
         case("aligned SPF that did not pass is no pass")
             .txt("_dmarc.example.com", REJECT)
-            .from("example.com").spf("example.com", false)
+            .from("example.com")
+            .spf("example.com", false)
             .expect(Fail, Policy::Reject),
         case("aligned DKIM that did not verify is no pass")
             .txt("_dmarc.example.com", REJECT)
-            .from("example.com").dkim("example.com", false)
+            .from("example.com")
+            .dkim("example.com", false)
             .expect(Fail, Policy::Reject),
         case("p absent: treated as none (RFC 9989)")
             .txt("_dmarc.example.com", "v=DMARC1; rua=mailto:r@example.com")
-            .from("example.com").expect(Fail, Policy::None),
+            .from("example.com")
+            .expect(Fail, Policy::None),
         case("p invalid: treated as none (RFC 9989)")
             .txt("_dmarc.example.com", "v=DMARC1; p=bogus")
-            .from("example.com").expect(Fail, Policy::None),
+            .from("example.com")
+            .expect(Fail, Policy::None),
         case("no record anywhere: none")
-            .from("example.com").dkim("example.com", true).expect(NoneR, Policy::None),
+            .from("example.com")
+            .dkim("example.com", true)
+            .expect(NoneR, Policy::None),
         case("two DMARC records: both discarded, none")
             .txt("_dmarc.example.com", REJECT)
             .txt("_dmarc.example.com", "v=DMARC1; p=none")
-            .from("example.com").expect(NoneR, Policy::None),
+            .from("example.com")
+            .expect(NoneR, Policy::None),
         case("non-DMARC TXT beside the record is ignored")
             .txt("_dmarc.example.com", "some verification token")
             .txt("_dmarc.example.com", REJECT)
-            .from("example.com").expect(Fail, Policy::Reject),
+            .from("example.com")
+            .expect(Fail, Policy::Reject),
         case("record not starting with v=DMARC1 is no record")
             .txt("_dmarc.example.com", "p=reject; v=DMARC1")
-            .from("example.com").expect(NoneR, Policy::None),
+            .from("example.com")
+            .expect(NoneR, Policy::None),
         case("malformed record: permerror")
             .txt("_dmarc.example.com", "v=DMARC1; p=reject; p=none")
-            .from("example.com").expect(PermError, Policy::None),
+            .from("example.com")
+            .expect(PermError, Policy::None),
         case("DNS timeout on the policy query: temperror")
             .timeout("_dmarc.example.com")
-            .from("example.com").dkim("example.com", true).expect(TempError, Policy::None),
+            .from("example.com")
+            .dkim("example.com", true)
+            .expect(TempError, Policy::None),
         case("unknown tags are ignored")
             .txt("_dmarc.example.com", "v=DMARC1; p=reject; foo=bar; x=")
-            .from("example.com").expect(Fail, Policy::Reject),
+            .from("example.com")
+            .expect(Fail, Policy::Reject),
         case("case-insensitive From domain, trailing dot")
             .txt("_dmarc.example.com", REJECT)
-            .from("Example.COM.").dkim("EXAMPLE.com", true).expect(Pass, Policy::None),
+            .from("Example.COM.")
+            .dkim("EXAMPLE.com", true)
+            .expect(Pass, Policy::None),
         // --- t=
         case("t=y: policy not applied")
             .txt("_dmarc.example.com", "v=DMARC1; p=reject; t=y")
-            .from("example.com").expect(Fail, Policy::None).source(PolicySource::P),
+            .from("example.com")
+            .expect(Fail, Policy::None)
+            .source(PolicySource::P),
         case("t=n: policy applied")
             .txt("_dmarc.example.com", "v=DMARC1; p=reject; t=n")
-            .from("example.com").expect(Fail, Policy::Reject),
+            .from("example.com")
+            .expect(Fail, Policy::Reject),
         // --- adkim / aspf (RFC 9989 4.4)
         case("adkim=r: DKIM subdomain of the Organizational Domain aligns")
             .txt("_dmarc.example.com", REJECT)
-            .from("example.com").dkim("mail.example.com", true)
-            .expect(Pass, Policy::None).org("example.com"),
+            .from("example.com")
+            .dkim("mail.example.com", true)
+            .expect(Pass, Policy::None)
+            .org("example.com"),
         case("adkim=r: sibling subdomains align")
             .txt("_dmarc.example.com", REJECT)
-            .from("news.example.com").dkim("mail.example.com", true)
-            .expect(Pass, Policy::None).org("example.com"),
+            .from("news.example.com")
+            .dkim("mail.example.com", true)
+            .expect(Pass, Policy::None)
+            .org("example.com"),
         case("adkim=s: DKIM subdomain does not align")
             .txt("_dmarc.example.com", "v=DMARC1; p=reject; adkim=s")
-            .from("example.com").dkim("mail.example.com", true)
+            .from("example.com")
+            .dkim("mail.example.com", true)
             .expect(Fail, Policy::Reject),
         case("adkim=s: exact DKIM domain aligns")
             .txt("_dmarc.example.com", "v=DMARC1; p=reject; adkim=s")
-            .from("example.com").dkim("example.com", true)
+            .from("example.com")
+            .dkim("example.com", true)
             .expect(Pass, Policy::None),
         case("aspf=r: SPF subdomain aligns")
             .txt("_dmarc.example.com", REJECT)
-            .from("example.com").spf("bounce.example.com", true)
+            .from("example.com")
+            .spf("bounce.example.com", true)
             .expect(Pass, Policy::None),
         case("aspf=s: SPF subdomain does not align")
             .txt("_dmarc.example.com", "v=DMARC1; p=reject; aspf=s")
-            .from("example.com").spf("bounce.example.com", true)
+            .from("example.com")
+            .spf("bounce.example.com", true)
             .expect(Fail, Policy::Reject),
         case("adkim=s does not affect SPF")
             .txt("_dmarc.example.com", "v=DMARC1; p=reject; adkim=s")
-            .from("example.com").spf("bounce.example.com", true)
+            .from("example.com")
+            .spf("bounce.example.com", true)
             .expect(Pass, Policy::None),
         case("relaxed: unrelated domain sharing a TLD does not align")
             .txt("_dmarc.example.com", REJECT)
             .txt("_dmarc.example-evil.com", "v=DMARC1; p=none")
-            .from("example.com").dkim("example-evil.com", true)
+            .from("example.com")
+            .dkim("example-evil.com", true)
             .expect(Fail, Policy::Reject),
         case("relaxed: a domain without any record aligns only by name")
             .txt("_dmarc.example.com", REJECT)
-            .from("example.com").dkim("other.com", true)
+            .from("example.com")
+            .dkim("other.com", true)
             .expect(Fail, Policy::Reject),
         case("several signatures: the aligned passing one counts")
             .txt("_dmarc.example.com", REJECT)
             .from("example.com")
-            .dkim("example.com", false).dkim("example.net", true).dkim("x.example.com", true)
+            .dkim("example.com", false)
+            .dkim("example.net", true)
+            .dkim("x.example.com", true)
             .expect(Pass, Policy::None),
         case("temperror while walking for a DKIM domain")
             .txt("_dmarc.example.com", REJECT)
             .timeout("_dmarc.mail.example.com")
-            .from("example.com").dkim("mail.example.com", true)
+            .from("example.com")
+            .dkim("mail.example.com", true)
             .expect(TempError, Policy::None),
         case("temperror for one identifier, pass by another")
             .txt("_dmarc.example.com", REJECT)
             .timeout("_dmarc.mail.example.com")
-            .from("example.com").dkim("mail.example.com", true).spf("example.com", true)
+            .from("example.com")
+            .dkim("mail.example.com", true)
+            .spf("example.com", true)
             .expect(Pass, Policy::None),
         // --- sp= and np= (RFC 9989 4.7, 4.10)
         case("subdomain without record: Organizational Domain's sp=")
             .txt("_dmarc.example.com", "v=DMARC1; p=reject; sp=quarantine")
             .a("mail.example.com")
             .from("mail.example.com")
-            .expect(Fail, Policy::Quarantine).source(PolicySource::Sp).policy_domain("example.com"),
+            .expect(Fail, Policy::Quarantine)
+            .source(PolicySource::Sp)
+            .policy_domain("example.com"),
         case("subdomain without sp=: p= applies")
             .txt("_dmarc.example.com", REJECT)
             .a("mail.example.com")
             .from("mail.example.com")
-            .expect(Fail, Policy::Reject).source(PolicySource::P).policy_domain("example.com"),
+            .expect(Fail, Policy::Reject)
+            .source(PolicySource::P)
+            .policy_domain("example.com"),
         case("subdomain with its own record: its p=, not sp=")
             .txt("_dmarc.example.com", "v=DMARC1; p=reject; sp=none")
             .txt("_dmarc.mail.example.com", "v=DMARC1; p=quarantine")
             .from("mail.example.com")
-            .expect(Fail, Policy::Quarantine).source(PolicySource::P).policy_domain("mail.example.com"),
+            .expect(Fail, Policy::Quarantine)
+            .source(PolicySource::P)
+            .policy_domain("mail.example.com"),
         case("np= for a non-existent subdomain")
             .txt("_dmarc.example.com", "v=DMARC1; p=none; sp=none; np=reject")
             .from("nosuch.example.com")
-            .expect(Fail, Policy::Reject).source(PolicySource::Np),
+            .expect(Fail, Policy::Reject)
+            .source(PolicySource::Np),
         case("np= not used for an existing subdomain")
-            .txt("_dmarc.example.com", "v=DMARC1; p=none; sp=quarantine; np=reject")
+            .txt(
+                "_dmarc.example.com",
+                "v=DMARC1; p=none; sp=quarantine; np=reject",
+            )
             .a("host.example.com")
             .from("host.example.com")
-            .expect(Fail, Policy::Quarantine).source(PolicySource::Sp),
+            .expect(Fail, Policy::Quarantine)
+            .source(PolicySource::Sp),
         case("np= absent: sp= for a non-existent subdomain")
             .txt("_dmarc.example.com", "v=DMARC1; p=reject; sp=quarantine")
             .from("nosuch.example.com")
-            .expect(Fail, Policy::Quarantine).source(PolicySource::Sp),
+            .expect(Fail, Policy::Quarantine)
+            .source(PolicySource::Sp),
         case("np= not used for the domain itself")
             .txt("_dmarc.example.com", "v=DMARC1; p=quarantine; np=reject")
             .from("example.com")
-            .expect(Fail, Policy::Quarantine).source(PolicySource::P),
+            .expect(Fail, Policy::Quarantine)
+            .source(PolicySource::P),
         // --- psd= and the tree walk (RFC 9989 4.10)
         case("psd=y: PSD policy for an org domain without a record")
             .txt("_dmarc.bank", "v=DMARC1; p=reject; psd=y")
             .a("example.bank")
             .from("example.bank")
-            .expect(Fail, Policy::Reject).policy_domain("bank").org("example.bank"),
+            .expect(Fail, Policy::Reject)
+            .policy_domain("bank")
+            .org("example.bank"),
         case("psd=y: the org domain is one label below, so a sibling does not align")
             .txt("_dmarc.bank", "v=DMARC1; p=reject; psd=y")
             .a("example.bank")
-            .from("example.bank").dkim("other.bank", true)
+            .from("example.bank")
+            .dkim("other.bank", true)
             .expect(Fail, Policy::Reject),
         case("psd=y: subdomain aligns with its org domain")
             .txt("_dmarc.bank", "v=DMARC1; p=reject; psd=y")
             .a("example.bank")
-            .from("example.bank").dkim("mail.example.bank", true)
-            .expect(Pass, Policy::None).org("example.bank"),
+            .from("example.bank")
+            .dkim("mail.example.bank", true)
+            .expect(Pass, Policy::None)
+            .org("example.bank"),
         case("psd=y with an org record: the org record's policy")
             .txt("_dmarc.bank", "v=DMARC1; p=reject; psd=y")
             .txt("_dmarc.example.bank", "v=DMARC1; p=quarantine")
             .a("mail.example.bank")
             .from("mail.example.bank")
-            .expect(Fail, Policy::Quarantine).policy_domain("example.bank").org("example.bank"),
+            .expect(Fail, Policy::Quarantine)
+            .policy_domain("example.bank")
+            .org("example.bank"),
         case("psd=n stops the walk: that domain is the org domain")
             .txt("_dmarc.b.example.com", "v=DMARC1; p=reject; psd=n")
             .txt("_dmarc.example.com", "v=DMARC1; p=none")
             .a("a.b.example.com")
-            .from("a.b.example.com").dkim("example.com", true)
-            .expect(Fail, Policy::Reject).org("b.example.com").policy_domain("b.example.com"),
+            .from("a.b.example.com")
+            .dkim("example.com", true)
+            .expect(Fail, Policy::Reject)
+            .org("b.example.com")
+            .policy_domain("b.example.com"),
         case("psd=n: a name below the org domain aligns")
             .txt("_dmarc.b.example.com", "v=DMARC1; p=reject; psd=n")
             .a("a.b.example.com")
-            .from("a.b.example.com").dkim("c.b.example.com", true)
+            .from("a.b.example.com")
+            .dkim("c.b.example.com", true)
             .expect(Pass, Policy::None),
         case("no psd tags: the record with fewest labels is the org domain")
             .txt("_dmarc.b.example.com", "v=DMARC1; p=quarantine")
             .txt("_dmarc.example.com", "v=DMARC1; p=reject")
             .a("a.b.example.com")
-            .from("a.b.example.com").dkim("example.com", true)
-            .expect(Pass, Policy::None).org("example.com"),
+            .from("a.b.example.com")
+            .dkim("example.com", true)
+            .expect(Pass, Policy::None)
+            .org("example.com"),
         case("psd=y at the author domain: it is its own org domain, a child is another org")
             .txt("_dmarc.example.com", "v=DMARC1; p=reject; psd=y")
-            .from("example.com").dkim("mail.example.com", true)
-            .expect(Fail, Policy::Reject).org("example.com"),
+            .from("example.com")
+            .dkim("mail.example.com", true)
+            .expect(Fail, Policy::Reject)
+            .org("example.com"),
         case("psd=y at the author domain: exact DKIM domain aligns")
             .txt("_dmarc.example.com", "v=DMARC1; p=reject; psd=y")
-            .from("example.com").dkim("example.com", true)
+            .from("example.com")
+            .dkim("example.com", true)
             .expect(Pass, Policy::None),
         case("long name: the walk jumps to seven labels")
-            .txt("_dmarc.l8.l7.l6.l5.l4.example.com", "v=DMARC1; p=quarantine")
+            .txt(
+                "_dmarc.l8.l7.l6.l5.l4.example.com",
+                "v=DMARC1; p=quarantine",
+            )
             .txt("_dmarc.example.com", "v=DMARC1; p=reject; sp=reject")
             .a("l10.l9.l8.l7.l6.l5.l4.example.com")
             .from("l10.l9.l8.l7.l6.l5.l4.example.com")
-            .expect(Fail, Policy::Reject).policy_domain("example.com"),
+            .expect(Fail, Policy::Reject)
+            .policy_domain("example.com"),
         case("tree walk finds an intermediate record RFC 7489 never asks")
             .txt("_dmarc.b.example.com", "v=DMARC1; p=reject")
             .a("a.b.example.com")
             .from("a.b.example.com")
-            .expect(Fail, Policy::Reject).policy_domain("b.example.com"),
+            .expect(Fail, Policy::Reject)
+            .policy_domain("b.example.com"),
         case("RFC 7489: intermediate record not consulted")
             .rfc7489()
             .txt("_dmarc.b.example.com", "v=DMARC1; p=reject")
@@ -337,18 +414,22 @@ fn cases() -> Vec<Case> {
         case("two From domains, both pass")
             .txt("_dmarc.example.com", REJECT)
             .txt("_dmarc.example.net", REJECT)
-            .from("example.com").from("example.net")
-            .dkim("example.com", true).dkim("example.net", true)
+            .from("example.com")
+            .from("example.net")
+            .dkim("example.com", true)
+            .dkim("example.net", true)
             .expect(Pass, Policy::None),
         case("two From domains, one fails: fail with its policy")
             .txt("_dmarc.example.com", REJECT)
             .txt("_dmarc.example.net", "v=DMARC1; p=quarantine")
-            .from("example.com").from("example.net")
+            .from("example.com")
+            .from("example.net")
             .dkim("example.com", true)
             .expect(Fail, Policy::Quarantine),
         case("the same From domain twice is evaluated once")
             .txt("_dmarc.example.com", REJECT)
-            .from("example.com").from("EXAMPLE.com")
+            .from("example.com")
+            .from("EXAMPLE.com")
             .dkim("example.com", true)
             .expect(Pass, Policy::None),
         case("no From domain: permerror")
@@ -361,62 +442,92 @@ fn cases() -> Vec<Case> {
         case("RFC 7489: PSL org domain under a multi-label suffix")
             .rfc7489()
             .txt("_dmarc.example.co.uk", REJECT)
-            .from("mail.example.co.uk").dkim("example.co.uk", true)
-            .expect(Pass, Policy::None).org("example.co.uk"),
+            .from("mail.example.co.uk")
+            .dkim("example.co.uk", true)
+            .expect(Pass, Policy::None)
+            .org("example.co.uk"),
         case("RFC 7489: a sibling registrable domain under co.uk does not align")
             .rfc7489()
             .txt("_dmarc.example.co.uk", REJECT)
-            .from("example.co.uk").dkim("other.co.uk", true)
+            .from("example.co.uk")
+            .dkim("other.co.uk", true)
             .expect(Fail, Policy::Reject),
         case("RFC 7489: subdomain uses the org record's sp=")
             .rfc7489()
             .txt("_dmarc.example.com", "v=DMARC1; p=reject; sp=none")
             .from("mail.example.com")
-            .expect(Fail, Policy::None).source(PolicySource::Sp).policy_domain("example.com"),
+            .expect(Fail, Policy::None)
+            .source(PolicySource::Sp)
+            .policy_domain("example.com"),
         case("RFC 7489: np= ignored")
             .rfc7489()
-            .txt("_dmarc.example.com", "v=DMARC1; p=reject; sp=quarantine; np=none")
+            .txt(
+                "_dmarc.example.com",
+                "v=DMARC1; p=reject; sp=quarantine; np=none",
+            )
             .from("nosuch.example.com")
-            .expect(Fail, Policy::Quarantine).source(PolicySource::Sp),
+            .expect(Fail, Policy::Quarantine)
+            .source(PolicySource::Sp),
         case("RFC 7489: pct=50, roll 70 is sampled out: reject becomes quarantine")
-            .rfc7489().random(70)
+            .rfc7489()
+            .random(70)
             .txt("_dmarc.example.com", "v=DMARC1; p=reject; pct=50")
-            .from("example.com").expect(Fail, Policy::Quarantine),
+            .from("example.com")
+            .expect(Fail, Policy::Quarantine),
         case("RFC 7489: pct=50, roll 10 is sampled in")
-            .rfc7489().random(10)
+            .rfc7489()
+            .random(10)
             .txt("_dmarc.example.com", "v=DMARC1; p=reject; pct=50")
-            .from("example.com").expect(Fail, Policy::Reject),
+            .from("example.com")
+            .expect(Fail, Policy::Reject),
         case("RFC 7489: pct=50, roll 49 is sampled in")
-            .rfc7489().random(49)
+            .rfc7489()
+            .random(49)
             .txt("_dmarc.example.com", "v=DMARC1; p=quarantine; pct=50")
-            .from("example.com").expect(Fail, Policy::Quarantine),
+            .from("example.com")
+            .expect(Fail, Policy::Quarantine),
         case("RFC 7489: pct=50, roll 50 lowers quarantine to none")
-            .rfc7489().random(50)
+            .rfc7489()
+            .random(50)
             .txt("_dmarc.example.com", "v=DMARC1; p=quarantine; pct=50")
-            .from("example.com").expect(Fail, Policy::None),
+            .from("example.com")
+            .expect(Fail, Policy::None),
         case("RFC 7489: pct=0 always lowers")
             .rfc7489()
             .txt("_dmarc.example.com", "v=DMARC1; p=reject; pct=0")
-            .from("example.com").expect(Fail, Policy::Quarantine),
+            .from("example.com")
+            .expect(Fail, Policy::Quarantine),
         case("RFC 7489: pct=100 never samples")
-            .rfc7489().random(99)
+            .rfc7489()
+            .random(99)
             .txt("_dmarc.example.com", "v=DMARC1; p=reject; pct=100")
-            .from("example.com").expect(Fail, Policy::Reject),
+            .from("example.com")
+            .expect(Fail, Policy::Reject),
         case("RFC 9989: pct is not applied")
             .random(99)
             .txt("_dmarc.example.com", "v=DMARC1; p=reject; pct=10")
-            .from("example.com").expect(Fail, Policy::Reject),
+            .from("example.com")
+            .expect(Fail, Policy::Reject),
         case("RFC 7489: p absent and no rua: no DMARC processing")
             .rfc7489()
             .txt("_dmarc.example.com", "v=DMARC1; adkim=s")
-            .from("example.com").expect(NoneR, Policy::None),
+            .from("example.com")
+            .expect(NoneR, Policy::None),
         case("RFC 7489: p invalid with rua: treated as none")
             .rfc7489()
-            .txt("_dmarc.example.com", "v=DMARC1; p=block; rua=mailto:r@example.com")
-            .from("example.com").expect(Fail, Policy::None),
+            .txt(
+                "_dmarc.example.com",
+                "v=DMARC1; p=block; rua=mailto:r@example.com",
+            )
+            .from("example.com")
+            .expect(Fail, Policy::None),
         case("RFC 7489 records still parse in RFC 9989 mode (rf, ri)")
-            .txt("_dmarc.example.com", "v=DMARC1; p=reject; rf=afrf; ri=86400; pct=100")
-            .from("example.com").expect(Fail, Policy::Reject),
+            .txt(
+                "_dmarc.example.com",
+                "v=DMARC1; p=reject; rf=afrf; ri=86400; pct=100",
+            )
+            .from("example.com")
+            .expect(Fail, Policy::Reject),
     ]
 }
 
@@ -459,23 +570,36 @@ async fn dmarc_cases_from_the_rfc_text() {
             problems.push(format!("result {} != {}", out.result(), c.expect));
         }
         if out.disposition() != c.disposition {
-            problems.push(format!("disposition {} != {}", out.disposition(), c.disposition));
+            problems.push(format!(
+                "disposition {} != {}",
+                out.disposition(),
+                c.disposition
+            ));
         }
         let d = out.decisive();
-        if let Some(s) = c.source {
-            if d.and_then(|d| d.policy_source()) != Some(s) {
-                problems.push(format!("source {:?} != {s:?}", d.and_then(|d| d.policy_source())));
-            }
+        if let Some(s) = c.source
+            && d.and_then(|d| d.policy_source()) != Some(s)
+        {
+            problems.push(format!(
+                "source {:?} != {s:?}",
+                d.and_then(|d| d.policy_source())
+            ));
         }
-        if let Some(p) = c.policy_domain {
-            if d.and_then(|d| d.policy_domain()) != Some(p) {
-                problems.push(format!("policy domain {:?} != {p}", d.and_then(|d| d.policy_domain())));
-            }
+        if let Some(p) = c.policy_domain
+            && d.and_then(|d| d.policy_domain()) != Some(p)
+        {
+            problems.push(format!(
+                "policy domain {:?} != {p}",
+                d.and_then(|d| d.policy_domain())
+            ));
         }
-        if let Some(o) = c.org {
-            if d.and_then(|d| d.organizational_domain()) != Some(o) {
-                problems.push(format!("org {:?} != {o}", d.and_then(|d| d.organizational_domain())));
-            }
+        if let Some(o) = c.org
+            && d.and_then(|d| d.organizational_domain()) != Some(o)
+        {
+            problems.push(format!(
+                "org {:?} != {o}",
+                d.and_then(|d| d.organizational_domain())
+            ));
         }
         // Each From domain's tree walk is at most 8 queries; identifiers add their own walks.
         let walks = c.from.len() + c.dkim.len() + usize::from(c.spf.is_some());
@@ -487,7 +611,11 @@ async fn dmarc_cases_from_the_rfc_text() {
             failures.push(format!("{}: {} ({out:?})", c.name, problems.join("; ")));
         }
     }
-    println!("dmarc cases: {}/{} passed", all.len() - failures.len(), all.len());
+    println!(
+        "dmarc cases: {}/{} passed",
+        all.len() - failures.len(),
+        all.len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -508,9 +636,17 @@ async fn tree_walk_query_limit() {
 #[tokio::test]
 async fn method_result_and_authres() {
     let mut dns = StaticResolver::new();
-    dns.add("_dmarc.example.com", Record::txt("v=DMARC1; p=quarantine; t=y"));
+    dns.add(
+        "_dmarc.example.com",
+        Record::txt("v=DMARC1; p=quarantine; t=y"),
+    );
     let out = DmarcVerifier::new()
-        .verify(&dns, &DmarcInput::new().with_from_domain("example.com").with_spf("x.example.net", true))
+        .verify(
+            &dns,
+            &DmarcInput::new()
+                .with_from_domain("example.com")
+                .with_spf("x.example.net", true),
+        )
         .await;
     assert!(out.testing());
     assert_eq!(out.policy(), Some(Policy::Quarantine));
@@ -532,8 +668,23 @@ async fn organizational_domain_api() {
     let mut dns = StaticResolver::new();
     dns.add("_dmarc.example.com", Record::txt("v=DMARC1; p=none"));
     let v = DmarcVerifier::new();
-    assert_eq!(v.organizational_domain(&dns, "a.b.example.com").await.unwrap(), "example.com");
-    assert_eq!(v.organizational_domain(&dns, "a.b.example.org").await.unwrap(), "a.b.example.org");
+    assert_eq!(
+        v.organizational_domain(&dns, "a.b.example.com")
+            .await
+            .unwrap(),
+        "example.com"
+    );
+    assert_eq!(
+        v.organizational_domain(&dns, "a.b.example.org")
+            .await
+            .unwrap(),
+        "a.b.example.org"
+    );
     let v = DmarcVerifier::rfc7489();
-    assert_eq!(v.organizational_domain(&dns, "a.b.example.co.uk").await.unwrap(), "example.co.uk");
+    assert_eq!(
+        v.organizational_domain(&dns, "a.b.example.co.uk")
+            .await
+            .unwrap(),
+        "example.co.uk"
+    );
 }

@@ -167,7 +167,11 @@ fn word() -> impl Strategy<Value = AuthWord> {
 }
 
 fn policy() -> impl Strategy<Value = Policy> {
-    prop_oneof![Just(Policy::None), Just(Policy::Quarantine), Just(Policy::Reject)]
+    prop_oneof![
+        Just(Policy::None),
+        Just(Policy::Quarantine),
+        Just(Policy::Reject)
+    ]
 }
 
 fn arb_record() -> impl Strategy<Value = ReportRecord> {
@@ -198,44 +202,74 @@ fn arb_record() -> impl Strategy<Value = ReportRecord> {
         text(),
         proptest::option::of(text()),
         proptest::option::of(text()),
-        proptest::collection::vec((text(), proptest::option::of(text()), word(), proptest::option::of(text())), 0..3),
-        proptest::collection::vec((text(), prop_oneof![Just("mfrom"), Just("helo")], word()), 0..3),
+        proptest::collection::vec(
+            (
+                text(),
+                proptest::option::of(text()),
+                word(),
+                proptest::option::of(text()),
+            ),
+            0..3,
+        ),
+        proptest::collection::vec(
+            (text(), prop_oneof![Just("mfrom"), Just("helo")], word()),
+            0..3,
+        ),
     )
-        .prop_map(|(ip, count, disposition, dkim, spf, reasons, hf, ef, et, dk, sp)| {
-            let mut r = ReportRecord::new(ip, hf);
-            r.count = count;
-            r.disposition = disposition;
-            r.dkim = if dkim { AuthWord::Pass } else { AuthWord::Fail };
-            r.spf = if spf { AuthWord::Pass } else { AuthWord::Fail };
-            r.reasons = reasons.into_iter().map(|(k, c)| OverrideReason::new(k, c)).collect();
-            r.envelope_from = ef;
-            r.envelope_to = et;
-            r.dkim_results = dk
-                .into_iter()
-                .map(|(d, s, w, h)| {
-                    let mut x = DkimAuthResult::new(d, s, w);
-                    x.human_result = h;
-                    x
-                })
-                .collect();
-            r.spf_results = sp
-                .into_iter()
-                .map(|(d, scope, w)| {
-                    let mut x = SpfAuthResult::new(d, w);
-                    x.scope = Some(scope.to_string());
-                    x
-                })
-                .collect();
-            r
-        })
+        .prop_map(
+            |(ip, count, disposition, dkim, spf, reasons, hf, ef, et, dk, sp)| {
+                let mut r = ReportRecord::new(ip, hf);
+                r.count = count;
+                r.disposition = disposition;
+                r.dkim = if dkim { AuthWord::Pass } else { AuthWord::Fail };
+                r.spf = if spf { AuthWord::Pass } else { AuthWord::Fail };
+                r.reasons = reasons
+                    .into_iter()
+                    .map(|(k, c)| OverrideReason::new(k, c))
+                    .collect();
+                r.envelope_from = ef;
+                r.envelope_to = et;
+                r.dkim_results = dk
+                    .into_iter()
+                    .map(|(d, s, w, h)| {
+                        let mut x = DkimAuthResult::new(d, s, w);
+                        x.human_result = h;
+                        x
+                    })
+                    .collect();
+                r.spf_results = sp
+                    .into_iter()
+                    .map(|(d, scope, w)| {
+                        let mut x = SpfAuthResult::new(d, w);
+                        x.scope = Some(scope.to_string());
+                        x
+                    })
+                    .collect();
+                r
+            },
+        )
 }
 
 fn arb_report() -> impl Strategy<Value = AggregateReport> {
     (
-        (text(), text(), proptest::option::of(text()), text(), any::<u32>(), any::<u32>(),
-         proptest::collection::vec(text(), 0..2), proptest::option::of(text())),
-        (text(), policy(), proptest::option::of(policy()), proptest::option::of(policy()),
-         proptest::option::of(any::<bool>()), proptest::option::of("[01ds](:[01ds])?")),
+        (
+            text(),
+            text(),
+            proptest::option::of(text()),
+            text(),
+            any::<u32>(),
+            any::<u32>(),
+            proptest::collection::vec(text(), 0..2),
+            proptest::option::of(text()),
+        ),
+        (
+            text(),
+            policy(),
+            proptest::option::of(policy()),
+            proptest::option::of(policy()),
+            proptest::option::of(any::<bool>()),
+            proptest::option::of("[01ds](:[01ds])?"),
+        ),
         proptest::collection::vec(arb_record(), 0..4),
     )
         .prop_map(|(m, p, records)| {

@@ -23,16 +23,35 @@ fn files(dir: &str) -> Vec<PathBuf> {
 }
 
 fn ext(p: &Path) -> String {
-    p.file_name().unwrap().to_string_lossy().to_ascii_lowercase()
+    p.file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_ascii_lowercase()
 }
 
 /// Compares a parsed report with mail-auth's serde dump on the fields both agree on.
 fn check_against_json(r: &AggregateReport, j: &Value, name: &str) {
     let m = &j["report_metadata"];
-    assert_eq!(r.metadata.org_name, m["org_name"].as_str().unwrap(), "{name}");
-    assert_eq!(r.metadata.report_id, m["report_id"].as_str().unwrap(), "{name}");
-    assert_eq!(r.metadata.begin, m["date_range"]["begin"].as_u64().unwrap(), "{name}");
-    assert_eq!(r.metadata.end, m["date_range"]["end"].as_u64().unwrap(), "{name}");
+    assert_eq!(
+        r.metadata.org_name,
+        m["org_name"].as_str().unwrap(),
+        "{name}"
+    );
+    assert_eq!(
+        r.metadata.report_id,
+        m["report_id"].as_str().unwrap(),
+        "{name}"
+    );
+    assert_eq!(
+        r.metadata.begin,
+        m["date_range"]["begin"].as_u64().unwrap(),
+        "{name}"
+    );
+    assert_eq!(
+        r.metadata.end,
+        m["date_range"]["end"].as_u64().unwrap(),
+        "{name}"
+    );
     assert_eq!(
         r.policy_published.domain,
         j["policy_published"]["domain"].as_str().unwrap(),
@@ -41,23 +60,46 @@ fn check_against_json(r: &AggregateReport, j: &Value, name: &str) {
     let recs = j["record"].as_array().unwrap();
     assert_eq!(r.records.len(), recs.len(), "{name}");
     for (a, b) in r.records.iter().zip(recs) {
-        assert_eq!(a.source_ip.to_string(), b["row"]["source_ip"].as_str().unwrap(), "{name}");
+        assert_eq!(
+            a.source_ip.to_string(),
+            b["row"]["source_ip"].as_str().unwrap(),
+            "{name}"
+        );
         assert_eq!(a.count, b["row"]["count"].as_u64().unwrap(), "{name}");
         assert_eq!(
             a.disposition.as_str(),
-            b["row"]["policy_evaluated"]["disposition"].as_str().unwrap().to_ascii_lowercase(),
+            b["row"]["policy_evaluated"]["disposition"]
+                .as_str()
+                .unwrap()
+                .to_ascii_lowercase(),
             "{name}"
         );
-        assert_eq!(a.header_from, b["identifiers"]["header_from"].as_str().unwrap(), "{name}");
+        assert_eq!(
+            a.header_from,
+            b["identifiers"]["header_from"].as_str().unwrap(),
+            "{name}"
+        );
         assert_eq!(
             a.dkim_results.len(),
             b["auth_results"]["dkim"].as_array().unwrap().len(),
             "{name}"
         );
-        assert_eq!(a.spf_results.len(), b["auth_results"]["spf"].as_array().unwrap().len(), "{name}");
-        for (x, y) in a.spf_results.iter().zip(b["auth_results"]["spf"].as_array().unwrap()) {
+        assert_eq!(
+            a.spf_results.len(),
+            b["auth_results"]["spf"].as_array().unwrap().len(),
+            "{name}"
+        );
+        for (x, y) in a
+            .spf_results
+            .iter()
+            .zip(b["auth_results"]["spf"].as_array().unwrap())
+        {
             assert_eq!(x.domain, y["domain"].as_str().unwrap(), "{name}");
-            assert_eq!(x.result.as_str(), y["result"].as_str().unwrap().to_ascii_lowercase(), "{name}");
+            assert_eq!(
+                x.result.as_str(),
+                y["result"].as_str().unwrap().to_ascii_lowercase(),
+                "{name}"
+            );
         }
     }
 }
@@ -70,20 +112,26 @@ fn mail_auth_aggregate_vectors() {
         let reports = if name.ends_with(".xml") {
             vec![parse_aggregate(&fs::read(&p).unwrap()).unwrap_or_else(|e| panic!("{name}: {e}"))]
         } else if name.ends_with(".eml") {
-            parse_aggregate_message(&fs::read(&p).unwrap()).unwrap_or_else(|e| panic!("{name}: {e}"))
+            parse_aggregate_message(&fs::read(&p).unwrap())
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
         } else {
             continue;
         };
         assert_eq!(reports.len(), 1, "{name}");
-        let json: Value = serde_json::from_slice(&fs::read(p.with_extension("json")).unwrap()).unwrap();
+        let json: Value =
+            serde_json::from_slice(&fs::read(p.with_extension("json")).unwrap()).unwrap();
         check_against_json(&reports[0], &json, &name);
         // Writing it back and parsing again keeps every field (RFC 9990 form).
-        let again = AggregateReport::from_xml(reports[0].to_xml(ReportFormat::Rfc9990).as_bytes()).unwrap();
+        let again =
+            AggregateReport::from_xml(reports[0].to_xml(ReportFormat::Rfc9990).as_bytes()).unwrap();
         // RFC 9990 has no sampled_out / forwarded reason: they are written as "other".
         let mut expected = reports[0].records.clone();
         for r in &mut expected {
             for reason in &mut r.reasons {
-                if matches!(reason.kind, OverrideType::SampledOut | OverrideType::Forwarded) {
+                if matches!(
+                    reason.kind,
+                    OverrideType::SampledOut | OverrideType::Forwarded
+                ) {
                     reason.kind = OverrideType::Other;
                 }
             }
@@ -104,15 +152,38 @@ fn mail_auth_arf_vectors() {
         if !name.ends_with(".eml") {
             continue;
         }
-        let r = FailureReport::parse_message(&fs::read(&p).unwrap()).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let j: Value = serde_json::from_slice(&fs::read(p.with_extension("json")).unwrap()).unwrap();
+        let r = FailureReport::parse_message(&fs::read(&p).unwrap())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let j: Value =
+            serde_json::from_slice(&fs::read(p.with_extension("json")).unwrap()).unwrap();
         let norm = |s: &str| s.replace('-', "").to_ascii_lowercase();
-        assert_eq!(norm(&r.feedback_type), norm(j["feedback_type"].as_str().unwrap()), "{name}");
+        assert_eq!(
+            norm(&r.feedback_type),
+            norm(j["feedback_type"].as_str().unwrap()),
+            "{name}"
+        );
         assert_eq!(r.user_agent.as_deref(), j["user_agent"].as_str(), "{name}");
-        assert_eq!(r.incidents.unwrap_or(1) as u64, j["incidents"].as_u64().unwrap(), "{name}");
-        assert_eq!(r.original_mail_from.as_deref(), j["original_mail_from"].as_str(), "{name}");
-        assert_eq!(r.source_ip.map(|i| i.to_string()).as_deref(), j["source_ip"].as_str(), "{name}");
-        let domains: Vec<&str> = j["reported_domain"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        assert_eq!(
+            r.incidents.unwrap_or(1) as u64,
+            j["incidents"].as_u64().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            r.original_mail_from.as_deref(),
+            j["original_mail_from"].as_str(),
+            "{name}"
+        );
+        assert_eq!(
+            r.source_ip.map(|i| i.to_string()).as_deref(),
+            j["source_ip"].as_str(),
+            "{name}"
+        );
+        let domains: Vec<&str> = j["reported_domain"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
         assert_eq!(r.reported_domain, domains, "{name}");
         assert_eq!(
             r.authentication_results.len(),
@@ -152,7 +223,9 @@ fn parsedmarc_aggregate_samples() {
                 assert!(position > 0);
                 rejected += 1;
             }
-            ("invalid_xml.xml", other) => panic!("invalid_xml.xml must fail with an XML error: {other:?}"),
+            ("invalid_xml.xml", other) => {
+                panic!("invalid_xml.xml must fail with an XML error: {other:?}")
+            }
             (_, Ok(rs)) => {
                 for r in &rs {
                     assert!(!r.metadata.report_id.is_empty(), "{name}");
@@ -165,21 +238,25 @@ fn parsedmarc_aggregate_samples() {
             (_, Err(e)) => panic!("{name}: {e}"),
         }
     }
-    println!("parsedmarc aggregate: {ok} parsed ({records} records, {messages} messages), {rejected} rejected with a clear error");
+    println!(
+        "parsedmarc aggregate: {ok} parsed ({records} records, {messages} messages), {rejected} rejected with a clear error"
+    );
     assert_eq!(ok, 18);
     assert_eq!(rejected, 1);
 }
 
 #[test]
 fn parsedmarc_large_report() {
-    let p = Path::new(DATA).join("reports-parsedmarc/aggregate/!large-example.com!1711897200!1711983600.xml");
+    let p = Path::new(DATA)
+        .join("reports-parsedmarc/aggregate/!large-example.com!1711897200!1711983600.xml");
     let r = parse_aggregate(&fs::read(p).unwrap()).unwrap();
     assert!(r.records.len() > 1000, "{}", r.records.len());
 }
 
 #[test]
 fn parsedmarc_upper_case_words_are_accepted() {
-    let p = Path::new(DATA).join("reports-parsedmarc/aggregate_invalid/report_with_upper_cased_pass.xml");
+    let p = Path::new(DATA)
+        .join("reports-parsedmarc/aggregate_invalid/report_with_upper_cased_pass.xml");
     let r = parse_aggregate(&fs::read(p).unwrap()).unwrap();
     assert_eq!(r.records[0].dkim.as_str(), "pass");
     assert_eq!(r.records[0].dkim_results[0].result.as_str(), "pass");
@@ -193,7 +270,10 @@ fn parsedmarc_failure_samples() {
         match FailureReport::parse_message(&fs::read(&p).unwrap()) {
             Ok(r) => {
                 assert_eq!(r.feedback_type, "auth-failure", "{name}");
-                assert!(r.source_ip.is_some() || !r.reported_domain.is_empty(), "{name}");
+                assert!(
+                    r.source_ip.is_some() || !r.reported_domain.is_empty(),
+                    "{name}"
+                );
                 assert!(r.original.is_some(), "{name}");
                 ok += 1;
             }

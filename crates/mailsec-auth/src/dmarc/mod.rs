@@ -48,9 +48,7 @@
 
 mod record;
 
-pub use record::{
-    Alignment, DmarcRecord, DmarcRecordError, FailureOption, Policy, Psd, ReportUri,
-};
+pub use record::{Alignment, DmarcRecord, DmarcRecordError, FailureOption, Policy, Psd, ReportUri};
 
 use crate::authres::MethodResult;
 use mailsec_dns::{DnsError, RecordType, Resolver};
@@ -531,7 +529,9 @@ fn normalize_domain(domain: &str) -> Option<String> {
     let ok = d.split('.').all(|l| {
         !l.is_empty()
             && l.len() <= 63
-            && !l.chars().any(|c| c.is_whitespace() || c.is_control() || "@;,\"\\()<>[]".contains(c))
+            && !l
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || "@;,\"\\()<>[]".contains(c))
     });
     ok.then_some(d)
 }
@@ -657,8 +657,12 @@ impl DmarcVerifier {
     ) -> DomainVerdict {
         // 1. Policy discovery.
         let (policy_domain, record, org) = match s.fetch(from).await {
-            Fetched::TempFail(e) => return DomainVerdict::new(from, DmarcResult::TempError, Some(e)),
-            Fetched::Invalid(e) => return DomainVerdict::new(from, DmarcResult::PermError, Some(e)),
+            Fetched::TempFail(e) => {
+                return DomainVerdict::new(from, DmarcResult::TempError, Some(e));
+            }
+            Fetched::Invalid(e) => {
+                return DomainVerdict::new(from, DmarcResult::PermError, Some(e));
+            }
             Fetched::Record(r) => (from.to_string(), *r, None),
             Fetched::Absent(why) => {
                 let found = match self.mode {
@@ -669,10 +673,18 @@ impl DmarcVerifier {
                         } else {
                             match s.fetch(&org).await {
                                 Fetched::TempFail(e) => {
-                                    return DomainVerdict::new(from, DmarcResult::TempError, Some(e));
+                                    return DomainVerdict::new(
+                                        from,
+                                        DmarcResult::TempError,
+                                        Some(e),
+                                    );
                                 }
                                 Fetched::Invalid(e) => {
-                                    return DomainVerdict::new(from, DmarcResult::PermError, Some(e));
+                                    return DomainVerdict::new(
+                                        from,
+                                        DmarcResult::PermError,
+                                        Some(e),
+                                    );
                                 }
                                 Fetched::Record(r) => Some((org.clone(), *r, Some(org))),
                                 Fetched::Absent(_) => None,
@@ -750,10 +762,10 @@ impl DmarcVerifier {
                 break;
             }
         }
-        if let Some(spf) = input.spf.filter(|s| s.passed) {
-            if let Some(d) = normalize_domain(spf.domain) {
-                v.spf_aligned = pending(s.aligned(self.mode, record.aspf(), from, &d).await);
-            }
+        if let Some(spf) = input.spf.filter(|s| s.passed)
+            && let Some(d) = normalize_domain(spf.domain)
+        {
+            v.spf_aligned = pending(s.aligned(self.mode, record.aspf(), from, &d).await);
         }
         v.organizational_domain = s.orgs.get(from).and_then(|o| o.clone().ok());
         if v.organizational_domain.is_none() && self.mode == DmarcMode::Rfc7489 {
@@ -772,14 +784,12 @@ impl DmarcVerifier {
         // 4. The disposition.
         if v.result == DmarcResult::Fail {
             let mut d = policy;
-            if self.mode == DmarcMode::Rfc7489 {
-                if let Some(pct) = record.pct().filter(|p| *p < 100) {
-                    let roll = self.random.as_ref().map_or(0, |r| r() % 100);
-                    if roll >= pct {
-                        v.sampled_out = true;
-                        d = d.downgrade();
-                    }
-                }
+            if self.mode == DmarcMode::Rfc7489
+                && let Some(pct) = record.pct().filter(|p| *p < 100)
+                && self.random.as_ref().map_or(0, |r| r() % 100) >= pct
+            {
+                v.sampled_out = true;
+                d = d.downgrade();
             }
             if record.testing() {
                 d = Policy::None;

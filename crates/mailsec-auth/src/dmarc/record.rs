@@ -220,9 +220,7 @@ pub struct DmarcRecord {
 pub(crate) fn looks_like_dmarc(text: &str) -> bool {
     let first = text.split(';').next().unwrap_or("");
     match first.split_once('=') {
-        Some((tag, value)) => {
-            tag.trim() == "v" && value.trim().eq_ignore_ascii_case("DMARC1")
-        }
+        Some((tag, value)) => tag.trim() == "v" && value.trim().eq_ignore_ascii_case("DMARC1"),
         None => false,
     }
 }
@@ -253,10 +251,14 @@ impl DmarcRecord {
                 || !tag.starts_with(|c: char| c.is_ascii_alphabetic())
                 || !tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             {
-                return Err(DmarcRecordError::Syntax(format!("invalid tag name '{tag}'")));
+                return Err(DmarcRecordError::Syntax(format!(
+                    "invalid tag name '{tag}'"
+                )));
             }
             if seen.contains(&tag) {
-                return Err(DmarcRecordError::Syntax(format!("tag '{tag}' appears twice")));
+                return Err(DmarcRecordError::Syntax(format!(
+                    "tag '{tag}' appears twice"
+                )));
             }
             seen.push(tag.clone());
             rec.apply(&tag, value);
@@ -265,7 +267,8 @@ impl DmarcRecord {
     }
 
     fn warn(&mut self, tag: &str, value: &str) {
-        self.warnings.push(format!("invalid value '{value}' for tag '{tag}' ignored"));
+        self.warnings
+            .push(format!("invalid value '{value}' for tag '{tag}' ignored"));
     }
 
     fn apply(&mut self, tag: &str, value: &str) {
@@ -526,16 +529,34 @@ mod tests {
 
     #[test]
     fn not_dmarc() {
-        for t in ["", "v=spf1 -all", "p=reject; v=DMARC1", "v=DMARC2; p=reject", "vv=DMARC1"] {
-            assert_eq!(DmarcRecord::parse(t), Err(DmarcRecordError::NotDmarc), "{t}");
+        for t in [
+            "",
+            "v=spf1 -all",
+            "p=reject; v=DMARC1",
+            "v=DMARC2; p=reject",
+            "vv=DMARC1",
+        ] {
+            assert_eq!(
+                DmarcRecord::parse(t),
+                Err(DmarcRecordError::NotDmarc),
+                "{t}"
+            );
         }
         assert!(DmarcRecord::parse(" v = dmarc1 ;p=reject").is_ok());
     }
 
     #[test]
     fn syntax_errors() {
-        for t in ["v=DMARC1; p=reject; p=none", "v=DMARC1; reject", "v=DMARC1; =x", "v=DMARC1; 1p=x"] {
-            assert!(matches!(DmarcRecord::parse(t), Err(DmarcRecordError::Syntax(_))), "{t}");
+        for t in [
+            "v=DMARC1; p=reject; p=none",
+            "v=DMARC1; reject",
+            "v=DMARC1; =x",
+            "v=DMARC1; 1p=x",
+        ] {
+            assert!(
+                matches!(DmarcRecord::parse(t), Err(DmarcRecordError::Syntax(_))),
+                "{t}"
+            );
         }
     }
 

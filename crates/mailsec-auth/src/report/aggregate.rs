@@ -1,7 +1,7 @@
 //! DMARC aggregate reports (RFC 9990, and the RFC 7489 appendix C form).
 
-use super::xml::{self, Element, Writer};
 use super::ReportError;
+use super::xml::{self, Element, Writer};
 use crate::dmarc::{Alignment, DomainVerdict, Policy};
 use std::fmt;
 use std::net::IpAddr;
@@ -373,10 +373,12 @@ impl ReportRecord {
         };
         r.disposition = verdict.disposition().into();
         if verdict.testing() && verdict.policy().is_some_and(|p| p != Policy::None) {
-            r.reasons.push(OverrideReason::new(OverrideType::PolicyTestMode, None));
+            r.reasons
+                .push(OverrideReason::new(OverrideType::PolicyTestMode, None));
         }
         if verdict.sampled_out() {
-            r.reasons.push(OverrideReason::new(OverrideType::SampledOut, None));
+            r.reasons
+                .push(OverrideReason::new(OverrideType::SampledOut, None));
         }
         r
     }
@@ -431,7 +433,9 @@ impl AggregateReport {
 
     /// The number of messages the report covers.
     pub fn message_count(&self) -> u64 {
-        self.records.iter().fold(0u64, |a, r| a.saturating_add(r.count))
+        self.records
+            .iter()
+            .fold(0u64, |a, r| a.saturating_add(r.count))
     }
 
     /// Writes the report as XML in the given form.
@@ -561,10 +565,9 @@ impl AggregateReport {
         let xml = self.to_xml(format);
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         // Writing to a Vec cannot fail.
-        match enc.write_all(xml.as_bytes()).and_then(|()| enc.finish()) {
-            Ok(v) => v,
-            Err(_) => Vec::new(),
-        }
+        enc.write_all(xml.as_bytes())
+            .and_then(|()| enc.finish())
+            .unwrap_or_default()
     }
 
     /// The attachment file name RFC 9990 section 2.1 / RFC 7489 section 7.2.1.1
@@ -603,13 +606,19 @@ impl AggregateReport {
                 root.name
             )));
         }
-        let meta = root.child("report_metadata").ok_or(ReportError::Missing("report_metadata"))?;
-        let range = meta.child("date_range").ok_or(ReportError::Missing("date_range"))?;
+        let meta = root
+            .child("report_metadata")
+            .ok_or(ReportError::Missing("report_metadata"))?;
+        let range = meta
+            .child("date_range")
+            .ok_or(ReportError::Missing("date_range"))?;
         let metadata = ReportMetadata {
             org_name: meta.text_of("org_name").unwrap_or_default(),
             email: meta.text_of("email").unwrap_or_default(),
             extra_contact_info: meta.text_of("extra_contact_info"),
-            report_id: meta.text_of("report_id").ok_or(ReportError::Missing("report_id"))?,
+            report_id: meta
+                .text_of("report_id")
+                .ok_or(ReportError::Missing("report_id"))?,
             begin: number(range, "begin")?,
             end: number(range, "end")?,
             errors: meta
@@ -619,9 +628,13 @@ impl AggregateReport {
                 .collect(),
             generator: meta.text_of("generator"),
         };
-        let pp = root.child("policy_published").ok_or(ReportError::Missing("policy_published"))?;
+        let pp = root
+            .child("policy_published")
+            .ok_or(ReportError::Missing("policy_published"))?;
         let policy_published = PolicyPublished {
-            domain: pp.text_of("domain").ok_or(ReportError::Missing("policy_published/domain"))?,
+            domain: pp
+                .text_of("domain")
+                .ok_or(ReportError::Missing("policy_published/domain"))?,
             p: opt_policy(pp, "p")?,
             sp: opt_policy(pp, "sp")?,
             np: opt_policy(pp, "np")?,
@@ -643,7 +656,10 @@ impl AggregateReport {
                 Some(t) if t == "n" => Some(false),
                 Some(t) => return Err(invalid("testing", &t)),
             },
-            discovery_method: match pp.text_of("discovery_method").map(|t| t.to_ascii_lowercase()) {
+            discovery_method: match pp
+                .text_of("discovery_method")
+                .map(|t| t.to_ascii_lowercase())
+            {
                 None => None,
                 Some(t) if t == "psl" => Some(DiscoveryMethod::Psl),
                 Some(t) if t == "treewalk" => Some(DiscoveryMethod::TreeWalk),
@@ -709,10 +725,16 @@ fn opt_alignment(e: &Element, name: &'static str) -> Result<Option<Alignment>, R
 
 fn parse_record(rec: &Element) -> Result<ReportRecord, ReportError> {
     let row = rec.child("row").ok_or(ReportError::Missing("record/row"))?;
-    let ip_text = row.text_of("source_ip").ok_or(ReportError::Missing("source_ip"))?;
-    let source_ip: IpAddr = ip_text.parse().map_err(|_| invalid("source_ip", &ip_text))?;
+    let ip_text = row
+        .text_of("source_ip")
+        .ok_or(ReportError::Missing("source_ip"))?;
+    let source_ip: IpAddr = ip_text
+        .parse()
+        .map_err(|_| invalid("source_ip", &ip_text))?;
     let count = number(row, "count")?;
-    let pe = row.child("policy_evaluated").ok_or(ReportError::Missing("policy_evaluated"))?;
+    let pe = row
+        .child("policy_evaluated")
+        .ok_or(ReportError::Missing("policy_evaluated"))?;
     let disposition = match pe.text_of("disposition") {
         None => Disposition::None,
         Some(t) => Disposition::parse(&t).ok_or_else(|| invalid("disposition", &t))?,
@@ -725,7 +747,9 @@ fn parse_record(rec: &Element) -> Result<ReportRecord, ReportError> {
         })
         .collect();
     let ids = rec.child("identifiers");
-    let header_from = ids.and_then(|i| i.text_of("header_from")).unwrap_or_default();
+    let header_from = ids
+        .and_then(|i| i.text_of("header_from"))
+        .unwrap_or_default();
     let mut out = ReportRecord {
         source_ip,
         count,
@@ -788,8 +812,13 @@ mod tests {
         rec.dkim = AuthWord::Pass;
         rec.disposition = Disposition::Pass;
         rec.envelope_from = Some("example.com".into());
-        rec.dkim_results.push(DkimAuthResult::new("example.com", Some("s1".into()), AuthWord::Pass));
-        rec.spf_results.push(SpfAuthResult::new("example.com", AuthWord::SoftFail));
+        rec.dkim_results.push(DkimAuthResult::new(
+            "example.com",
+            Some("s1".into()),
+            AuthWord::Pass,
+        ));
+        rec.spf_results
+            .push(SpfAuthResult::new("example.com", AuthWord::SoftFail));
         r.add_record(rec.clone());
         r.add_record(rec);
         r
@@ -801,7 +830,10 @@ mod tests {
         assert_eq!(r.records.len(), 1);
         assert_eq!(r.message_count(), 2);
         let xml = r.to_xml(ReportFormat::Rfc9990);
-        assert!(xml.contains("<feedback xmlns=\"urn:ietf:params:xml:ns:dmarc-2.0\">"), "{xml}");
+        assert!(
+            xml.contains("<feedback xmlns=\"urn:ietf:params:xml:ns:dmarc-2.0\">"),
+            "{xml}"
+        );
         assert!(xml.contains("Receiver &amp; Co &lt;x&gt;"));
         let mut back = AggregateReport::from_xml(xml.as_bytes()).unwrap();
         assert_eq!(back.version.take().as_deref(), Some("1.0"));
@@ -813,7 +845,10 @@ mod tests {
         let r = sample();
         let gz = r.to_gzip(ReportFormat::Rfc9990);
         assert_eq!(gz.get(..2), Some(&[0x1f, 0x8b][..]));
-        assert_eq!(crate::report::parse_aggregate(&gz).unwrap().records, r.records);
+        assert_eq!(
+            crate::report::parse_aggregate(&gz).unwrap().records,
+            r.records
+        );
         assert_eq!(
             r.file_name("mx.example.org", Some("a/b")),
             "mx.example.org!example.com!1700000000!1700086399!ab.xml.gz"
@@ -826,7 +861,9 @@ mod tests {
         let xml = r.to_xml(ReportFormat::Rfc7489);
         assert!(xml.contains("<feedback>\n"));
         assert!(xml.contains("<pct>100</pct>"));
-        assert!(!xml.contains("<np>") && !xml.contains("<testing>") && !xml.contains("envelope_from"));
+        assert!(
+            !xml.contains("<np>") && !xml.contains("<testing>") && !xml.contains("envelope_from")
+        );
         assert!(xml.contains("<disposition>none</disposition>"));
         let back = AggregateReport::from_xml(xml.as_bytes()).unwrap();
         assert_eq!(back.records[0].count, 2);

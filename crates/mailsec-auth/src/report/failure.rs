@@ -102,7 +102,9 @@ impl FailureReport {
                     };
                     original = Some((bytes, false));
                 }
-                ("text", "rfc822-headers") | ("message", "rfc822-headers") if original.is_none() => {
+                ("text", "rfc822-headers") | ("message", "rfc822-headers")
+                    if original.is_none() =>
+                {
                     original = Some((part.contents().to_vec(), true));
                 }
                 _ => {}

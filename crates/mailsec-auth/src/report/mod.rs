@@ -135,7 +135,9 @@ pub fn parse_aggregate_message(raw: &[u8]) -> Result<Vec<AggregateReport>, Repor
             continue;
         }
         let ct = part.content_type();
-        let ctype = ct.map(|c| c.ctype().to_ascii_lowercase()).unwrap_or_default();
+        let ctype = ct
+            .map(|c| c.ctype().to_ascii_lowercase())
+            .unwrap_or_default();
         let sub = ct
             .and_then(|c| c.subtype())
             .map(str::to_ascii_lowercase)
@@ -150,7 +152,10 @@ pub fn parse_aggregate_message(raw: &[u8]) -> Result<Vec<AggregateReport>, Repor
             || name.ends_with(".xml")
             || name.ends_with(".gz")
             || name.ends_with(".zip")
-            || (ctype == "text" && String::from_utf8_lossy(body).trim_start().starts_with("<?xml"));
+            || (ctype == "text"
+                && String::from_utf8_lossy(body)
+                    .trim_start()
+                    .starts_with("<?xml"));
         if !candidate {
             continue;
         }

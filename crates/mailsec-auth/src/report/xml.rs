@@ -1,8 +1,8 @@
 //! A small element tree over quick-xml, enough for DMARC reports.
 
 use super::ReportError;
-use quick_xml::events::Event;
 use quick_xml::Reader;
+use quick_xml::events::Event;
 
 /// Deepest element nesting accepted (a DMARC report needs 5).
 const MAX_DEPTH: usize = 32;
@@ -19,7 +19,10 @@ impl Element {
         self.children.iter().find(|c| c.name == name)
     }
 
-    pub(crate) fn children_named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Element> + 's {
+    pub(crate) fn children_named<'s>(
+        &'s self,
+        name: &'s str,
+    ) -> impl Iterator<Item = &'s Element> + 's {
         self.children.iter().filter(move |c| c.name == name)
     }
 
@@ -158,7 +161,10 @@ pub(crate) fn parse(text: &str) -> Result<Element, ReportError> {
         }
         return Err(ReportError::Xml {
             position: reader.buffer_position(),
-            message: format!("unclosed element <{}>", stack.last().map_or("", |e| e.name.as_str())),
+            message: format!(
+                "unclosed element <{}>",
+                stack.last().map_or("", |e| e.name.as_str())
+            ),
         });
     }
     root.ok_or(ReportError::Xml {
