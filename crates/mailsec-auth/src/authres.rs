@@ -354,6 +354,13 @@ impl AuthenticationResults {
                         let v = c.pvalue()?;
                         result.properties.push(Property::new(name, prop, v));
                     }
+                    Some(b'=') => {
+                        // Not RFC 8601 (`action=none`, written by some large
+                        // providers): skipped so the rest of the header reads.
+                        c.pos += 1;
+                        c.skip_cfws()?;
+                        c.pvalue()?;
+                    }
                     _ => return Err(c.err("'.' or 'reason='")),
                 }
             }
@@ -839,6 +846,22 @@ mod tests {
         ] {
             assert!(AuthenticationResults::parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn tolerates_bare_key_value_pairs() {
+        let ar = AuthenticationResults::parse(
+            "spf=pass (sender IP is 192.0.2.1) smtp.mailfrom=example.com; dkim=none (message not signed) header.d=none;dmarc=none action=none header.from=example.com;compauth=pass reason=100",
+        );
+        // the authserv-id is missing here: "spf=pass" is read as the id, then "(" ... fails
+        assert!(ar.is_err());
+        let ar = AuthenticationResults::parse(
+            "mx.microsoft.example; spf=pass (sender IP is 192.0.2.1) smtp.mailfrom=example.com; dkim=none (message not signed) header.d=none;dmarc=none action=none header.from=example.com;compauth=pass reason=100",
+        )
+        .unwrap();
+        assert_eq!(ar.results().len(), 4);
+        assert_eq!(ar.results()[2].property("header", "from"), Some("example.com"));
+        assert_eq!(ar.results()[3].reason(), Some("100"));
     }
 
     #[test]
