@@ -860,7 +860,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ar.results().len(), 4);
-        assert_eq!(ar.results()[2].property("header", "from"), Some("example.com"));
+        assert_eq!(
+            ar.results()[2].property("header", "from"),
+            Some("example.com")
+        );
         assert_eq!(ar.results()[3].reason(), Some("100"));
     }
 

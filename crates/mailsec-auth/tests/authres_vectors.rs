@@ -45,7 +45,12 @@ fn fields(text: &str, name: &str) -> Vec<String> {
 
 fn all_files() -> Vec<String> {
     let mut texts = Vec::new();
-    for dir in ["arc-valimail", "arc-perl-mail-dkim-variant", "arc-mail-auth", "dkim-mail-auth"] {
+    for dir in [
+        "arc-valimail",
+        "arc-perl-mail-dkim-variant",
+        "arc-mail-auth",
+        "dkim-mail-auth",
+    ] {
         for e in fs::read_dir(Path::new(DATA).join(dir)).unwrap() {
             let p = e.unwrap().path();
             if let Ok(t) = fs::read_to_string(&p) {
@@ -65,7 +70,10 @@ fn authentication_results_fields_of_the_arc_suites() {
                 Ok(ar) => {
                     assert!(!ar.authserv_id().is_empty());
                     // what we read, we write back readably
-                    assert_eq!(AuthenticationResults::parse(&ar.to_header_value()).unwrap(), ar);
+                    assert_eq!(
+                        AuthenticationResults::parse(&ar.to_header_value()).unwrap(),
+                        ar
+                    );
                     ok += 1;
                 }
                 Err(e) => {
