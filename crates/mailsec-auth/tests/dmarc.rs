@@ -688,3 +688,53 @@ async fn organizational_domain_api() {
         "example.co.uk"
     );
 }
+
+#[tokio::test]
+async fn verdicts_feed_an_aggregate_report() {
+    use mailsec_auth::report::{
+        AggregateReport, AuthWord, DiscoveryMethod, Disposition, OverrideType, PolicyPublished,
+        ReportFormat, ReportMetadata, ReportRecord,
+    };
+    let mut dns = StaticResolver::new();
+    dns.add("_dmarc.example.com", Record::txt("v=DMARC1; p=reject; t=y"));
+    let v = DmarcVerifier::new();
+    let pass = v
+        .verify(
+            &dns,
+            &DmarcInput::new()
+                .with_from_domain("example.com")
+                .with_dkim("example.com", true),
+        )
+        .await;
+    let fail = v
+        .verify(
+            &dns,
+            &DmarcInput::new()
+                .with_from_domain("example.com")
+                .with_spf("evil.example", true),
+        )
+        .await;
+    let d = &fail.verdicts()[0];
+    let mut report = AggregateReport::new(
+        ReportMetadata::default(),
+        PolicyPublished::from_record(
+            d.policy_domain().unwrap(),
+            d.record().unwrap(),
+            DiscoveryMethod::TreeWalk,
+        ),
+    );
+    let ip = "192.0.2.7".parse().unwrap();
+    for out in [&pass, &fail, &fail] {
+        report.add_record(ReportRecord::from_verdict(ip, &out.verdicts()[0]));
+    }
+    assert_eq!(report.records.len(), 2);
+    assert_eq!(report.records[0].dkim, AuthWord::Pass);
+    assert_eq!(report.records[1].count, 2);
+    assert_eq!(report.records[1].disposition, Disposition::None);
+    assert_eq!(
+        report.records[1].reasons[0].kind,
+        OverrideType::PolicyTestMode
+    );
+    let back = AggregateReport::from_xml(report.to_xml(ReportFormat::Rfc9990).as_bytes()).unwrap();
+    assert_eq!(back.records, report.records);
+}

@@ -2,7 +2,7 @@
 
 use super::ReportError;
 use super::xml::{self, Element, Writer};
-use crate::dmarc::{Alignment, DomainVerdict, Policy};
+use crate::dmarc::{Alignment, DmarcRecord, DomainVerdict, Policy};
 use std::fmt;
 use std::net::IpAddr;
 
@@ -238,6 +238,25 @@ pub struct PolicyPublished {
     pub testing: Option<bool>,
     /// RFC 9990 `discovery_method`.
     pub discovery_method: Option<DiscoveryMethod>,
+}
+
+impl PolicyPublished {
+    /// The `policy_published` block for a record found at `domain`.
+    pub fn from_record(domain: &str, record: &DmarcRecord, discovery: DiscoveryMethod) -> Self {
+        let fo: Vec<&str> = record.fo().iter().map(|o| o.as_str()).collect();
+        PolicyPublished {
+            domain: domain.to_string(),
+            p: Some(record.policy()),
+            sp: record.sp(),
+            np: record.np(),
+            adkim: Some(record.adkim()),
+            aspf: Some(record.aspf()),
+            pct: record.pct(),
+            fo: Some(fo.join(":")),
+            testing: Some(record.testing()),
+            discovery_method: Some(discovery),
+        }
+    }
 }
 
 /// One `reason` of `policy_evaluated`.
@@ -617,7 +636,8 @@ impl AggregateReport {
             email: meta.text_of("email").unwrap_or_default(),
             extra_contact_info: meta.text_of("extra_contact_info"),
             report_id: meta
-                .text_of("report_id")
+                .child("report_id")
+                .map(|e| e.text.trim().to_string())
                 .ok_or(ReportError::Missing("report_id"))?,
             begin: number(range, "begin")?,
             end: number(range, "end")?,
@@ -633,7 +653,8 @@ impl AggregateReport {
             .ok_or(ReportError::Missing("policy_published"))?;
         let policy_published = PolicyPublished {
             domain: pp
-                .text_of("domain")
+                .child("domain")
+                .map(|e| e.text.trim().to_string())
                 .ok_or(ReportError::Missing("policy_published/domain"))?,
             p: opt_policy(pp, "p")?,
             sp: opt_policy(pp, "sp")?,
@@ -838,6 +859,22 @@ mod tests {
         let mut back = AggregateReport::from_xml(xml.as_bytes()).unwrap();
         assert_eq!(back.version.take().as_deref(), Some("1.0"));
         assert_eq!(back, r);
+    }
+
+    #[test]
+    fn from_record_and_verdict() {
+        let rec = DmarcRecord::parse("v=DMARC1; p=reject; np=quarantine; t=y; fo=1:d").unwrap();
+        let pp = PolicyPublished::from_record("example.com", &rec, DiscoveryMethod::TreeWalk);
+        assert_eq!(pp.p, Some(Policy::Reject));
+        assert_eq!(pp.np, Some(Policy::Quarantine));
+        assert_eq!(pp.fo.as_deref(), Some("1:d"));
+        assert_eq!(pp.testing, Some(true));
+        let xml = AggregateReport::new(ReportMetadata::default(), pp.clone())
+            .to_xml(ReportFormat::Rfc9990);
+        assert!(
+            xml.contains("<testing>y</testing>")
+                && xml.contains("<discovery_method>treewalk</discovery_method>")
+        );
     }
 
     #[test]
