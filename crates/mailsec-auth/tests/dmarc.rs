@@ -738,3 +738,73 @@ async fn verdicts_feed_an_aggregate_report() {
     let back = AggregateReport::from_xml(report.to_xml(ReportFormat::Rfc9990).as_bytes()).unwrap();
     assert_eq!(back.records, report.records);
 }
+
+#[tokio::test]
+async fn failure_report_options() {
+    // (record, spf passed, dkim passed (aligned domain), wants a report)
+    let cases = [
+        (
+            "v=DMARC1; p=reject; ruf=mailto:f@example.com",
+            false,
+            false,
+            true,
+        ),
+        (
+            "v=DMARC1; p=reject; ruf=mailto:f@example.com",
+            true,
+            false,
+            false,
+        ),
+        (
+            "v=DMARC1; p=reject; ruf=mailto:f@example.com; fo=1",
+            true,
+            false,
+            true,
+        ),
+        (
+            "v=DMARC1; p=reject; ruf=mailto:f@example.com; fo=1",
+            true,
+            true,
+            false,
+        ),
+        (
+            "v=DMARC1; p=reject; ruf=mailto:f@example.com; fo=d",
+            true,
+            false,
+            true,
+        ),
+        (
+            "v=DMARC1; p=reject; ruf=mailto:f@example.com; fo=d",
+            false,
+            true,
+            false,
+        ),
+        (
+            "v=DMARC1; p=reject; ruf=mailto:f@example.com; fo=s",
+            false,
+            true,
+            true,
+        ),
+        (
+            "v=DMARC1; p=reject; ruf=mailto:f@example.com; fo=s",
+            true,
+            false,
+            false,
+        ),
+        ("v=DMARC1; p=reject; fo=1", false, false, false),
+    ];
+    for (rec, spf, dkim, want) in cases {
+        let mut dns = StaticResolver::new();
+        dns.add("_dmarc.example.com", Record::txt(rec));
+        let input = DmarcInput::new()
+            .with_from_domain("example.com")
+            .with_spf("example.com", spf)
+            .with_dkim("example.com", dkim);
+        let out = DmarcVerifier::new().verify(&dns, &input).await;
+        assert_eq!(
+            out.verdicts()[0].wants_failure_report(&input),
+            want,
+            "{rec} spf={spf} dkim={dkim}"
+        );
+    }
+}

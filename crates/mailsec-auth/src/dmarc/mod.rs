@@ -298,6 +298,27 @@ impl DomainVerdict {
     pub fn reason(&self) -> Option<&str> {
         self.reason.as_deref()
     }
+
+    /// Whether the domain asks for a failure report about this message: the
+    /// record has a `ruf=` address and one of its `fo=` options matches
+    /// (`0`: DMARC failed; `1`: SPF or DKIM gave no aligned pass; `d`: a DKIM
+    /// signature failed; `s`: SPF failed). Only `pass` and `fail` verdicts
+    /// can ask.
+    pub fn wants_failure_report(&self, input: &DmarcInput<'_>) -> bool {
+        let Some(record) = &self.record else {
+            return false;
+        };
+        if record.ruf().is_empty() || !matches!(self.result, DmarcResult::Pass | DmarcResult::Fail)
+        {
+            return false;
+        }
+        record.fo().iter().any(|o| match o {
+            FailureOption::All => self.result == DmarcResult::Fail,
+            FailureOption::Any => !self.spf_aligned || self.dkim_aligned.is_none(),
+            FailureOption::Dkim => input.dkim.iter().any(|d| !d.passed),
+            FailureOption::Spf => input.spf.is_some_and(|s| !s.passed),
+        })
+    }
 }
 
 /// The DMARC outcome for a message (all its From domains).
