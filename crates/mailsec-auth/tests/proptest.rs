@@ -43,6 +43,15 @@ proptest! {
     }
 
     #[test]
+    fn any_string_never_panics(s in any::<String>()) {
+        let _ = DmarcRecord::parse(&s);
+        let _ = AuthenticationResults::parse(&s);
+        let _ = AuthenticationResults::parse_arc(&s);
+        let _ = AggregateReport::from_xml(s.as_bytes());
+        let _ = FailureReport::parse_fields(s.as_bytes());
+    }
+
+    #[test]
     fn authres_never_panics(s in "\\PC*") {
         let _ = AuthenticationResults::parse(&s);
         let _ = AuthenticationResults::parse_arc(&s);
@@ -107,6 +116,28 @@ proptest! {
         let _ = parse_aggregate_message(&bytes);
         let _ = FailureReport::parse_message(&bytes);
         let _ = FailureReport::parse_fields(&bytes);
+    }
+
+    #[test]
+    fn compressed_garbage_never_panics(
+        magic in prop_oneof![Just(&[0x1fu8, 0x8b, 0x08][..]), Just(&b"PK\x03\x04"[..])],
+        rest in proptest::collection::vec(any::<u8>(), 0..300),
+    ) {
+        let mut bytes = magic.to_vec();
+        bytes.extend_from_slice(&rest);
+        let _ = parse_aggregate(&bytes);
+    }
+
+    #[test]
+    fn truncated_reports_never_panic(cut in 0usize..2000, gz in any::<bool>()) {
+        let report = AggregateReport::from_xml(include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/testdata/auth/dmarc-report-schema-ietf/dmarc-xml-0.2.xml"
+        )))
+        .unwrap();
+        let bytes = if gz { report.to_gzip(ReportFormat::Rfc9990) } else { report.to_xml(ReportFormat::Rfc7489).into_bytes() };
+        let cut = cut.min(bytes.len());
+        let _ = parse_aggregate(&bytes[..cut]);
     }
 
     #[test]
