@@ -6,9 +6,9 @@
 use mailsec_auth::authres::{AuthenticationResults, MethodResult};
 use mailsec_auth::dmarc::{DmarcRecord, Policy};
 use mailsec_auth::report::{
-    AggregateReport, AuthWord, Disposition, DkimAuthResult, FailureReport, OverrideReason,
-    OverrideType, PolicyPublished, ReportFormat, ReportMetadata, ReportRecord, SpfAuthResult,
-    decompress, parse_aggregate, parse_aggregate_message,
+    AggregateReport, ArfEnvelope, AuthWord, Disposition, DkimAuthResult, FailureReport,
+    OverrideReason, OverrideType, PolicyPublished, ReportFormat, ReportMetadata, ReportRecord,
+    SpfAuthResult, decompress, parse_aggregate, parse_aggregate_message,
 };
 use proptest::prelude::*;
 use std::net::IpAddr;
@@ -146,6 +146,38 @@ proptest! {
         let _ = AggregateReport::from_xml(format!("<feedback>{s}</feedback>").as_bytes());
         let _ = AggregateReport::from_xml(format!(
             "<feedback><report_metadata><report_id>{s}</report_id><date_range><begin>1</begin><end>2</end></date_range></report_metadata><policy_published><domain>{s}</domain></policy_published><record>{s}</record></feedback>").as_bytes());
+    }
+
+    #[test]
+    fn failure_report_write_then_parse(
+        mail_from in "(\\PC|\\pC){0,30}",
+        domains in proptest::collection::vec("(\\PC|\\pC){0,20}", 0..3),
+        ar in "(\\PC|\\pC){0,40}",
+        human in "(\\PC|\\pC){0,60}",
+        original in proptest::option::of(proptest::collection::vec(any::<u8>(), 0..200)),
+        headers_only in any::<bool>(),
+        subject in "(\\PC|\\pC){0,30}",
+    ) {
+        let mut r = FailureReport::default();
+        r.feedback_type = "auth-failure".into();
+        r.original_mail_from = Some(mail_from.clone());
+        r.reported_domain = domains.clone();
+        r.authentication_results = vec![ar.clone()];
+        r.human_readable = Some(human);
+        r.original = original;
+        r.original_is_headers_only = headers_only;
+        let env = ArfEnvelope::new("a@example.org", subject, "Thu, 1 Jan 2026 00:00:00 +0000", "id@example.org")
+            .with_to("b@example.com");
+        let msg = r.to_message(&env);
+        let back = FailureReport::parse_message(&msg);
+        prop_assert!(back.is_ok(), "{:?}", back);
+        let back = back.unwrap();
+        let line = |v: &str| v.chars().map(|c| if c.is_control() && c != '\t' { ' ' } else { c }).collect::<String>().trim().to_string();
+        prop_assert_eq!(back.feedback_type, "auth-failure");
+        // A value that is empty once trimmed is written as an empty field.
+        prop_assert_eq!(back.original_mail_from.unwrap_or_default(), line(&mail_from).trim().to_string());
+        prop_assert_eq!(back.reported_domain.len(), domains.len());
+        prop_assert_eq!(back.authentication_results.len(), 1);
     }
 
     #[test]

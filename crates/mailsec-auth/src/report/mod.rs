@@ -1,6 +1,6 @@
 //! DMARC reports: aggregate reports (RFC 9990; RFC 7489 appendix C) written
 //! and parsed, including gzip and zip attachments, and failure reports
-//! (ARF, RFC 5965 / RFC 6591) parsed.
+//! (ARF, RFC 5965 / RFC 6591) written and parsed.
 //!
 //! ```
 //! use mailsec_auth::report::{AggregateReport, PolicyPublished, ReportFormat, ReportMetadata, ReportRecord};
@@ -33,7 +33,7 @@ pub use aggregate::{
     OverrideType, PolicyPublished, RFC9990_NAMESPACE, ReportFormat, ReportMetadata, ReportRecord,
     SpfAuthResult,
 };
-pub use failure::FailureReport;
+pub use failure::{ArfEnvelope, FailureReport};
 
 use mail_parser::{MessageParser, MimeHeaders};
 use std::io::Read;
