@@ -808,3 +808,24 @@ async fn failure_report_options() {
         );
     }
 }
+
+#[tokio::test]
+async fn from_addresses() {
+    let mut dns = StaticResolver::new();
+    dns.add("_dmarc.example.com", Record::txt("v=DMARC1; p=reject"));
+    let input = DmarcInput::new()
+        .with_from_address("<Alice@Example.com>")
+        .with_from_address("bob@example.com")
+        .with_dkim("example.com", true);
+    let out = DmarcVerifier::new().verify(&dns, &input).await;
+    assert_eq!(out.result(), DmarcResult::Pass);
+    assert_eq!(out.verdicts().len(), 1);
+    let out = DmarcVerifier::new()
+        .verify(&dns, &DmarcInput::new().with_from_address("no-domain"))
+        .await;
+    assert_eq!(out.result(), DmarcResult::None); // "no-domain" is a (single-label) domain without a record
+    let out = DmarcVerifier::new()
+        .verify(&dns, &DmarcInput::new().with_from_address("a@"))
+        .await;
+    assert_eq!(out.result(), DmarcResult::PermError);
+}

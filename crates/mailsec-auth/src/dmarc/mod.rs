@@ -138,6 +138,16 @@ impl<'a> DmarcInput<'a> {
         self
     }
 
+    /// Adds the domain of an RFC5322.From address (`user@example.com`, with
+    /// or without angle brackets). Text without `@` is taken as a domain; an
+    /// empty domain (`user@`) gives `permerror`.
+    #[must_use]
+    pub fn with_from_address(self, address: &'a str) -> Self {
+        let a = address.trim().trim_start_matches('<').trim_end_matches('>');
+        let domain = a.rsplit_once('@').map_or(a, |(_, d)| d);
+        self.with_from_domain(domain)
+    }
+
     /// Sets the SPF identity and whether SPF passed.
     #[must_use]
     pub fn with_spf(mut self, domain: &'a str, passed: bool) -> Self {
