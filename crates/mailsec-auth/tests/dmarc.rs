@@ -829,3 +829,41 @@ async fn from_addresses() {
         .await;
     assert_eq!(out.result(), DmarcResult::PermError);
 }
+
+#[tokio::test]
+async fn many_signatures_cannot_exhaust_dns() {
+    let mut dns = StaticResolver::new();
+    dns.add("_dmarc.example.com", Record::txt("v=DMARC1; p=reject"));
+    let names: Vec<String> = (0..30).map(|i| format!("a.b.c.d{i}.com")).collect();
+    let mut input = DmarcInput::new().with_from_domain("example.com");
+    for n in &names {
+        input = input.with_dkim(n, true);
+    }
+    let dns = Counting {
+        inner: dns,
+        txt_queries: AtomicUsize::new(0),
+    };
+    let out = DmarcVerifier::new().verify(&dns, &input).await;
+    assert_eq!(out.result(), DmarcResult::Fail);
+    assert_eq!(out.disposition(), Policy::Reject);
+    let q = dns.txt_queries.load(Ordering::SeqCst);
+    assert!(
+        q <= mailsec_auth::dmarc::MAX_ALIGNMENT_QUERIES + 8,
+        "{q} queries"
+    );
+}
+
+#[tokio::test]
+async fn too_many_from_domains() {
+    let dns = StaticResolver::new();
+    let names: Vec<String> = (0..12).map(|i| format!("d{i}.example")).collect();
+    let mut input = DmarcInput::new();
+    for n in &names {
+        input = input.with_from_domain(n);
+    }
+    let out = DmarcVerifier::new().verify(&dns, &input).await;
+    assert_eq!(out.verdicts().len(), 12);
+    assert_eq!(out.result(), DmarcResult::PermError);
+    assert_eq!(out.verdicts()[0].result(), DmarcResult::None);
+    assert_eq!(out.verdicts()[11].result(), DmarcResult::PermError);
+}

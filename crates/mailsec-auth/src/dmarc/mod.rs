@@ -59,6 +59,14 @@ use std::sync::Arc;
 /// The most DNS queries one tree walk makes (RFC 9989 section 4.10).
 pub const MAX_TREE_WALK_QUERIES: usize = 8;
 
+/// The most `_dmarc` queries one evaluation makes before further
+/// identifiers needing a tree walk are taken as not aligned.
+pub const MAX_ALIGNMENT_QUERIES: usize = 40;
+
+/// The most distinct RFC5322.From domains evaluated; the others get
+/// `permerror` (a receiver may well reject such a message outright).
+pub const MAX_FROM_DOMAINS: usize = 8;
+
 /// The DMARC result words (RFC 8601 / RFC 9989).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -408,6 +416,7 @@ struct Session<'r> {
     resolver: &'r dyn Resolver,
     cache: HashMap<String, Fetched>,
     orgs: HashMap<String, Result<String, String>>,
+    queries: usize,
 }
 
 impl<'r> Session<'r> {
@@ -416,6 +425,7 @@ impl<'r> Session<'r> {
             return f.clone();
         }
         let name = format!("_dmarc.{domain}");
+        self.queries += 1;
         let fetched = match self.resolver.txt(&name).await {
             Err(e) if e.is_temporary() => Fetched::TempFail(format!("DNS error for {name}: {e}")),
             Err(_) => Fetched::Absent(None),
@@ -519,6 +529,16 @@ impl<'r> Session<'r> {
         if from.rsplit('.').next() != other.rsplit('.').next() {
             return Ok(false);
         }
+        // A message can carry any number of passing signatures from domains
+        // of the sender's choosing: past the budget, an identifier whose
+        // Organizational Domain is not known yet does not align (a `fail`,
+        // never a `temperror` the sender could use to dodge the policy).
+        if mode == DmarcMode::Rfc9989
+            && !self.orgs.contains_key(other)
+            && self.queries >= MAX_ALIGNMENT_QUERIES
+        {
+            return Ok(false);
+        }
         let a = self.org_domain(mode, from).await?;
         let b = self.org_domain(mode, other).await?;
         Ok(a == b)
@@ -617,6 +637,7 @@ impl DmarcVerifier {
             resolver,
             cache: HashMap::new(),
             orgs: HashMap::new(),
+            queries: 0,
         };
         s.org_domain(self.mode, &d).await
     }
@@ -627,6 +648,7 @@ impl DmarcVerifier {
             resolver,
             cache: HashMap::new(),
             orgs: HashMap::new(),
+            queries: 0,
         };
         let mut domains: Vec<String> = Vec::new();
         let mut verdicts = Vec::new();
@@ -652,8 +674,16 @@ impl DmarcVerifier {
                 reason: Some("no RFC5322.From domain".into()),
             };
         }
-        for d in &domains {
-            verdicts.push(self.verify_domain(&mut session, d, input).await);
+        for (i, d) in domains.iter().enumerate() {
+            if i < MAX_FROM_DOMAINS {
+                verdicts.push(self.verify_domain(&mut session, d, input).await);
+            } else {
+                verdicts.push(DomainVerdict::new(
+                    d,
+                    DmarcResult::PermError,
+                    Some(format!("more than {MAX_FROM_DOMAINS} From domains")),
+                ));
+            }
         }
         let rank = |r: DmarcResult| match r {
             DmarcResult::Fail => 0,
@@ -784,6 +814,12 @@ impl DmarcVerifier {
                 false
             }
         };
+        // SPF first: one identifier, so the DKIM list cannot use up the query budget before it.
+        if let Some(spf) = input.spf.filter(|s| s.passed)
+            && let Some(d) = normalize_domain(spf.domain)
+        {
+            v.spf_aligned = pending(s.aligned(self.mode, record.aspf(), from, &d).await);
+        }
         for dk in input.dkim.iter().filter(|d| d.passed) {
             let Some(d) = normalize_domain(dk.domain) else {
                 continue;
@@ -792,11 +828,6 @@ impl DmarcVerifier {
                 v.dkim_aligned = Some(d);
                 break;
             }
-        }
-        if let Some(spf) = input.spf.filter(|s| s.passed)
-            && let Some(d) = normalize_domain(spf.domain)
-        {
-            v.spf_aligned = pending(s.aligned(self.mode, record.aspf(), from, &d).await);
         }
         v.organizational_domain = s.orgs.get(from).and_then(|o| o.clone().ok());
         if v.organizational_domain.is_none() && self.mode == DmarcMode::Rfc7489 {
