@@ -867,3 +867,25 @@ async fn too_many_from_domains() {
     assert_eq!(out.verdicts()[0].result(), DmarcResult::None);
     assert_eq!(out.verdicts()[11].result(), DmarcResult::PermError);
 }
+
+#[tokio::test]
+async fn organizational_domain_errors() {
+    use mailsec_auth::dmarc::DmarcError;
+    use std::error::Error;
+    let mut dns = StaticResolver::new();
+    dns.fail("_dmarc.example.com", Failure::Timeout);
+    let v = DmarcVerifier::new();
+    let e = v
+        .organizational_domain(&dns, "mail.example.com")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, DmarcError::Dns { name, .. } if name == "_dmarc.example.com"),
+        "{e}"
+    );
+    assert!(e.source().is_some());
+    assert!(matches!(
+        v.organizational_domain(&dns, "a..b").await,
+        Err(DmarcError::InvalidDomain(_))
+    ));
+}

@@ -67,6 +67,27 @@ pub const MAX_ALIGNMENT_QUERIES: usize = 40;
 /// `permerror` (a receiver may well reject such a message outright).
 pub const MAX_FROM_DOMAINS: usize = 8;
 
+/// Why a DMARC lookup could not be answered.
+///
+/// [`DmarcVerifier::verify`] never returns it (such failures are the
+/// `temperror` and `permerror` verdicts); [`DmarcVerifier::organizational_domain`] does.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum DmarcError {
+    /// The name is not a usable domain name.
+    #[error("invalid domain name {0:?}")]
+    InvalidDomain(String),
+    /// A DNS query failed temporarily.
+    #[error("DNS error for {name}: {source}")]
+    Dns {
+        /// The name asked.
+        name: String,
+        /// The resolver's error.
+        #[source]
+        source: Arc<DnsError>,
+    },
+}
+
 /// The DMARC result words (RFC 8601 / RFC 9989).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -408,14 +429,14 @@ enum Fetched {
     /// No record (no answer, no DMARC string, several DMARC strings).
     Absent(Option<&'static str>),
     Invalid(String),
-    TempFail(String),
+    TempFail(DmarcError),
 }
 
 /// One evaluation's DNS state: each `_dmarc` name is asked at most once.
 struct Session<'r> {
     resolver: &'r dyn Resolver,
     cache: HashMap<String, Fetched>,
-    orgs: HashMap<String, Result<String, String>>,
+    orgs: HashMap<String, Result<String, DmarcError>>,
     queries: usize,
 }
 
@@ -427,7 +448,10 @@ impl<'r> Session<'r> {
         let name = format!("_dmarc.{domain}");
         self.queries += 1;
         let fetched = match self.resolver.txt(&name).await {
-            Err(e) if e.is_temporary() => Fetched::TempFail(format!("DNS error for {name}: {e}")),
+            Err(e) if e.is_temporary() => Fetched::TempFail(DmarcError::Dns {
+                name: name.clone(),
+                source: Arc::new(e),
+            }),
             Err(_) => Fetched::Absent(None),
             Ok(answer) => {
                 let texts: Vec<String> = answer
@@ -452,7 +476,7 @@ impl<'r> Session<'r> {
 
     /// RFC 9989 section 4.10: the DNS tree walk for the Organizational Domain.
     /// `Ok(None)` when no DMARC record exists anywhere on the path.
-    async fn tree_walk(&mut self, domain: &str) -> Result<WalkOutcome, String> {
+    async fn tree_walk(&mut self, domain: &str) -> Result<WalkOutcome, DmarcError> {
         let labels: Vec<&str> = domain.split('.').collect();
         let total = labels.len();
         let mut count = total;
@@ -496,7 +520,7 @@ impl<'r> Session<'r> {
         })
     }
 
-    async fn org_domain(&mut self, mode: DmarcMode, domain: &str) -> Result<String, String> {
+    async fn org_domain(&mut self, mode: DmarcMode, domain: &str) -> Result<String, DmarcError> {
         if let Some(o) = self.orgs.get(domain) {
             return o.clone();
         }
@@ -518,7 +542,7 @@ impl<'r> Session<'r> {
         alignment: Alignment,
         from: &str,
         other: &str,
-    ) -> Result<bool, String> {
+    ) -> Result<bool, DmarcError> {
         if from == other {
             return Ok(true);
         }
@@ -629,9 +653,9 @@ impl DmarcVerifier {
         &self,
         resolver: &dyn Resolver,
         domain: &str,
-    ) -> Result<String, String> {
+    ) -> Result<String, DmarcError> {
         let Some(d) = normalize_domain(domain) else {
-            return Err(format!("invalid domain '{domain}'"));
+            return Err(DmarcError::InvalidDomain(domain.to_string()));
         };
         let mut s = Session {
             resolver,
@@ -719,7 +743,7 @@ impl DmarcVerifier {
         // 1. Policy discovery.
         let (policy_domain, record, org) = match s.fetch(from).await {
             Fetched::TempFail(e) => {
-                return DomainVerdict::new(from, DmarcResult::TempError, Some(e));
+                return DomainVerdict::new(from, DmarcResult::TempError, Some(e.to_string()));
             }
             Fetched::Invalid(e) => {
                 return DomainVerdict::new(from, DmarcResult::PermError, Some(e));
@@ -737,7 +761,7 @@ impl DmarcVerifier {
                                     return DomainVerdict::new(
                                         from,
                                         DmarcResult::TempError,
-                                        Some(e),
+                                        Some(e.to_string()),
                                     );
                                 }
                                 Fetched::Invalid(e) => {
@@ -753,7 +777,13 @@ impl DmarcVerifier {
                         }
                     }
                     DmarcMode::Rfc9989 => match s.tree_walk(from).await {
-                        Err(e) => return DomainVerdict::new(from, DmarcResult::TempError, Some(e)),
+                        Err(e) => {
+                            return DomainVerdict::new(
+                                from,
+                                DmarcResult::TempError,
+                                Some(e.to_string()),
+                            );
+                        }
                         Ok(w) => match (w.org_record, w.psd_record) {
                             (Some((d, r)), _) => Some((d, r, w.org)),
                             (None, Some((d, r))) => Some((d, r, w.org)),
@@ -807,10 +837,10 @@ impl DmarcVerifier {
 
         // 3. Identifier alignment.
         let mut temp: Option<String> = None;
-        let mut pending = |r: Result<bool, String>| match r {
+        let mut pending = |r: Result<bool, DmarcError>| match r {
             Ok(b) => b,
             Err(e) => {
-                temp.get_or_insert(e);
+                temp.get_or_insert(e.to_string());
                 false
             }
         };
