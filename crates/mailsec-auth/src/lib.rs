@@ -8,5 +8,71 @@
 //!
 //! Status: the checks arrive with their own issues; this release holds the
 //! crate skeleton only.
+//!
+//! ## DMARC
+//!
+//! [`dmarc::DmarcVerifier`] evaluates DMARC as RFC 9989 (DMARCbis) defines it
+//! (DNS tree walk, `psd`, `np`, `t`), or as RFC 7489 with
+//! [`dmarc::DmarcVerifier::rfc7489`] (public suffix list, `pct` with a
+//! caller-supplied random source). Its input is plain data, so any SPF or
+//! DKIM implementation can feed it: the RFC5322.From domain(s), the domain
+//! SPF checked and whether it passed, and each DKIM signature's `d=` with
+//! whether it verified.
+//!
+//! ```
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! use mailsec_auth::dmarc::{DmarcInput, DmarcResult, DmarcVerifier, Policy};
+//! use mailsec_dns::{Record, StaticResolver};
+//!
+//! let mut dns = StaticResolver::new();
+//! dns.add("_dmarc.example.com", Record::txt("v=DMARC1; p=reject; sp=quarantine"));
+//!
+//! let input = DmarcInput::new()
+//!     .with_from_domain("news.example.com")        // RFC5322.From
+//!     .with_spf("bounce.example.net", true)         // SPF passed, not aligned
+//!     .with_dkim("example.com", false);             // aligned, but did not verify
+//! let out = DmarcVerifier::new().verify(&dns, &input).await;
+//! assert_eq!(out.result(), DmarcResult::Fail);
+//! assert_eq!(out.disposition(), Policy::Quarantine); // sp= for a subdomain
+//! assert_eq!(out.verdicts()[0].organizational_domain(), Some("example.com"));
+//! # });
+//! ```
+//!
+//! ## Authentication-Results
+//!
+//! [`authres::AuthenticationResults`] is the RFC 8601 header: each check
+//! gives a [`authres::MethodResult`], the writer quotes every value so that
+//! no message content can add a header line or a result, and the parser
+//! (comments, folding, quoted strings, `none`, ARC's `i=` prefix) reads
+//! headers written by other servers.
+//!
+//! ```
+//! use mailsec_auth::authres::{AuthenticationResults, MethodResult};
+//!
+//! let mut ar = AuthenticationResults::new("mx.example.org");
+//! ar.push(MethodResult::new("spf", "pass").with_property("smtp", "mailfrom", "sender@example.com"));
+//! ar.push(MethodResult::new("dmarc", "fail").with_property("header", "from", "example.com\r\nX-Evil: 1"));
+//! let value = ar.to_header_value();
+//! assert_eq!(
+//!     value,
+//!     "mx.example.org; spf=pass smtp.mailfrom=sender@example.com; dmarc=fail header.from=\"example.com  X-Evil: 1\""
+//! );
+//!
+//! let parsed = AuthenticationResults::parse(&value)?;
+//! assert_eq!(parsed.results()[1].property("header", "from"), Some("example.com  X-Evil: 1"));
+//! # Ok::<(), mailsec_auth::authres::AuthResError>(())
+//! ```
+//!
+//! ## DMARC reports
+//!
+//! [`report::AggregateReport`] writes aggregate reports in the RFC 9990 or
+//! the RFC 7489 appendix C form ([`report::ReportFormat`]) and parses both,
+//! from XML, gzip, zip ([`report::parse_aggregate`]) or a whole report mail
+//! ([`report::parse_aggregate_message`]). [`report::FailureReport`] reads
+//! ARF failure reports (RFC 5965, RFC 6591).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod authres;
+pub mod dmarc;
+pub mod report;
