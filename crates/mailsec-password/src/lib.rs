@@ -1,10 +1,13 @@
-//! Password-protected messages.
-//!
-//! This crate will own encrypting a whole MIME message under a password as a
-//! standard OpenPGP message (password-encrypted session key), mixed password
-//! and public-key recipients, the notification mail for the outside
-//! recipient, and replies in kind.
-//!
-//! Status: skeleton; the feature arrives with its own issue.
+//! Password-protected mail.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+mod crypt;
+mod error;
+mod kdf;
+mod password;
+
+pub use crypt::{PasswordEncryptor, decrypt, decrypt_with_keys};
+pub use error::PasswordError;
+pub use kdf::{Argon2Params, KdfCost, Profile};
+pub use password::{Password, Strength};

@@ -1,0 +1,150 @@
+//! Interop with GnuPG and sqop: they open our v4 output, we open theirs.
+//! Run by `scripts/test --interop` (CI installs gnupg and sqop).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use mailsec_password::{KdfCost, Password, PasswordEncryptor, Profile, decrypt};
+
+const MESSAGE: &[u8] = b"From: Alice <alice@example.org>\r\nTo: Bob <bob@example.net>\r\nSubject: the plan\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nMeet at n\xc3\xa0on.\r\n--b\r\nContent-Type: application/octet-stream; name=\"x.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\nAAECAwQFBgcICQ==\r\n--b--\r\n";
+const PASSWORD: &str = "Correct-Horse-Battery-Staple-\u{e9}t\u{e9} 2026";
+
+fn write(dir: &std::path::Path, name: &str, data: &[u8]) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, data).unwrap();
+    p
+}
+
+fn gpg(home: &std::path::Path) -> Command {
+    let mut c = Command::new("gpg");
+    c.arg("--homedir").arg(home).args(["--batch", "--no-tty", "--pinentry-mode", "loopback"]);
+    c
+}
+
+fn gpg_home() -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    let mut perms = std::fs::metadata(home.path()).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o700);
+    std::fs::set_permissions(home.path(), perms).unwrap();
+    home
+}
+
+#[test]
+#[ignore = "interop: needs gpg; run by scripts/test --interop"]
+fn gpg_decrypts_our_v4_output_with_default_cost() {
+    let home = gpg_home();
+    let pw = Password::new(PASSWORD).unwrap();
+    let sealed = PasswordEncryptor::new(pw).encrypt(MESSAGE).unwrap();
+    let msg = write(home.path(), "m.asc", &sealed);
+    let pwf = write(home.path(), "pw", format!("{PASSWORD}\n").as_bytes());
+    let out = gpg(home.path())
+        .arg("--passphrase-file")
+        .arg(&pwf)
+        .arg("--decrypt")
+        .arg(&msg)
+        .output()
+        .expect("gpg must be installed for interop tests");
+    assert!(out.status.success(), "gpg failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, MESSAGE);
+    // gpg reports the S2K it used: iterated+salted, SHA-256, the maximum count.
+    let packets = gpg(home.path()).arg("--list-packets").arg("--passphrase-file").arg(&pwf).arg(&msg).output().unwrap();
+    let dump = String::from_utf8_lossy(&packets.stdout);
+    assert!(dump.contains("symkey enc packet: version 4, cipher 9") && dump.contains("s2k 3, hash 8"), "{dump}");
+    assert!(dump.contains("count 65011712"), "{dump}");
+}
+
+#[test]
+#[ignore = "interop: needs gpg; run by scripts/test --interop"]
+fn gpg_refuses_a_wrong_password() {
+    let home = gpg_home();
+    let sealed = PasswordEncryptor::new(Password::new(PASSWORD).unwrap())
+        .cost(KdfCost::insecure_for_tests())
+        .encrypt(MESSAGE)
+        .unwrap();
+    let msg = write(home.path(), "m.asc", &sealed);
+    let pwf = write(home.path(), "pw", b"not it\n");
+    let out = gpg(home.path()).arg("--passphrase-file").arg(&pwf).arg("--decrypt").arg(&msg).output().unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+#[ignore = "interop: needs gpg; run by scripts/test --interop"]
+fn we_decrypt_gpg_symmetric_output() {
+    let home = gpg_home();
+    let plain = write(home.path(), "plain.eml", MESSAGE);
+    let pwf = write(home.path(), "pw", format!("{PASSWORD}\n").as_bytes());
+    // gpg's defaults (SHA-1 S2K, calibrated count, compression), then cheaper
+    // SHA-256 variants. SHA-1 with collision detection is slow in debug builds.
+    for extra in [
+        &[][..],
+        &["--armor", "--s2k-digest-algo", "SHA256", "--s2k-count", "65536"][..],
+        &["--cipher-algo", "AES128", "--compress-algo", "none", "--s2k-digest-algo", "SHA512", "--s2k-count", "65536"][..],
+    ] {
+        let out_path = home.path().join("out.gpg");
+        let _ = std::fs::remove_file(&out_path);
+        let status = gpg(home.path())
+            .arg("--passphrase-file")
+            .arg(&pwf)
+            .args(extra)
+            .arg("--output")
+            .arg(&out_path)
+            .arg("--symmetric")
+            .arg(&plain)
+            .status()
+            .expect("gpg must be installed for interop tests");
+        assert!(status.success());
+        let sealed = std::fs::read(&out_path).unwrap();
+        assert_eq!(decrypt(&sealed, &Password::new(PASSWORD).unwrap()).unwrap(), MESSAGE, "{extra:?}");
+        if !extra.is_empty() {
+            assert!(decrypt(&sealed, &Password::new("wrong").unwrap()).is_err());
+        }
+    }
+}
+
+fn sqop(args: &[&str], stdin: &[u8]) -> std::process::Output {
+    let mut child = Command::new("sqop")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sqop must be installed for interop tests");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+#[ignore = "interop: needs sqop; run by scripts/test --interop"]
+fn sqop_decrypts_our_v4_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let pwf = write(dir.path(), "pw", PASSWORD.as_bytes());
+    let sealed = PasswordEncryptor::new(Password::new(PASSWORD).unwrap())
+        .cost(KdfCost::insecure_for_tests())
+        .encrypt(MESSAGE)
+        .unwrap();
+    let out = sqop(&["decrypt", "--with-password", pwf.to_str().unwrap()], &sealed);
+    assert!(out.status.success(), "sqop failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, MESSAGE);
+}
+
+#[test]
+#[ignore = "interop: needs sqop; run by scripts/test --interop"]
+fn we_decrypt_sqop_password_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let pwf = write(dir.path(), "pw", PASSWORD.as_bytes());
+    let out = sqop(&["encrypt", "--as", "binary", "--with-password", pwf.to_str().unwrap()], MESSAGE);
+    assert!(out.status.success(), "sqop failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(decrypt(&out.stdout, &Password::new(PASSWORD).unwrap()).unwrap(), MESSAGE);
+}
+
+#[test]
+#[ignore = "interop: needs gpg; run by scripts/test --interop"]
+fn gpg_cannot_be_fooled_by_v6_and_we_can() {
+    // v6 output is for RFC 9580 readers; GnuPG 2.2 does not read it. Our own
+    // round trip must work with the default (64 MiB) Argon2 parameters.
+    let pw = Password::new(PASSWORD).unwrap();
+    let sealed = PasswordEncryptor::new(pw.clone()).profile(Profile::V6).encrypt(MESSAGE).unwrap();
+    assert_eq!(decrypt(&sealed, &pw).unwrap(), MESSAGE);
+}
