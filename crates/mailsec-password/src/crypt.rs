@@ -3,7 +3,6 @@
 use std::io::{Read, Write};
 use std::time::SystemTime;
 
-use sequoia_openpgp as openpgp;
 use openpgp::armor;
 use openpgp::cert::Cert;
 use openpgp::crypto::SessionKey;
@@ -18,6 +17,7 @@ use openpgp::serialize::Serialize;
 use openpgp::serialize::stream::{Encryptor, LiteralWriter, Message};
 use openpgp::types::{AEADAlgorithm, DataFormat, SymmetricAlgorithm};
 use openpgp::{Fingerprint, KeyHandle};
+use sequoia_openpgp as openpgp;
 
 use crate::error::encrypt_err;
 use crate::{KdfCost, Password, PasswordError, Profile};
@@ -99,6 +99,12 @@ impl PasswordEncryptor {
         self
     }
 
+    /// The strength of the password this encryptor uses (zxcvbn), with
+    /// `user_inputs` counted against it.
+    pub fn password_strength(&self, user_inputs: &[&str]) -> crate::Strength {
+        self.password.strength(user_inputs)
+    }
+
     /// The profile in use.
     pub fn profile_in_use(&self) -> Profile {
         self.profile
@@ -131,7 +137,9 @@ impl PasswordEncryptor {
                     Profile::V4 => PKESK3::for_recipient(CIPHER, &sk, ka.key())
                         .map_err(encrypt_err)?
                         .into(),
-                    Profile::V6 => PKESK6::for_recipient(&sk, ka.key()).map_err(encrypt_err)?.into(),
+                    Profile::V6 => PKESK6::for_recipient(&sk, ka.key())
+                        .map_err(encrypt_err)?
+                        .into(),
                 };
                 packet.serialize(&mut binary).map_err(encrypt_err)?;
             }
@@ -151,7 +159,8 @@ impl PasswordEncryptor {
 
         {
             let sink = Message::new(&mut binary);
-            let mut encryptor = Encryptor::with_session_key(sink, CIPHER, sk).map_err(encrypt_err)?;
+            let mut encryptor =
+                Encryptor::with_session_key(sink, CIPHER, sk).map_err(encrypt_err)?;
             if self.profile == Profile::V6 {
                 encryptor = encryptor.aead_algo(AEAD);
             }
@@ -236,10 +245,11 @@ impl DecryptionHelper for Helper<'_> {
             Secret::Password(pw) => {
                 // Try every SKESK: a wrong password costs the same whichever packet is last.
                 for skesk in skesks {
-                    if let Ok((algo, sk)) = skesk.decrypt(pw) {
-                        if !self.decrypted && decrypt(algo, &sk) {
-                            self.decrypted = true;
-                        }
+                    if let Ok((algo, sk)) = skesk.decrypt(pw)
+                        && !self.decrypted
+                        && decrypt(algo, &sk)
+                    {
+                        self.decrypted = true;
                     }
                 }
             }
@@ -258,14 +268,16 @@ impl DecryptionHelper for Helper<'_> {
                         };
                         let fp: Fingerprint = ka.key().fingerprint();
                         for pkesk in pkesks {
-                            let for_us = pkesk.recipient().is_none_or(|r| r.aliases(KeyHandle::from(&fp)));
+                            let for_us = pkesk
+                                .recipient()
+                                .is_none_or(|r| r.aliases(KeyHandle::from(&fp)));
                             if !for_us || self.decrypted {
                                 continue;
                             }
-                            if let Some((algo, sk)) = pkesk.decrypt(&mut pair, sym_algo) {
-                                if decrypt(algo, &sk) {
-                                    self.decrypted = true;
-                                }
+                            if let Some((algo, sk)) = pkesk.decrypt(&mut pair, sym_algo)
+                                && decrypt(algo, &sk)
+                            {
+                                self.decrypted = true;
                             }
                         }
                     }

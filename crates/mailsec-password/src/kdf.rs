@@ -170,7 +170,10 @@ mod tests {
     fn argon2_bounds() {
         assert!(Argon2Params::new(3, 4, 16).is_ok());
         assert!(Argon2Params::new(4, 8, 20).is_ok());
-        assert_eq!(Argon2Params::new(1, 4, 21).unwrap(), Argon2Params::RFC9580_FIRST);
+        assert_eq!(
+            Argon2Params::new(1, 4, 21).unwrap(),
+            Argon2Params::RFC9580_FIRST
+        );
         assert!(Argon2Params::new(0, 4, 21).is_err());
         assert!(Argon2Params::new(3, 4, 15).is_err());
         assert!(Argon2Params::new(3, 4, 32).is_err());

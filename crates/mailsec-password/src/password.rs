@@ -53,10 +53,7 @@ impl Password {
         // zxcvbn is super-linear in the length; 100 characters is plenty to
         // tell weak from strong.
         let pw = self.0.expose_secret();
-        let cut = pw
-            .char_indices()
-            .nth(100)
-            .map_or(pw.len(), |(i, _)| i);
+        let cut = pw.char_indices().nth(100).map_or(pw.len(), |(i, _)| i);
         let entropy = zxcvbn::zxcvbn(pw.get(..cut).unwrap_or(pw), user_inputs);
         let feedback = entropy.feedback();
         Strength {
@@ -133,7 +130,10 @@ mod tests {
 
     #[test]
     fn empty_is_refused() {
-        assert!(matches!(Password::new(""), Err(PasswordError::EmptyPassword)));
+        assert!(matches!(
+            Password::new(""),
+            Err(PasswordError::EmptyPassword)
+        ));
         assert!(matches!(
             Password::from_file_contents(b"\nsecond line\n".to_vec()),
             Err(PasswordError::EmptyPassword)
@@ -161,7 +161,9 @@ mod tests {
         assert!(weak.is_weak());
         assert_eq!(weak.score(), 0);
         assert!(weak.warning().is_some());
-        let strong = Password::new("vortex-Glacier-31-paprika-Ombudsman").unwrap().strength(&[]);
+        let strong = Password::new("vortex-Glacier-31-paprika-Ombudsman")
+            .unwrap()
+            .strength(&[]);
         assert!(!strong.is_weak(), "{strong:?}");
         // The user's own name counts against it.
         let named = Password::new("alice1987").unwrap().strength(&["alice"]);

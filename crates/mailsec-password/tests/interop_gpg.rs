@@ -18,7 +18,9 @@ fn write(dir: &std::path::Path, name: &str, data: &[u8]) -> std::path::PathBuf {
 
 fn gpg(home: &std::path::Path) -> Command {
     let mut c = Command::new("gpg");
-    c.arg("--homedir").arg(home).args(["--batch", "--no-tty", "--pinentry-mode", "loopback"]);
+    c.arg("--homedir")
+        .arg(home)
+        .args(["--batch", "--no-tty", "--pinentry-mode", "loopback"]);
     c
 }
 
@@ -45,12 +47,25 @@ fn gpg_decrypts_our_v4_output_with_default_cost() {
         .arg(&msg)
         .output()
         .expect("gpg must be installed for interop tests");
-    assert!(out.status.success(), "gpg failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "gpg failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(out.stdout, MESSAGE);
     // gpg reports the S2K it used: iterated+salted, SHA-256, the maximum count.
-    let packets = gpg(home.path()).arg("--list-packets").arg("--passphrase-file").arg(&pwf).arg(&msg).output().unwrap();
+    let packets = gpg(home.path())
+        .arg("--list-packets")
+        .arg("--passphrase-file")
+        .arg(&pwf)
+        .arg(&msg)
+        .output()
+        .unwrap();
     let dump = String::from_utf8_lossy(&packets.stdout);
-    assert!(dump.contains("symkey enc packet: version 4, cipher 9") && dump.contains("s2k 3, hash 8"), "{dump}");
+    assert!(
+        dump.contains("symkey enc packet: version 4, cipher 9") && dump.contains("s2k 3, hash 8"),
+        "{dump}"
+    );
     assert!(dump.contains("count 65011712"), "{dump}");
 }
 
@@ -64,7 +79,13 @@ fn gpg_refuses_a_wrong_password() {
         .unwrap();
     let msg = write(home.path(), "m.asc", &sealed);
     let pwf = write(home.path(), "pw", b"not it\n");
-    let out = gpg(home.path()).arg("--passphrase-file").arg(&pwf).arg("--decrypt").arg(&msg).output().unwrap();
+    let out = gpg(home.path())
+        .arg("--passphrase-file")
+        .arg(&pwf)
+        .arg("--decrypt")
+        .arg(&msg)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(out.stdout.is_empty());
 }
@@ -79,8 +100,23 @@ fn we_decrypt_gpg_symmetric_output() {
     // SHA-256 variants. SHA-1 with collision detection is slow in debug builds.
     for extra in [
         &[][..],
-        &["--armor", "--s2k-digest-algo", "SHA256", "--s2k-count", "65536"][..],
-        &["--cipher-algo", "AES128", "--compress-algo", "none", "--s2k-digest-algo", "SHA512", "--s2k-count", "65536"][..],
+        &[
+            "--armor",
+            "--s2k-digest-algo",
+            "SHA256",
+            "--s2k-count",
+            "65536",
+        ][..],
+        &[
+            "--cipher-algo",
+            "AES128",
+            "--compress-algo",
+            "none",
+            "--s2k-digest-algo",
+            "SHA512",
+            "--s2k-count",
+            "65536",
+        ][..],
     ] {
         let out_path = home.path().join("out.gpg");
         let _ = std::fs::remove_file(&out_path);
@@ -96,7 +132,11 @@ fn we_decrypt_gpg_symmetric_output() {
             .expect("gpg must be installed for interop tests");
         assert!(status.success());
         let sealed = std::fs::read(&out_path).unwrap();
-        assert_eq!(decrypt(&sealed, &Password::new(PASSWORD).unwrap()).unwrap(), MESSAGE, "{extra:?}");
+        assert_eq!(
+            decrypt(&sealed, &Password::new(PASSWORD).unwrap()).unwrap(),
+            MESSAGE,
+            "{extra:?}"
+        );
         if !extra.is_empty() {
             assert!(decrypt(&sealed, &Password::new("wrong").unwrap()).is_err());
         }
@@ -124,8 +164,15 @@ fn sqop_decrypts_our_v4_output() {
         .cost(KdfCost::insecure_for_tests())
         .encrypt(MESSAGE)
         .unwrap();
-    let out = sqop(&["decrypt", "--with-password", pwf.to_str().unwrap()], &sealed);
-    assert!(out.status.success(), "sqop failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = sqop(
+        &["decrypt", "--with-password", pwf.to_str().unwrap()],
+        &sealed,
+    );
+    assert!(
+        out.status.success(),
+        "sqop failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(out.stdout, MESSAGE);
 }
 
@@ -134,9 +181,25 @@ fn sqop_decrypts_our_v4_output() {
 fn we_decrypt_sqop_password_output() {
     let dir = tempfile::tempdir().unwrap();
     let pwf = write(dir.path(), "pw", PASSWORD.as_bytes());
-    let out = sqop(&["encrypt", "--as", "binary", "--with-password", pwf.to_str().unwrap()], MESSAGE);
-    assert!(out.status.success(), "sqop failed: {}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(decrypt(&out.stdout, &Password::new(PASSWORD).unwrap()).unwrap(), MESSAGE);
+    let out = sqop(
+        &[
+            "encrypt",
+            "--as",
+            "binary",
+            "--with-password",
+            pwf.to_str().unwrap(),
+        ],
+        MESSAGE,
+    );
+    assert!(
+        out.status.success(),
+        "sqop failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        decrypt(&out.stdout, &Password::new(PASSWORD).unwrap()).unwrap(),
+        MESSAGE
+    );
 }
 
 #[test]
@@ -145,6 +208,113 @@ fn gpg_cannot_be_fooled_by_v6_and_we_can() {
     // v6 output is for RFC 9580 readers; GnuPG 2.2 does not read it. Our own
     // round trip must work with the default (64 MiB) Argon2 parameters.
     let pw = Password::new(PASSWORD).unwrap();
-    let sealed = PasswordEncryptor::new(pw.clone()).profile(Profile::V6).encrypt(MESSAGE).unwrap();
+    let sealed = PasswordEncryptor::new(pw.clone())
+        .profile(Profile::V6)
+        .encrypt(MESSAGE)
+        .unwrap();
     assert_eq!(decrypt(&sealed, &pw).unwrap(), MESSAGE);
+}
+
+#[test]
+#[ignore = "interop: needs gpg; run by scripts/test --interop"]
+fn gpg_decrypts_the_pgp_mime_envelope_as_it_is() {
+    use mailsec_password::PasswordMail;
+    let home = gpg_home();
+    let pw = Password::new(PASSWORD).unwrap();
+    let sealed = PasswordMail::new(
+        PasswordEncryptor::new(pw).cost(KdfCost::insecure_for_tests()),
+        "alice@example.org",
+        "bob@example.net",
+    )
+    .unwrap()
+    .seal(MESSAGE, std::time::SystemTime::now())
+    .unwrap();
+    let eml = write(home.path(), "message.eml", sealed.envelope());
+    let pwf = write(home.path(), "pw", format!("{PASSWORD}\n").as_bytes());
+    let out = gpg(home.path())
+        .arg("--passphrase-file")
+        .arg(&pwf)
+        .arg("--decrypt")
+        .arg(&eml)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "gpg failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The original, with the protected Expires header added at the end of its header section.
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\r\nExpires: "));
+    assert!(text.ends_with("AAECAwQFBgcICQ==\r\n--b--\r\n"));
+}
+
+#[test]
+#[ignore = "interop: needs gpg; run by scripts/test --interop"]
+fn mixed_password_and_key_interoperate_with_gpg_both_ways() {
+    use sequoia_openpgp::cert::prelude::*;
+    use sequoia_openpgp::serialize::SerializeInto;
+    let home = gpg_home();
+    let (alice, _) = CertBuilder::general_purpose(Some("Alice <alice@example.org>"))
+        .generate()
+        .unwrap();
+    let tsk = alice.as_tsk().armored().to_vec().unwrap();
+    let key_file = write(home.path(), "alice.sec.asc", &tsk);
+    let st = gpg(home.path())
+        .arg("--import")
+        .arg(&key_file)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let pwf = write(home.path(), "pw", format!("{PASSWORD}\n").as_bytes());
+
+    // Ours, opened by gpg with Alice's key (no password given).
+    let sealed = PasswordEncryptor::new(Password::new(PASSWORD).unwrap())
+        .cost(KdfCost::insecure_for_tests())
+        .add_recipient(alice.clone())
+        .encrypt(MESSAGE)
+        .unwrap();
+    let msg = write(home.path(), "mixed.asc", &sealed);
+    let out = gpg(home.path())
+        .arg("--decrypt")
+        .arg(&msg)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "gpg failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, MESSAGE);
+
+    // gpg's, to Alice's key and a password, opened by us both ways.
+    let plain = write(home.path(), "plain.eml", MESSAGE);
+    let out_path = home.path().join("gpg-mixed.gpg");
+    let st = gpg(home.path())
+        .arg("--passphrase-file")
+        .arg(&pwf)
+        .args([
+            "--s2k-digest-algo",
+            "SHA256",
+            "--trust-model",
+            "always",
+            "--recipient",
+            "alice@example.org",
+        ])
+        .arg("--output")
+        .arg(&out_path)
+        .args(["--symmetric", "--encrypt"])
+        .arg(&plain)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let theirs = std::fs::read(&out_path).unwrap();
+    assert_eq!(
+        decrypt(&theirs, &Password::new(PASSWORD).unwrap()).unwrap(),
+        MESSAGE
+    );
+    assert_eq!(
+        mailsec_password::decrypt_with_keys(&theirs, &[alice]).unwrap(),
+        MESSAGE
+    );
 }
