@@ -312,3 +312,30 @@ fn run_decryptor(message: &[u8], secret: Secret<'_>) -> Result<Vec<u8>, Password
     }
     Ok(std::mem::take(&mut *plaintext))
 }
+
+/// Decrypt a password-protected message however it arrived: a bare OpenPGP
+/// message (armored or binary), the PGP/MIME envelope
+/// ([`crate::Sealed::envelope`]), or a notification carrying it as an
+/// attachment. Each candidate part is tried; failures stay one opaque
+/// [`PasswordError::Decrypt`].
+pub fn decrypt_mail(raw: &[u8], password: &Password) -> Result<Vec<u8>, PasswordError> {
+    if let Ok(plain) = decrypt(raw, password) {
+        return Ok(plain);
+    }
+    let Some(message) = mail_parser::MessageParser::default().parse(raw) else {
+        return Err(PasswordError::Decrypt);
+    };
+    for part in &message.parts {
+        let contents = part.contents();
+        let armored = contents
+            .windows(27)
+            .any(|w| w == b"-----BEGIN PGP MESSAGE-----");
+        if !armored || matches!(part.body, mail_parser::PartType::Multipart(_)) {
+            continue;
+        }
+        if let Ok(plain) = decrypt(contents, password) {
+            return Ok(plain);
+        }
+    }
+    Err(PasswordError::Decrypt)
+}

@@ -58,7 +58,7 @@ mod mail;
 mod password;
 mod reply;
 
-pub use crypt::{PasswordEncryptor, decrypt, decrypt_with_keys};
+pub use crypt::{PasswordEncryptor, decrypt, decrypt_mail, decrypt_with_keys};
 pub use error::PasswordError;
 pub use kdf::{Argon2Params, KdfCost, Profile};
 pub use mail::{ATTACHMENT_NAME, Delivery, PasswordMail, Sealed};

@@ -50,9 +50,9 @@ pub const ATTACHMENT_NAME: &str = "protected-message.asc";
 /// assert!(note.contains("the city where we met"));
 /// assert!(note.contains(&format!("https://mail.example.org/unlock/{}", sealed.id())));
 /// assert!(!note.contains("velvet-Canyon-88-lantern"));
-/// // The hosted payload opens with the password; it carries the expiry inside.
-/// let inner = decrypt(sealed.ciphertext(), &pw)?;
-/// assert!(inner.starts_with(b"From: alice@example.org\r\nTo: bob@example.net\r\nSubject: plans\r\nExpires: Fri, 04 Dec 2026 12:00:00 +0000\r\n"));
+/// // The hosted payload opens with the password and gives back the original.
+/// assert_eq!(decrypt(sealed.ciphertext(), &pw)?, original);
+/// assert!(note.contains("Expires: Fri, 04 Dec 2026 12:00:00 +0000\r\n"));
 /// # Ok::<(), mailsec_password::PasswordError>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -68,6 +68,7 @@ pub struct PasswordMail {
     policy: ExpiryPolicy,
     delivery: Delivery,
     auto_submitted: bool,
+    inner_expiry: bool,
     in_reply_to: Option<String>,
     references: Vec<String>,
 }
@@ -148,6 +149,7 @@ impl PasswordMail {
             policy: ExpiryPolicy::default(),
             delivery: Delivery::Attach,
             auto_submitted: true,
+            inner_expiry: false,
             in_reply_to: None,
             references: Vec::new(),
         })
@@ -211,6 +213,14 @@ impl PasswordMail {
         self
     }
 
+    /// Also write `Expires:` inside the encrypted message, where it is
+    /// protected from tampering (default no: the message is encrypted byte
+    /// for byte as given, so `gpg --decrypt` prints exactly the original).
+    pub fn protect_expiry(mut self, yes: bool) -> Self {
+        self.inner_expiry = yes;
+        self
+    }
+
     pub(crate) fn thread(mut self, in_reply_to: String, references: Vec<String>) -> Self {
         self.in_reply_to = Some(in_reply_to);
         self.references = references;
@@ -220,9 +230,11 @@ impl PasswordMail {
     /// Encrypt `message` (a whole MIME message) and write the envelope and
     /// the notification, dated `now`.
     ///
-    /// The expiry (`now` + lifetime, capped by the policy) is written inside
-    /// the encrypted message (where it is protected) and on the envelope and
-    /// the notification.
+    /// The expiry (`now` + lifetime, capped by the policy) is written on the
+    /// envelope and the notification (and inside the encrypted message with
+    /// [`PasswordMail::protect_expiry`]). A reply gets `In-Reply-To` and
+    /// `References` inside the encrypted message too; otherwise the message
+    /// is encrypted exactly as given.
     pub fn seal(&self, message: &[u8], now: SystemTime) -> Result<Sealed, PasswordError> {
         if self.delivery == Delivery::Link && self.unlock_url.is_none() {
             return Err(PasswordError::InvalidInput {
@@ -251,7 +263,9 @@ impl PasswordMail {
                 ],
             );
         }
-        let inner = set_expiry(&inner, expires_at)?;
+        if self.inner_expiry {
+            inner = set_expiry(&inner, expires_at)?;
+        }
         let strength = self.encryptor.password_strength(&[&self.from, &self.to]);
         let ciphertext = self.encryptor.encrypt(&inner)?;
         let armored = String::from_utf8_lossy(&ciphertext).into_owned();

@@ -282,15 +282,8 @@ fn notification_parses_and_carries_hint_and_link_but_never_the_password() {
             Delivery::Attach => {
                 assert_eq!(attachments.len(), 1);
                 assert_eq!(attachments[0].attachment_name(), Some(ATTACHMENT_NAME));
-                let inner = decrypt(attachments[0].contents(), &pw).unwrap();
-                // The expiry travels inside the encrypted message too.
-                assert!(inner.starts_with(
-                    &MESSAGE[..MESSAGE.windows(4).position(|w| w == b"\r\n\r\n").unwrap()]
-                ));
-                assert!(
-                    String::from_utf8_lossy(&inner)
-                        .contains("\r\nExpires: Fri, 04 Dec 2026 12:00:00 +0000\r\n")
-                );
+                // The original, byte for byte.
+                assert_eq!(decrypt(attachments[0].contents(), &pw).unwrap(), MESSAGE);
             }
             _ => {
                 assert!(attachments.is_empty());
@@ -320,9 +313,39 @@ fn envelope_is_pgp_mime_with_the_expiry() {
     );
     assert!(report.is_expired());
     let part = msg.part(2).unwrap();
-    let inner = decrypt(part.contents(), &pw).unwrap();
-    assert!(inner.len() > MESSAGE.len());
-    assert!(inner.ends_with(b"JVBERi0xLjQK\r\n--x--\r\n"));
+    assert_eq!(decrypt(part.contents(), &pw).unwrap(), MESSAGE);
+    assert_eq!(
+        mailsec_password::decrypt_mail(sealed.envelope(), &pw).unwrap(),
+        MESSAGE
+    );
+    assert_eq!(
+        mailsec_password::decrypt_mail(sealed.notification(), &pw).unwrap(),
+        MESSAGE
+    );
+    assert!(
+        mailsec_password::decrypt_mail(sealed.notification(), &Password::new("no").unwrap())
+            .is_err()
+    );
+}
+
+#[test]
+fn protected_expiry_goes_inside_when_asked() {
+    let pw = Password::new(PW).unwrap();
+    let sealed = PasswordMail::new(cheap(&pw), "alice@example.org", "bob@example.net")
+        .unwrap()
+        .expires_in(Duration::from_secs(86_400))
+        .protect_expiry(true)
+        .seal(MESSAGE, now())
+        .unwrap();
+    let inner = decrypt(sealed.ciphertext(), &pw).unwrap();
+    let outer: Vec<(String, String)> = mailsec_expiry::header_fields(sealed.envelope()).0;
+    let protected = mailsec_expiry::header_fields(&inner).0;
+    let report = mailsec_expiry::ExpiryReport::with_protected(outer, protected, now());
+    assert!(report.is_protected() && !report.is_mismatch());
+    assert_eq!(
+        report.expires_at(),
+        Some(now() + Duration::from_secs(86_400))
+    );
 }
 
 #[test]
@@ -448,6 +471,7 @@ proptest! {
         let pw = Password::new("x").unwrap();
         prop_assert!(decrypt(&input, &pw).is_err());
         prop_assert!(decrypt_with_keys(&input, &[]).is_err());
+        prop_assert!(mailsec_password::decrypt_mail(&input, &pw).is_err());
     }
 
     #[test]
