@@ -155,7 +155,7 @@ impl PasswordMail {
         })
     }
 
-    /// The notification's subject (default: "<from> sent you a
+    /// The notification's subject (default: "`<from>` sent you a
     /// password-protected message"). Never the protected message's own subject.
     pub fn subject(mut self, subject: &str) -> Result<Self, PasswordError> {
         single_line("subject", subject)?;

@@ -204,15 +204,54 @@ fn we_decrypt_sqop_password_output() {
 
 #[test]
 #[ignore = "interop: needs gpg; run by scripts/test --interop"]
-fn gpg_cannot_be_fooled_by_v6_and_we_can() {
-    // v6 output is for RFC 9580 readers; GnuPG 2.2 does not read it. Our own
-    // round trip must work with the default (64 MiB) Argon2 parameters.
+fn v6_default_argon2_round_trips_and_gnupg_2_2_does_not_read_it() {
+    // v6 output is for RFC 9580 readers; GnuPG 2.2 does not read it, which is
+    // why v4 is the default. Our own round trip works with the default
+    // Argon2 parameters (t=3, p=4, 64 MiB), written as such in the packet.
+    use sequoia_openpgp::crypto::S2K;
+    use sequoia_openpgp::packet::SKESK;
+    use sequoia_openpgp::parse::Parse;
     let pw = Password::new(PASSWORD).unwrap();
     let sealed = PasswordEncryptor::new(pw.clone())
         .profile(Profile::V6)
         .encrypt(MESSAGE)
         .unwrap();
+    let pile = sequoia_openpgp::PacketPile::from_bytes(&sealed).unwrap();
+    match pile.children().next().unwrap() {
+        sequoia_openpgp::Packet::SKESK(SKESK::V6(s)) => {
+            assert!(
+                matches!(
+                    s.s2k(),
+                    S2K::Argon2 {
+                        t: 3,
+                        p: 4,
+                        m: 16,
+                        ..
+                    }
+                ),
+                "{:?}",
+                s.s2k()
+            )
+        }
+        other => panic!("{other:?}"),
+    }
     assert_eq!(decrypt(&sealed, &pw).unwrap(), MESSAGE);
+
+    let home = gpg_home();
+    let msg = write(home.path(), "v6.asc", &sealed);
+    let pwf = write(home.path(), "pw", format!("{PASSWORD}\n").as_bytes());
+    let out = gpg(home.path())
+        .arg("--passphrase-file")
+        .arg(&pwf)
+        .arg("--decrypt")
+        .arg(&msg)
+        .output()
+        .expect("gpg must be installed for interop tests");
+    let version = gpg(home.path()).arg("--version").output().unwrap();
+    if String::from_utf8_lossy(&version.stdout).starts_with("gpg (GnuPG) 2.2.") {
+        assert!(!out.status.success());
+        assert!(out.stdout.is_empty());
+    }
 }
 
 #[test]

@@ -77,7 +77,15 @@ fn packets_are_what_the_profile_says() {
     }
     assert!(matches!(v4.children().nth(1), Some(Packet::SEIP(s)) if s.version() == 1));
     match v6.children().next().unwrap() {
-        Packet::SKESK(SKESK::V6(s)) => assert!(matches!(s.s2k(), S2K::Argon2 { .. })),
+        Packet::SKESK(SKESK::V6(s)) => assert!(matches!(
+            s.s2k(),
+            S2K::Argon2 {
+                t: 1,
+                p: 1,
+                m: 6,
+                ..
+            }
+        )),
         other => panic!("{other:?}"),
     }
     assert!(matches!(v6.children().nth(1), Some(Packet::SEIP(s)) if s.version() == 2));
