@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
-use crate::ctx::{Ctx, not_yet};
+use anyhow::Context as _;
+use mailsec_expiry::{ExpiryReport, format_rfc3339, parse_duration, parse_rfc3339, set_expiry};
+
+use crate::ctx::Ctx;
 
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum Command {
@@ -40,9 +43,85 @@ pub(crate) struct CheckArgs {
     file: PathBuf,
 }
 
-pub(crate) fn run(command: Command, _ctx: &Ctx) -> anyhow::Result<()> {
+pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<()> {
     match command {
-        Command::Set(_) => Err(not_yet("expiry set")),
-        Command::Check(_) => Err(not_yet("expiry check")),
+        Command::Set(args) => set(args, ctx),
+        Command::Check(args) => check(args, ctx),
     }
+}
+
+fn set(args: SetArgs, ctx: &Ctx) -> anyhow::Result<()> {
+    let at = match (&args.when.after, &args.when.at) {
+        (Some(d), _) => {
+            let d = parse_duration(d)?;
+            ctx.now()
+                .checked_add(d)
+                .context("--in is too far in the future")?
+        }
+        (None, Some(t)) => {
+            parse_rfc3339(t).with_context(|| format!("--at {t:?} is not an RFC 3339 time"))?
+        }
+        (None, None) => anyhow::bail!("give --in DURATION or --at RFC3339"),
+    };
+    let raw = read_message(&args.file)?;
+    let out = set_expiry(&raw, at)?;
+    write_stdout(&out)
+}
+
+fn check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<()> {
+    let raw = read_message(&args.file)?;
+    let report = ExpiryReport::from_message(&raw, ctx.now());
+    let expires_at = match report.expires_at() {
+        Some(t) => Some(format_rfc3339(t)?),
+        None => None,
+    };
+    if args.json {
+        let json = serde_json::json!({
+            "state": report.state().as_str(),
+            "expires_at": expires_at,
+            "protected": report.is_protected(),
+            "mismatch": report.is_mismatch(),
+        });
+        println!("{json}");
+    } else {
+        let mut line = report.state().as_str().to_owned();
+        if let Some(t) = &expires_at {
+            line.push_str(&format!(" expires_at={t}"));
+        }
+        line.push_str(&format!(
+            " protected={} mismatch={}",
+            report.is_protected(),
+            report.is_mismatch()
+        ));
+        println!("{line}");
+    }
+    Ok(())
+}
+
+/// Read a message file and make its line endings CRLF.
+pub(crate) fn read_message(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    let raw = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(to_crlf(&raw))
+}
+
+/// Bare LF becomes CRLF; existing CRLF stays.
+pub(crate) fn to_crlf(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len() + raw.len() / 32);
+    let mut prev = 0u8;
+    for &b in raw {
+        if b == b'\n' && prev != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(b);
+        prev = b;
+    }
+    out
+}
+
+pub(crate) fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .context("cannot write to standard output")?;
+    out.flush().context("cannot write to standard output")
 }
