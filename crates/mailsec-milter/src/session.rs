@@ -379,6 +379,16 @@ impl Session {
     /// and resets the message state for the next one.
     pub fn verdict_responses(&mut self, verdict: &Verdict) -> Vec<Response> {
         let allowed = self.negotiated.map(|n| n.actions).unwrap_or_default();
+        let lead = self.leading_space();
+        // With SMFIP_HDR_LEADSPC the MTA takes values verbatim: give them their space.
+        let lf_folds = |v: &str| {
+            let v = lf_folds(v);
+            if lead && !v.is_empty() && !v.starts_with([' ', '\t']) {
+                format!(" {v}")
+            } else {
+                v
+            }
+        };
         let mut out = Vec::new();
         let edits = |out: &mut Vec<Response>| {
             for e in verdict.header_edits() {

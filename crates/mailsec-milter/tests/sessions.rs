@@ -53,7 +53,7 @@ async fn every_verdict_kind_over_one_connection() {
         vec![
             Response::AddHeader {
                 name: "X-Q".into(),
-                value: "1".into()
+                value: " 1".into()
             },
             Response::Quarantine("suspicious".into()),
             Response::Accept
@@ -67,16 +67,16 @@ async fn every_verdict_kind_over_one_connection() {
             Response::InsertHeader {
                 index: 0,
                 name: "Authentication-Results".into(),
-                value: "mx.test; none".into()
+                value: " mx.test; none".into()
             },
             Response::AddHeader {
                 name: "X-Spam-Score".into(),
-                value: "1.5\n\tfolded".into()
+                value: " 1.5\n\tfolded".into()
             },
             Response::ChangeHeader {
                 index: 1,
                 name: "Subject".into(),
-                value: "changed".into()
+                value: " changed".into()
             },
             Response::ChangeHeader {
                 index: 2,
