@@ -8,12 +8,13 @@
 //! the top. By the Subject:
 //! `MAILSEC-REJECT` → 550 5.7.1, `MAILSEC-TEMPFAIL` → 451 4.7.1, `MAILSEC-DISCARD` → discard,
 //! `MAILSEC-QUARANTINE` → quarantine (Postfix: hold), `MAILSEC-REPLACE` → body replaced.
-//! Stops gracefully on SIGTERM/SIGINT.
+//! Stops gracefully on SIGTERM/SIGINT. `--no-reply` negotiates the `SMFIP_NR_*` flags.
 
 use std::sync::Arc;
 
 use mailsec_milter::{
-    Envelope, HeaderEdit, MessageHandler, MilterConfig, MilterError, MilterServer, Verdict,
+    Envelope, HeaderEdit, MessageHandler, MilterConfig, MilterError, MilterServer, SessionConfig,
+    Verdict,
 };
 
 struct Demo;
@@ -100,14 +101,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let mut listen = "127.0.0.1:8891".to_owned();
+    let mut session = SessionConfig::default();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--listen" => listen = args.next().ok_or("--listen needs a value")?,
+            // Ask the MTA not to wait for replies before end of message (SMFIP_NR_*).
+            "--no-reply" => session.no_reply = true,
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
-    let config = MilterConfig::new(listen.parse()?);
+    let config = MilterConfig::new(listen.parse()?).with_session(session);
     let server = MilterServer::bind(config, Arc::new(Demo)).await?;
     server.serve_until_signal().await?;
     Ok(())

@@ -19,15 +19,24 @@ fn code(r: &Response) -> Option<String> {
 
 #[tokio::test]
 async fn every_verdict_kind_over_one_connection() {
+    every_verdict_kind(false).await;
+    every_verdict_kind(true).await;
+}
+
+async fn every_verdict_kind(no_reply: bool) {
     let rec = Arc::new(Recorder::default());
-    let srv = start(local_config(), rec.clone()).await;
+    let cfg = local_config().with_session(SessionConfig {
+        no_reply,
+        ..SessionConfig::default()
+    });
+    let srv = start(cfg, rec.clone()).await;
     let mut mta = Mta::connect(srv.addr).await;
     let neg = mta.negotiate().await;
     assert_eq!(neg.version, 6);
     assert!(neg.actions.contains(
         Actions::ADD_HEADERS | Actions::CHANGE_HEADERS | Actions::CHANGE_BODY | Actions::QUARANTINE
     ));
-    assert!(neg.protocol.contains(ProtocolFlags::ALL_NO_REPLY));
+    assert_eq!(neg.protocol.contains(ProtocolFlags::ALL_NO_REPLY), no_reply);
     assert!(neg.protocol.contains(ProtocolFlags::HEADER_LEADING_SPACE));
     assert!(!neg.macros.is_empty(), "macros requested");
     mta.connect_helo("192.0.2.10", "client.test").await;
