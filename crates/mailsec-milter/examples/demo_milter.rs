@@ -44,10 +44,22 @@ fn subject(message: &[u8]) -> String {
     out
 }
 
+/// Whether every line of the reassembled message ends in CRLF.
+fn crlf_only(message: &[u8]) -> bool {
+    message
+        .iter()
+        .enumerate()
+        .all(|(i, &b)| b != b'\n' || (i > 0 && message.get(i - 1) == Some(&b'\r')))
+}
+
 fn decide(envelope: &Envelope, message: &[u8]) -> Result<Verdict, MilterError> {
     let subject = subject(message);
     if subject.contains("MAILSEC-REJECT") {
-        return Verdict::reject(550, Some("5.7.1"), "mailsec demo: rejected by marker");
+        return Verdict::reject(
+            550,
+            Some("5.7.1"),
+            "mailsec demo: rejected by marker (100% sure)",
+        );
     }
     if subject.contains("MAILSEC-TEMPFAIL") {
         return Verdict::tempfail(451, Some("4.7.1"), "mailsec demo: try again later");
@@ -56,7 +68,7 @@ fn decide(envelope: &Envelope, message: &[u8]) -> Result<Verdict, MilterError> {
         return Ok(Verdict::discard());
     }
     let info = format!(
-        "ok; queue={}; client={}; auth={}; rcpts={}; size={}",
+        "ok; queue={}; client={}; auth={}; rcpts={}; size={}; crlf={}",
         envelope.queue_id().unwrap_or("-"),
         envelope
             .client_ip()
@@ -64,7 +76,8 @@ fn decide(envelope: &Envelope, message: &[u8]) -> Result<Verdict, MilterError> {
             .unwrap_or_else(|| "-".into()),
         envelope.auth_authen().unwrap_or("-"),
         envelope.rcpts().len(),
-        message.len()
+        message.len(),
+        if crlf_only(message) { "ok" } else { "bare-lf" }
     );
     let mut v = if subject.contains("MAILSEC-QUARANTINE") {
         Verdict::quarantine("mailsec demo: quarantine marker")

@@ -592,6 +592,16 @@ impl ReplyCode {
         s
     }
 
+    /// The reply as sent in `SMFIR_REPLYCODE`: a space always follows the code (Postfix
+    /// refuses `550` alone) and `%` is doubled (libmilter's convention, undone by the MTA).
+    fn wire_line(&self) -> String {
+        let mut s = self.line().replace('%', "%%");
+        if self.enhanced.is_none() && self.text.is_empty() {
+            s.push(' ');
+        }
+        s
+    }
+
     fn parse(line: &str) -> Result<ReplyCode, MilterError> {
         let bad = MilterError::Malformed {
             what: "replycode",
@@ -731,7 +741,7 @@ impl Response {
             Response::Discard => w.code(b'd'),
             Response::ReplyCode(r) => {
                 w.code(b'y');
-                w.string("reply", &r.line())?;
+                w.string("reply", &r.wire_line())?;
             }
             Response::Quarantine(reason) => {
                 w.code(b'q');
@@ -818,7 +828,7 @@ impl Response {
             b'y' => {
                 let line = r.string("replycode")?;
                 r.end("replycode")?;
-                Response::ReplyCode(ReplyCode::parse(&line)?)
+                Response::ReplyCode(ReplyCode::parse(&line.replace("%%", "%"))?)
             }
             b'q' => {
                 let reason = r.string("quarantine")?;
@@ -1132,6 +1142,23 @@ mod tests {
         Response::ReplyCode(r.clone()).encode(&mut out).unwrap();
         assert_eq!(&out[4..], b"y554 5.7.0 spam detected\0");
         assert_eq!(Response::decode(&out[4..]).unwrap(), Response::ReplyCode(r));
+    }
+
+    #[test]
+    fn replycode_wire_form() {
+        let r = ReplyCode::new(550, Some("5.7.1"), "100% spam").unwrap();
+        let mut out = Vec::new();
+        Response::ReplyCode(r.clone()).encode(&mut out).unwrap();
+        assert_eq!(&out[4..], b"y550 5.7.1 100%% spam\0");
+        assert_eq!(Response::decode(&out[4..]).unwrap(), Response::ReplyCode(r));
+        let bare = ReplyCode::new(451, None, "").unwrap();
+        let mut out = Vec::new();
+        Response::ReplyCode(bare.clone()).encode(&mut out).unwrap();
+        assert_eq!(&out[4..], b"y451 \0");
+        assert_eq!(
+            Response::decode(&out[4..]).unwrap(),
+            Response::ReplyCode(bare)
+        );
     }
 
     #[test]
