@@ -51,8 +51,86 @@ fn command() -> impl Strategy<Value = Command> {
     ]
 }
 
+fn response() -> impl Strategy<Value = Response> {
+    use mailsec_milter::ReplyCode;
+    use mailsec_milter::protocol::MacroStage;
+    let reply = (400u16..600, "[ -~]{0,30}").prop_filter_map("valid reply", |(c, t)| {
+        ReplyCode::new(c, None, t.trim()).ok()
+    });
+    prop_oneof![
+        Just(Response::Continue),
+        Just(Response::Accept),
+        Just(Response::Reject),
+        Just(Response::Tempfail),
+        Just(Response::Discard),
+        Just(Response::Progress),
+        Just(Response::Skip),
+        reply.prop_map(Response::ReplyCode),
+        text().prop_map(Response::Quarantine),
+        (text(), text()).prop_map(|(name, value)| Response::AddHeader { name, value }),
+        (any::<u32>(), text(), text()).prop_map(|(index, name, value)| Response::InsertHeader {
+            index,
+            name,
+            value
+        }),
+        (any::<u32>(), text(), text()).prop_map(|(index, name, value)| Response::ChangeHeader {
+            index,
+            name,
+            value
+        }),
+        proptest::collection::vec(any::<u8>(), 0..300).prop_map(Response::ReplaceBody),
+        text().prop_map(Response::AddRcpt),
+        text().prop_map(Response::DeleteRcpt),
+        (
+            any::<u32>(),
+            any::<u32>(),
+            any::<u32>(),
+            proptest::collection::vec(text(), 0..3)
+        )
+            .prop_map(|(v, a, p, lists)| Response::OptNeg(OptNeg {
+                version: v,
+                actions: Actions(a),
+                protocol: ProtocolFlags(p),
+                macros: lists
+                    .into_iter()
+                    .map(|l| (MacroStage::EnvFrom, l))
+                    .collect(),
+            })),
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// encode → decode is the identity for responses.
+    #[test]
+    fn responses_roundtrip(r in response()) {
+        let mut out = Vec::new();
+        r.encode(&mut out).unwrap();
+        let len = u32::from_be_bytes(out[..4].try_into().unwrap()) as usize;
+        prop_assert_eq!(len, out.len() - 4);
+        prop_assert_eq!(Response::decode(&out[4..]).unwrap(), r);
+    }
+
+    /// Any sequence of well-formed commands after negotiation: the session never panics,
+    /// never buffers more than its cap, and answers each end of message.
+    #[test]
+    fn session_under_any_command_sequence(cmds in proptest::collection::vec(command(), 0..40)) {
+        let cap = 512;
+        let mut s = Session::new(SessionConfig { max_message_size: cap, ..SessionConfig::default() });
+        s.handle(Command::OptNeg(OptNeg { version: 6, actions: Actions(0x1ff), protocol: ProtocolFlags(0x1f_ffff), macros: vec![] })).unwrap();
+        for c in cmds {
+            match s.handle(c) {
+                Ok(Step::Message) => {
+                    let r = s.verdict_responses(&Verdict::accept());
+                    prop_assert_eq!(r.last(), Some(&Response::Accept));
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+            prop_assert!(s.message().len() <= cap);
+        }
+    }
 
     /// Arbitrary bytes, pushed in arbitrary pieces: the decoder never panics, and either
     /// yields commands or stops with a clean error.
