@@ -295,18 +295,22 @@ impl MilterServer {
                     let config = Arc::clone(&config);
                     let handler = Arc::clone(&handler);
                     let stop = stop_rx.clone();
-                    tasks.spawn(async move {
-                        let _permit = permit;
-                        debug!(%peer, "milter connection");
-                        let r = match stream {
-                            Stream::Tcp(s) => connection(s, &*handler, &config, stop).await,
-                            Stream::Unix(s) => connection(s, &*handler, &config, stop).await,
-                        };
-                        match r {
-                            Ok(()) => debug!(%peer, "milter connection closed"),
-                            Err(e) => warn!(%peer, error = %e, "milter connection ended"),
-                        }
-                    });
+                    let span = tracing::info_span!("milter_conn", %peer);
+                    tasks.spawn(tracing::Instrument::instrument(
+                        async move {
+                            let _permit = permit;
+                            debug!("milter connection");
+                            let r = match stream {
+                                Stream::Tcp(s) => connection(s, &*handler, &config, stop).await,
+                                Stream::Unix(s) => connection(s, &*handler, &config, stop).await,
+                            };
+                            match r {
+                                Ok(()) => debug!("milter connection closed"),
+                                Err(e) => warn!(error = %e, "milter connection ended"),
+                            }
+                        },
+                        span,
+                    ));
                 }
                 Err(e) => {
                     // EMFILE and friends: back off instead of spinning.
