@@ -216,7 +216,10 @@ mod tests {
     fn bounded_names() {
         let mut dns = StaticResolver::new();
         for n in 0..20 {
-            dns.add("9.2.0.192.in-addr.arpa", Record::ptr(&format!("h{n}.example.org")));
+            dns.add(
+                "9.2.0.192.in-addr.arpa",
+                Record::ptr(&format!("h{n}.example.org")),
+            );
         }
         dns.add("h15.example.org", Record::A("192.0.2.9".parse().unwrap()));
         assert_eq!(run(&dns, "192.0.2.9").result(), IprevResult::Fail);

@@ -58,8 +58,11 @@ struct Evaluator<'a> {
     timestamp: u64,
     dns_mechanisms: usize,
     void_lookups: usize,
-    /// Validated PTR names of the client, once looked up for `%{p}`.
-    validated: Option<Vec<String>>,
+    /// Whether the term being evaluated already counted a void lookup.
+    term_was_void: bool,
+    /// Validated PTR names of the client once looked up, and whether the
+    /// PTR answer was void.
+    validated: Option<(Vec<String>, bool)>,
 }
 
 pub(super) async fn run(dns: &dyn Resolver, config: &SpfConfig, req: Request<'_>) -> SpfOutput {
@@ -89,6 +92,7 @@ pub(super) async fn run_with_sender(
             .map_or(0, |d| d.as_secs()),
         dns_mechanisms: 0,
         void_lookups: 0,
+        term_was_void: false,
         validated: None,
     };
     let outcome = if is_valid_domain(domain) {
@@ -140,7 +144,9 @@ fn is_valid_domain(domain: &str) -> bool {
 fn cidr_match(a: IpAddr, b: IpAddr, v4: u8, v6: u8) -> bool {
     match (a, b) {
         (IpAddr::V4(a), IpAddr::V4(b)) => {
-            let mask = u32::MAX.checked_shl(32 - u32::from(v4.min(32))).unwrap_or(0);
+            let mask = u32::MAX
+                .checked_shl(32 - u32::from(v4.min(32)))
+                .unwrap_or(0);
             u32::from(a) & mask == u32::from(b) & mask
         }
         (IpAddr::V6(a), IpAddr::V6(b)) => {
@@ -182,7 +188,9 @@ impl<'a> Evaluator<'a> {
         let answer = match self.dns.txt(domain).await {
             Ok(answer) => answer,
             Err(e) if e.is_temporary() => {
-                return Err(Abort::Temp(format!("DNS lookup of {domain} TXT failed: {e}")));
+                return Err(Abort::Temp(format!(
+                    "DNS lookup of {domain} TXT failed: {e}"
+                )));
             }
             Err(_) => return Ok(None),
         };
@@ -191,17 +199,14 @@ impl<'a> Evaluator<'a> {
             let text = txt.concat();
             if SpfRecord::is_spf1(&text) {
                 if found.is_some() {
-                    return Err(Abort::Perm(format!(
-                        "more than one SPF record at {domain}"
-                    )));
+                    return Err(Abort::Perm(format!("more than one SPF record at {domain}")));
                 }
                 found = Some(text);
             }
         }
         let Some(text) = found else { return Ok(None) };
-        let text = String::from_utf8(text).map_err(|_| {
-            Abort::Perm(format!("SPF record at {domain} contains non-ASCII bytes"))
-        })?;
+        let text = String::from_utf8(text)
+            .map_err(|_| Abort::Perm(format!("SPF record at {domain} contains non-ASCII bytes")))?;
         SpfRecord::parse(&text)
             .map(Some)
             .map_err(|e| Abort::Perm(format!("{domain}: {e}")))
@@ -262,12 +267,18 @@ impl<'a> Evaluator<'a> {
         Ok(())
     }
 
-    /// Sorts a failed lookup: void lookups are counted (and may exceed the
-    /// limit), temporary failures abort with `temperror`.
+    /// Sorts a failed lookup: temporary failures abort with `temperror`;
+    /// void answers count toward the void-lookup limit, once per term (RFC
+    /// 7208 section 4.6.4 limits "the number of terms" whose queries are
+    /// void).
     fn lookup_failed(&mut self, name: &str, error: &DnsError) -> Result<(), Abort> {
         if error.is_temporary() {
             return Err(Abort::Temp(format!("DNS lookup of {name} failed: {error}")));
         }
+        if self.term_was_void {
+            return Ok(());
+        }
+        self.term_was_void = true;
         self.void_lookups += 1;
         if self.void_lookups > self.config.max_void_lookups {
             return Err(Abort::Perm(format!(
@@ -282,14 +293,18 @@ impl<'a> Evaluator<'a> {
         if mechanism.queries_dns() {
             self.count_dns_term()?;
         }
+        self.term_was_void = false;
         match mechanism {
             Mechanism::All => Ok(true),
             Mechanism::Ip4 { addr, prefix } => {
                 Ok(cidr_match(self.ip, IpAddr::V4(*addr), *prefix, 0))
             }
-            Mechanism::Ip6 { addr, prefix } => {
-                Ok(cidr_match(self.ip, IpAddr::V6(*addr), 0, *prefix))
-            }
+            Mechanism::Ip6 { addr, prefix } => Ok(match addr.to_ipv4_mapped() {
+                // An IPv4-mapped network matches IPv4 clients, as a mapped
+                // client address is checked as the IPv4 address it maps.
+                Some(v4) if *prefix >= 96 => cidr_match(self.ip, IpAddr::V4(v4), *prefix - 96, 0),
+                _ => cidr_match(self.ip, IpAddr::V6(*addr), 0, *prefix),
+            }),
             Mechanism::Include(spec) => {
                 let target = self.expand_domain(spec, domain).await;
                 if !is_valid_domain(&target) {
@@ -346,7 +361,10 @@ impl<'a> Evaluator<'a> {
             }
             Mechanism::Ptr(spec) => {
                 let target = self.target(spec.as_ref(), domain).await;
-                let names = self.validated_names(true).await?;
+                let (names, void) = self.validated_names().await;
+                if void {
+                    self.lookup_failed("the client's PTR", &DnsError::nx_domain())?;
+                }
                 Ok(names.iter().any(|n| is_subdomain_or_same(n, &target)))
             }
             Mechanism::Exists(spec) => {
@@ -385,45 +403,35 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The client's PTR names that resolve back to it (RFC 7208 section
-    /// 5.5). DNS errors make names (or the whole list) go missing, never
-    /// an error result. `count_void`: whether void answers count toward
-    /// the void-lookup limit (they do for the `ptr` mechanism).
-    async fn validated_names(&mut self, count_void: bool) -> Result<Vec<String>, Abort> {
-        if let Some(names) = &self.validated {
-            return Ok(names.clone());
+    /// 5.5), and whether the PTR query itself was void. DNS errors make
+    /// names (or the whole list) go missing, never an error result; only
+    /// the first [`SpfConfig::max_ptr_names`] names are tried. Void
+    /// answers for the names' addresses do not count toward the void limit:
+    /// the client, not the domain, controls them.
+    async fn validated_names(&mut self) -> (Vec<String>, bool) {
+        if let Some(cached) = &self.validated {
+            return cached.clone();
         }
-        let names = match self.dns.ptr(self.ip).await {
-            Ok(answer) => answer.into_records(),
-            Err(e) => {
-                if count_void && e.is_void() {
-                    self.lookup_failed("PTR", &e)?;
-                }
-                Vec::new()
-            }
+        let (names, void) = match self.dns.ptr(self.ip).await {
+            Ok(answer) => (answer.into_records(), false),
+            Err(e) => (Vec::new(), e.is_void()),
         };
         let mut validated = Vec::new();
         for name in names.into_iter().take(self.config.max_ptr_names) {
-            match self.dns.addresses(&name, self.ip).await {
-                Ok(answer) => {
-                    if answer.records().contains(&self.ip) {
-                        validated.push(name);
-                    }
-                }
-                Err(e) => {
-                    if count_void && e.is_void() {
-                        self.lookup_failed(&name, &e)?;
-                    }
-                }
+            if let Ok(answer) = self.dns.addresses(&name, self.ip).await
+                && answer.records().contains(&self.ip)
+            {
+                validated.push(name);
             }
         }
-        self.validated = Some(validated.clone());
-        Ok(validated)
+        self.validated = Some((validated.clone(), void));
+        (validated, void)
     }
 
     /// `%{p}`: the validated name that is `domain`, else one under it,
     /// else any; `unknown` when there is none.
     async fn ptr_macro(&mut self, domain: &str) -> String {
-        let names = self.validated_names(false).await.unwrap_or_default();
+        let (names, _) = self.validated_names().await;
         names
             .iter()
             .find(|n| n.eq_ignore_ascii_case(domain))

@@ -58,7 +58,10 @@ impl Letter {
     }
 
     fn explanation_only(self) -> bool {
-        matches!(self, Letter::ClientIp | Letter::Receiver | Letter::Timestamp)
+        matches!(
+            self,
+            Letter::ClientIp | Letter::Receiver | Letter::Timestamp
+        )
     }
 }
 
@@ -132,15 +135,19 @@ impl MacroString {
                         for _ in 0..=body.chars().count() {
                             chars.next();
                         }
-                        let part = parse_macro_body(body, kind).map_err(|why| {
-                            SpfError::macro_syntax(text, why)
-                        })?;
+                        let part = parse_macro_body(body, kind)
+                            .map_err(|why| SpfError::macro_syntax(text, why))?;
                         if !literal.is_empty() {
                             parts.push(Part::Literal(std::mem::take(&mut literal)));
                         }
                         parts.push(part);
                     }
-                    _ => return Err(SpfError::macro_syntax(text, "'%' not followed by '{', '%', '_' or '-'")),
+                    _ => {
+                        return Err(SpfError::macro_syntax(
+                            text,
+                            "'%' not followed by '{', '%', '_' or '-'",
+                        ));
+                    }
                 },
                 ' ' if kind == MacroKind::Explanation => literal.push(' '),
                 '\x21'..='\x7e' => literal.push(c),
@@ -420,7 +427,10 @@ mod tests {
             expand("%{S}", MacroKind::Domain, "192.0.2.3"),
             "strong-bad%40email.example.com"
         );
-        assert_eq!(expand("a%%b%_c%-d", MacroKind::Domain, "192.0.2.3"), "a%b c%20d");
+        assert_eq!(
+            expand("a%%b%_c%-d", MacroKind::Domain, "192.0.2.3"),
+            "a%b c%20d"
+        );
         assert_eq!(
             expand("%{c} %{r} %{t}", MacroKind::Explanation, "2001:db8::1"),
             "2001:db8::1 rx.example.net 1700000000"

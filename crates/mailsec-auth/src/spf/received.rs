@@ -185,12 +185,16 @@ mod tests {
             for line in text.split("\r\n").filter(|l| !l.is_empty()) {
                 assert!(!line.contains('\r') && !line.contains('\n'));
                 assert!(
-                    line.starts_with("Received-SPF:") || line.starts_with('\t') || !text.contains("\r\n"),
+                    line.starts_with("Received-SPF:")
+                        || line.starts_with('\t')
+                        || !text.contains("\r\n"),
                     "{line:?}"
                 );
             }
             assert!(text.contains("helo=\"helo    Body: x; receiver=spoof\";"));
-            assert!(text.contains("envelope-from=\"evil  X-Injected: yes\\\"; (a)\\\\@example.com\";"));
+            assert!(
+                text.contains("envelope-from=\"evil  X-Injected: yes\\\"; (a)\\\\@example.com\";")
+            );
             assert!(text.contains("evil  X-Injected: yes\"; \\(a\\)\\\\@example.com"));
         }
     }

@@ -77,7 +77,10 @@ fn is_toplabel(label: &str) -> bool {
     let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
         return false;
     };
-    if !bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-') {
+    if !bytes
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+    {
         return false;
     }
     if bytes.contains(&b'-') {
@@ -327,10 +330,7 @@ impl SpfRecord {
 }
 
 fn parse_mechanism(text: &str, term: &str) -> Result<Mechanism, SpfError> {
-    let name_len = text
-        .bytes()
-        .take_while(u8::is_ascii_alphanumeric)
-        .count();
+    let name_len = text.bytes().take_while(u8::is_ascii_alphanumeric).count();
     let (name, args) = text.split_at(name_len);
     let lower = name.to_ascii_lowercase();
     let bad = |why: &'static str| SpfError::syntax(term, why);
@@ -389,7 +389,10 @@ fn parse_mechanism(text: &str, term: &str) -> Result<Mechanism, SpfError> {
                 .strip_prefix(':')
                 .ok_or_else(|| bad("ip4 needs ':' and a network"))?;
             let (addr, prefix) = match net.split_once('/') {
-                Some((a, p)) => (a, parse_cidr(p, 32).ok_or_else(|| bad("invalid ip4 prefix"))?),
+                Some((a, p)) => (
+                    a,
+                    parse_cidr(p, 32).ok_or_else(|| bad("invalid ip4 prefix"))?,
+                ),
                 None => (net, 32),
             };
             let addr = parse_ipv4(addr).ok_or_else(|| bad("invalid ip4 address"))?;
@@ -400,7 +403,10 @@ fn parse_mechanism(text: &str, term: &str) -> Result<Mechanism, SpfError> {
                 .strip_prefix(':')
                 .ok_or_else(|| bad("ip6 needs ':' and a network"))?;
             let (addr, prefix) = match net.split_once('/') {
-                Some((a, p)) => (a, parse_cidr(p, 128).ok_or_else(|| bad("invalid ip6 prefix"))?),
+                Some((a, p)) => (
+                    a,
+                    parse_cidr(p, 128).ok_or_else(|| bad("invalid ip6 prefix"))?,
+                ),
                 None => (net, 128),
             };
             let addr: Ipv6Addr = addr.parse().map_err(|_| bad("invalid ip6 address"))?;
@@ -493,7 +499,9 @@ mod tests {
         let names: Vec<_> = r.directives().iter().map(|d| d.mechanism.name()).collect();
         assert_eq!(
             names,
-            ["all", "include", "a", "a", "mx", "mx", "ptr", "ptr", "ip4", "ip6", "exists"]
+            [
+                "all", "include", "a", "a", "mx", "mx", "ptr", "ptr", "ip4", "ip6", "exists"
+            ]
         );
         assert_eq!(r.directives()[1].qualifier, Qualifier::Fail);
         assert_eq!(
@@ -530,10 +538,7 @@ mod tests {
         ] {
             assert!(SpfRecord::parse(bad).is_err(), "{bad} parsed");
         }
-        assert!(matches!(
-            SpfRecord::parse("v=spf10"),
-            Err(SpfError::NotSpf)
-        ));
+        assert!(matches!(SpfRecord::parse("v=spf10"), Err(SpfError::NotSpf)));
     }
 
     #[test]
