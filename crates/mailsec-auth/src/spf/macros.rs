@@ -458,3 +458,47 @@ mod tests {
         assert!(t.ends_with(".example.com"));
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any string: parsing never panics, and whatever parses expands
+        /// without panicking, for IPv4 and IPv6 clients and odd senders.
+        #[test]
+        fn any_string_parses_and_expands(
+            text in ".{0,200}",
+            macro_heavy in "(%\\{[slodipvhcrtSLODIPVHCRT][0-9]{0,3}r?[.+,/_=-]{0,3}\\}|[a-z.%_-]){0,30}",
+            local in ".{0,80}",
+            v6 in any::<bool>(),
+            raw_ip in any::<u128>(),
+        ) {
+            let ip = if v6 {
+                IpAddr::V6(raw_ip.into())
+            } else {
+                IpAddr::V4((raw_ip as u32).into())
+            };
+            let values = MacroValues {
+                local: &local,
+                sender_domain: "example.org",
+                domain: "example.org",
+                ip,
+                helo: &local,
+                receiver: "rx",
+                timestamp: 1,
+                ptr: "unknown",
+            };
+            for kind in [MacroKind::Domain, MacroKind::Explanation] {
+                for t in [&text, &macro_heavy] {
+                    if let Ok(ms) = MacroString::parse(t, kind) {
+                        let out = ms.expand(&values);
+                        let _ = truncate_domain(&out);
+                        prop_assert!(truncate_domain(&out).len() <= MAX_DOMAIN_LEN);
+                    }
+                }
+            }
+        }
+    }
+}
