@@ -96,7 +96,7 @@ pub(super) async fn run_with_sender(
         validated: None,
     };
     let outcome = if is_valid_domain(domain) {
-        ev.check(domain.to_owned()).await
+        ev.check(domain.to_owned(), true).await
     } else {
         Ok(Verdict::none())
     };
@@ -174,12 +174,14 @@ fn is_subdomain_or_same(name: &str, domain: &str) -> bool {
 
 impl<'a> Evaluator<'a> {
     /// `check_host()` for one domain (boxed: include and redirect recurse).
-    fn check(&mut self, domain: String) -> Boxed<'_, Result<Verdict, Abort>> {
+    /// `explain`: whether a `fail` needs its explanation (not inside an
+    /// `include`, whose explanation is never used).
+    fn check(&mut self, domain: String, explain: bool) -> Boxed<'_, Result<Verdict, Abort>> {
         Box::pin(async move {
             let Some(record) = self.fetch_record(&domain).await? else {
                 return Ok(Verdict::none());
             };
-            self.evaluate(&record, &domain).await
+            self.evaluate(&record, &domain, explain).await
         })
     }
 
@@ -212,11 +214,16 @@ impl<'a> Evaluator<'a> {
             .map_err(|e| Abort::Perm(format!("{domain}: {e}")))
     }
 
-    async fn evaluate(&mut self, record: &SpfRecord, domain: &str) -> Result<Verdict, Abort> {
+    async fn evaluate(
+        &mut self,
+        record: &SpfRecord,
+        domain: &str,
+        explain: bool,
+    ) -> Result<Verdict, Abort> {
         for directive in record.directives() {
             if self.matches(&directive.mechanism, domain).await? {
                 let result = SpfResult::from_qualifier(directive.qualifier);
-                let explanation = if result == SpfResult::Fail {
+                let explanation = if explain && result == SpfResult::Fail {
                     self.explanation(record, domain).await
                 } else {
                     None
@@ -241,7 +248,7 @@ impl<'a> Evaluator<'a> {
                     "redirect= names an invalid domain {target:?}"
                 )));
             }
-            let verdict = self.check(target.clone()).await?;
+            let verdict = self.check(target.clone(), explain).await?;
             if verdict.result == SpfResult::None {
                 return Err(Abort::Perm(format!(
                     "redirect= domain {target} has no SPF record"
@@ -312,7 +319,7 @@ impl<'a> Evaluator<'a> {
                         "include: names an invalid domain {target:?}"
                     )));
                 }
-                let verdict = self.check(target.clone()).await?;
+                let verdict = self.check(target.clone(), false).await?;
                 match verdict.result {
                     SpfResult::Pass => Ok(true),
                     SpfResult::None => Err(Abort::Perm(format!(
