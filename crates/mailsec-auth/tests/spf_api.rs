@@ -331,3 +331,34 @@ fn iprev_through_the_api() {
     let out = block_on(iprev::check(&dns, ip("192.0.2.2"), &IprevConfig::default()));
     assert_eq!(out.result(), IprevResult::PermError);
 }
+
+#[test]
+fn check_domain_is_the_rfc_function() {
+    let mut dns = StaticResolver::new();
+    dns.add(
+        "_spf.example.net",
+        Record::txt("v=spf1 exists:%{l}.%{o}.allow.example.net -all"),
+    );
+    dns.add(
+        "bob.example.org.allow.example.net",
+        Record::A("127.0.0.2".parse().unwrap()),
+    );
+    let config = SpfConfig::default();
+    let check = |sender: &str| {
+        block_on(spf::check_domain(
+            &dns,
+            ip("192.0.2.1"),
+            "_spf.example.net",
+            sender,
+            "helo.example.net",
+            &config,
+            now(),
+        ))
+    };
+    // %{d} is the domain checked, %{o} the sender's domain.
+    let out = check("bob@example.org");
+    assert_eq!(out.result(), SpfResult::Pass);
+    assert_eq!(out.domain(), "_spf.example.net");
+    assert_eq!(out.sender(), "bob@example.org");
+    assert_eq!(check("eve@example.org").result(), SpfResult::Fail);
+}

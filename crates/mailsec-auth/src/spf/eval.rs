@@ -467,7 +467,10 @@ impl<'a> Evaluator<'a> {
     }
 
     async fn expand_domain(&mut self, spec: &DomainSpec, domain: &str) -> String {
-        let expanded = self.expand(&spec.macro_string, domain).await;
+        let expanded = match &spec.macro_string {
+            Some(ms) => self.expand(ms, domain).await,
+            None => spec.as_str().to_owned(),
+        };
         let trimmed = expanded.strip_suffix('.').unwrap_or(&expanded);
         truncate_domain(trimmed).to_owned()
     }

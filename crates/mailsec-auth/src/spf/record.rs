@@ -36,7 +36,9 @@ impl Qualifier {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DomainSpec {
     raw: String,
-    pub(crate) macro_string: MacroString,
+    /// The parsed macro string; `None` when the text holds no `%` (it is
+    /// then its own expansion, and costs no second allocation).
+    pub(crate) macro_string: Option<MacroString>,
 }
 
 impl DomainSpec {
@@ -44,8 +46,21 @@ impl DomainSpec {
         if raw.is_empty() {
             return Err(SpfError::syntax(raw, "empty domain-spec"));
         }
-        let macro_string = MacroString::parse(raw, MacroKind::Domain)?;
-        if !macro_string.ends_with_macro(raw) {
+        let macro_string = if raw.as_bytes().contains(&b'%') {
+            Some(MacroString::parse(raw, MacroKind::Domain)?)
+        } else {
+            if !raw.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+                return Err(SpfError::syntax(
+                    raw,
+                    "character not allowed in a domain-spec",
+                ));
+            }
+            None
+        };
+        if !macro_string
+            .as_ref()
+            .is_some_and(|m| m.ends_with_macro(raw))
+        {
             // domain-end = "." toplabel ["."]
             let trimmed = raw.strip_suffix('.').unwrap_or(raw);
             let valid = trimmed
@@ -253,12 +268,12 @@ impl SpfRecord {
         if !text.is_ascii() {
             return Err(SpfError::NonAscii);
         }
+        let terms = text.get(6..).unwrap_or_default();
         let mut record = SpfRecord {
-            directives: Vec::new(),
+            directives: Vec::with_capacity(terms.bytes().filter(|&b| b == b' ').count()),
             redirect: None,
             exp: None,
         };
-        let terms = text.get(6..).unwrap_or_default();
         for term in terms.split(' ').filter(|t| !t.is_empty()) {
             record.parse_term(term)?;
         }
@@ -332,51 +347,60 @@ impl SpfRecord {
 fn parse_mechanism(text: &str, term: &str) -> Result<Mechanism, SpfError> {
     let name_len = text.bytes().take_while(u8::is_ascii_alphanumeric).count();
     let (name, args) = text.split_at(name_len);
-    let lower = name.to_ascii_lowercase();
     let bad = |why: &'static str| SpfError::syntax(term, why);
-    match lower.as_str() {
-        "all" => {
-            if args.is_empty() {
-                Ok(Mechanism::All)
-            } else {
-                Err(bad("all takes no argument"))
+    let is = |word: &str| name.eq_ignore_ascii_case(word);
+    if is("all") {
+        return if args.is_empty() {
+            Ok(Mechanism::All)
+        } else {
+            Err(bad("all takes no argument"))
+        };
+    }
+    if is("include") || is("exists") {
+        let spec = args
+            .strip_prefix(':')
+            .ok_or_else(|| bad("mechanism needs ':' and a domain"))?;
+        let spec = DomainSpec::parse(spec)?;
+        return Ok(if is("include") {
+            Mechanism::Include(spec)
+        } else {
+            Mechanism::Exists(spec)
+        });
+    }
+    if is("a") || is("mx") {
+        let (spec, cidr) = split_dual_cidr(args);
+        let (cidr4, cidr6) = parse_dual_cidr(cidr).ok_or_else(|| bad("invalid CIDR length"))?;
+        let domain = match spec {
+            "" => None,
+            s => Some(DomainSpec::parse(
+                s.strip_prefix(':')
+                    .ok_or_else(|| bad("unexpected text after mechanism name"))?,
+            )?),
+        };
+        return Ok(if is("a") {
+            Mechanism::A {
+                domain,
+                cidr4,
+                cidr6,
             }
-        }
-        "include" | "exists" => {
-            let spec = args
-                .strip_prefix(':')
-                .ok_or_else(|| bad("mechanism needs ':' and a domain"))?;
-            let spec = DomainSpec::parse(spec)?;
-            Ok(if lower == "include" {
-                Mechanism::Include(spec)
-            } else {
-                Mechanism::Exists(spec)
-            })
-        }
-        "a" | "mx" => {
-            let (spec, cidr) = split_dual_cidr(args);
-            let (cidr4, cidr6) = parse_dual_cidr(cidr).ok_or_else(|| bad("invalid CIDR length"))?;
-            let domain = match spec {
-                "" => None,
-                s => Some(DomainSpec::parse(
-                    s.strip_prefix(':')
-                        .ok_or_else(|| bad("unexpected text after mechanism name"))?,
-                )?),
-            };
-            Ok(if lower == "a" {
-                Mechanism::A {
-                    domain,
-                    cidr4,
-                    cidr6,
-                }
-            } else {
-                Mechanism::Mx {
-                    domain,
-                    cidr4,
-                    cidr6,
-                }
-            })
-        }
+        } else {
+            Mechanism::Mx {
+                domain,
+                cidr4,
+                cidr6,
+            }
+        });
+    }
+    let lower = if is("ptr") {
+        "ptr"
+    } else if is("ip4") {
+        "ip4"
+    } else if is("ip6") {
+        "ip6"
+    } else {
+        return Err(bad("unknown mechanism"));
+    };
+    match lower {
         "ptr" => match args {
             "" => Ok(Mechanism::Ptr(None)),
             a => Ok(Mechanism::Ptr(Some(DomainSpec::parse(
