@@ -1,0 +1,71 @@
+//! Any input: no panic in the parsers and matchers.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use mailsec_transport::bimi::BimiRecord;
+use mailsec_transport::cert::{Certificate, dns_name_matches, pem_chain_to_der};
+use mailsec_transport::dane::{TlsaRecord, verify_chain};
+use mailsec_transport::mta_sts::{StsPolicy, StsRecord, evaluate, PkixStatus};
+use mailsec_transport::tlsrpt::{Report, TlsRptRecord};
+use proptest::prelude::*;
+
+proptest! {
+    #[test]
+    fn policy_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = StsPolicy::parse(&bytes);
+        let _ = Report::from_json(&bytes);
+    }
+
+    #[test]
+    fn policy_like_text(lines in proptest::collection::vec("(version|mode|mx|max_age|x)[:]? ?[a-zA-Z0-9*.: -]{0,20}", 0..8)) {
+        let text = lines.join("\r\n");
+        if let Ok(p) = StsPolicy::parse(text.as_bytes()) {
+            let again = StsPolicy::parse(p.to_lines().join("\n").as_bytes()).unwrap();
+            prop_assert_eq!(again, p.clone());
+            let _ = evaluate(&p, "mx.example.com", &[b"x".to_vec()], PkixStatus::NotChecked, common::now());
+        }
+    }
+
+    #[test]
+    fn records_any_text(s in "\\PC{0,80}") {
+        let _ = StsRecord::parse(&s);
+        let _ = TlsRptRecord::parse(&s);
+        let _ = BimiRecord::parse(&s);
+        let _ = TlsaRecord::parse(&s);
+        let _ = dns_name_matches(&s, "mx.example.com");
+        let _ = dns_name_matches("*.example.com", &s);
+    }
+
+    #[test]
+    fn tlsa_and_certificate_any_bytes(
+        u in any::<u8>(), sel in any::<u8>(), m in any::<u8>(),
+        data in proptest::collection::vec(any::<u8>(), 0..80),
+        chain in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..300), 0..4),
+    ) {
+        let r = TlsaRecord::new(u, sel, m, data);
+        let _ = verify_chain(&[r.clone()], &chain, &["mx.example.com"], common::now());
+        prop_assert_eq!(TlsaRecord::parse(&r.to_presentation()).ok().filter(|_| !r.data().is_empty()), (!r.data().is_empty()).then_some(r));
+        for c in &chain {
+            let _ = Certificate::from_der(c);
+            let _ = pem_chain_to_der(c);
+        }
+    }
+
+    #[test]
+    fn mutated_certificate(flip in 0usize..2000, byte in any::<u8>()) {
+        thread_local! {
+            static DER: Vec<u8> = {
+                let ca = common::root("Root");
+                common::leaf(common::LeafOpts::default(), &ca).der
+            };
+        }
+        let mut der = DER.with(|d| d.clone());
+        let i = flip % der.len();
+        der[i] = byte;
+        if let Ok(c) = Certificate::from_der(&der) {
+            let _ = c.check_server("mx.example.com", common::now());
+        }
+        let _ = verify_chain(&[TlsaRecord::new(2, 0, 0, der.clone())], &[&der, &der], &["mx.example.com"], common::now());
+    }
+}
