@@ -23,7 +23,7 @@ use mailsec_dns::Resolver;
 
 use crate::TransportError;
 use crate::cert::{
-    CertCheck, OID_EKU_BIMI, OID_LOGOTYPE, check_chain_links, pem_chain_to_der, parse_chain,
+    CertCheck, OID_EKU_BIMI, OID_LOGOTYPE, check_chain_links, parse_chain, pem_chain_to_der,
 };
 
 /// A BIMI assertion record.
@@ -58,7 +58,11 @@ fn https_uri(value: &str, tag: &'static str) -> Result<Option<String>, BimiRecor
         .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
         && value.len() > 8
         && !value.bytes().any(|b| b.is_ascii_whitespace() || b == b',');
-    if ok { Ok(Some(value.to_owned())) } else { Err(BimiRecordError::Uri(tag)) }
+    if ok {
+        Ok(Some(value.to_owned()))
+    } else {
+        Err(BimiRecordError::Uri(tag))
+    }
 }
 
 impl BimiRecord {
@@ -76,15 +80,12 @@ impl BimiRecord {
             }
             let (name, value) = tag.split_once('=').ok_or(BimiRecordError::Syntax)?;
             match name.trim() {
-                "l" => {
-                    if l.replace(https_uri(value, "l")?).is_some() {
-                        return Err(BimiRecordError::Syntax);
-                    }
+                // The guards record the value; a second one is an error.
+                "l" if l.replace(https_uri(value, "l")?).is_some() => {
+                    return Err(BimiRecordError::Syntax);
                 }
-                "a" => {
-                    if a.replace(https_uri(value, "a")?).is_some() {
-                        return Err(BimiRecordError::Syntax);
-                    }
+                "a" if a.replace(https_uri(value, "a")?).is_some() => {
+                    return Err(BimiRecordError::Syntax);
                 }
                 _ => {}
             }
@@ -113,7 +114,10 @@ impl BimiRecord {
 
 /// The BIMI record name: `<selector>._bimi.<domain>`.
 pub fn record_name(selector: &str, domain: &str) -> String {
-    format!("{selector}._bimi.{}", domain.strip_suffix('.').unwrap_or(domain))
+    format!(
+        "{selector}._bimi.{}",
+        domain.strip_suffix('.').unwrap_or(domain)
+    )
 }
 
 /// Looks up the `default._bimi.<domain>` record: `Ok(None)` when absent.
@@ -143,7 +147,10 @@ pub async fn lookup(
 /// `p=reject`, subdomain policy not `none`, `pct` absent or 100, not `t=y`.
 pub fn dmarc_enforced(dmarc: &DmarcRecord) -> Result<(), String> {
     if !matches!(dmarc.policy(), Policy::Quarantine | Policy::Reject) {
-        return Err(format!("DMARC p={} is not at enforcement", dmarc.policy().as_str()));
+        return Err(format!(
+            "DMARC p={} is not at enforcement",
+            dmarc.policy().as_str()
+        ));
     }
     if dmarc.subdomain_policy() == Policy::None {
         return Err("DMARC sp=none is not at enforcement".to_owned());
@@ -212,11 +219,11 @@ pub fn check_vmc(pem: &[u8], domain: &str, dmarc: &DmarcRecord, now: SystemTime)
         return BimiResult::Fail("certificate lacks the BIMI extended key usage".to_owned());
     }
     let domain = domain.strip_suffix('.').unwrap_or(domain);
-    if !leaf
-        .dns_names()
-        .iter()
-        .any(|n| n.strip_suffix('.').unwrap_or(n).eq_ignore_ascii_case(domain))
-    {
+    if !leaf.dns_names().iter().any(|n| {
+        n.strip_suffix('.')
+            .unwrap_or(n)
+            .eq_ignore_ascii_case(domain)
+    }) {
         return BimiResult::Fail(format!("certificate SAN does not name {domain}"));
     }
     for cert in &certs {
@@ -242,9 +249,19 @@ mod tests {
         .unwrap();
         assert_eq!(r.location(), Some("https://example.com/logo.svg"));
         assert_eq!(r.authority(), Some("https://example.com/vmc.pem"));
-        assert!(BimiRecord::parse("v=BIMI1; l=; a=;").unwrap().is_declination());
-        assert_eq!(BimiRecord::parse("v=BIMI2; l=https://x/y"), Err(BimiRecordError::NotBimi));
-        assert_eq!(BimiRecord::parse("v=BIMI1; l=http://x/y"), Err(BimiRecordError::Uri("l")));
+        assert!(
+            BimiRecord::parse("v=BIMI1; l=; a=;")
+                .unwrap()
+                .is_declination()
+        );
+        assert_eq!(
+            BimiRecord::parse("v=BIMI2; l=https://x/y"),
+            Err(BimiRecordError::NotBimi)
+        );
+        assert_eq!(
+            BimiRecord::parse("v=BIMI1; l=http://x/y"),
+            Err(BimiRecordError::Uri("l"))
+        );
         assert_eq!(
             BimiRecord::parse("v=BIMI1; l=https://x/y; l=https://x/z"),
             Err(BimiRecordError::Syntax)

@@ -105,7 +105,10 @@ impl fmt::Display for CertProblem {
             }
             CertProblem::KeyUsage(why) => write!(f, "key usage: {why}"),
             CertProblem::BrokenChain { depth } => {
-                write!(f, "certificate at depth {depth} is not issued by the next one")
+                write!(
+                    f,
+                    "certificate at depth {depth} is not issued by the next one"
+                )
             }
             CertProblem::Unparsable { depth } => {
                 write!(f, "certificate at depth {depth} cannot be parsed")
@@ -174,7 +177,7 @@ fn parse_x509(der: &[u8]) -> Option<X509Certificate<'_>> {
         return None;
     }
     match X509Certificate::from_der(der) {
-        Ok((rest, cert)) if rest.is_empty() => Some(cert),
+        Ok(([], cert)) => Some(cert),
         _ => None,
     }
 }

@@ -249,7 +249,7 @@ impl From<&Tlsa> for TlsaRecord {
 }
 
 fn decode_hex(hex: &str) -> Result<Vec<u8>, TlsaParseError> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return Err(TlsaParseError::Hex);
     }
     let digit = |c: u8| -> Result<u8, TlsaParseError> {
@@ -371,16 +371,15 @@ pub fn verify_chain<B: AsRef<[u8]>>(
         Err(p) => return DaneResult::Fail(DaneFailure::Chain(p)),
     };
     // DANE-EE first: it needs nothing but a match of the end entity.
-    if let Some(leaf) = certs.first() {
-        if usable
+    if let Some(leaf) = certs.first()
+        && usable
             .iter()
             .any(|r| r.usage == Usage::DaneEe && r.matches(leaf))
-        {
-            return DaneResult::Pass {
-                usage: Usage::DaneEe,
-                depth: 0,
-            };
-        }
+    {
+        return DaneResult::Pass {
+            usage: Usage::DaneEe,
+            depth: 0,
+        };
     }
     let mut first_failure = None;
     for (depth, cert) in certs.iter().enumerate() {
@@ -483,8 +482,10 @@ mod tests {
 
     #[test]
     fn presentation_round_trip() {
-        let r = TlsaRecord::parse("3 1 1 0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB23E5B514B56664C5D3D6")
-            .unwrap();
+        let r = TlsaRecord::parse(
+            "3 1 1 0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB23E5B514B56664C5D3D6",
+        )
+        .unwrap();
         assert_eq!(r.usage(), Usage::DaneEe);
         assert_eq!(r.selector(), Selector::Spki);
         assert_eq!(r.matching(), Matching::Sha256);

@@ -172,7 +172,8 @@ fn valid_pattern(p: &str) -> bool {
         && host.split('.').all(|l| {
             !l.is_empty()
                 && l.len() <= 63
-                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
 }
 
@@ -196,11 +197,8 @@ impl StsPolicy {
             let value = value.trim_matches([' ', '\t']);
             let dup = || StsPolicyError::Duplicate(name.to_owned());
             match name {
-                "version" => {
-                    if version.replace(value).is_some() {
-                        return Err(dup());
-                    }
-                }
+                // The guard records the value; a second one is an error.
+                "version" if version.replace(value).is_some() => return Err(dup()),
                 "mode" => {
                     let m = match value {
                         "enforce" => Mode::Enforce,
@@ -213,7 +211,10 @@ impl StsPolicy {
                     }
                 }
                 "max_age" => {
-                    if value.is_empty() || value.len() > 10 || !value.bytes().all(|b| b.is_ascii_digit()) {
+                    if value.is_empty()
+                        || value.len() > 10
+                        || !value.bytes().all(|b| b.is_ascii_digit())
+                    {
                         return Err(StsPolicyError::MaxAge);
                     }
                     let n: u64 = value.parse().map_err(|_| StsPolicyError::MaxAge)?;
@@ -265,7 +266,10 @@ impl StsPolicy {
     /// The policy file text (`version`, `mode`, `mx`..., `max_age`, CRLF),
     /// also the TLS-RPT `policy-string` lines.
     pub fn to_lines(&self) -> Vec<String> {
-        let mut lines = vec!["version: STSv1".to_owned(), format!("mode: {}", self.mode.as_str())];
+        let mut lines = vec![
+            "version: STSv1".to_owned(),
+            format!("mode: {}", self.mode.as_str()),
+        ];
         lines.extend(self.mx.iter().map(|p| format!("mx: {}", p.0)));
         lines.push(format!("max_age: {}", self.max_age));
         lines
@@ -499,7 +503,10 @@ pub async fn discover(
     domain: &str,
     now: SystemTime,
 ) -> PolicyLookup {
-    let domain = domain.strip_suffix('.').unwrap_or(domain).to_ascii_lowercase();
+    let domain = domain
+        .strip_suffix('.')
+        .unwrap_or(domain)
+        .to_ascii_lowercase();
     let cached = cache.get(&domain, now);
     let from_cache = |c: CachedPolicy| PolicyLookup::Found {
         id: c.id,
@@ -522,10 +529,10 @@ pub async fn discover(
             None => PolicyLookup::NoPolicy,
         };
     };
-    if let Some(c) = &cached {
-        if c.id == record.id() {
-            return from_cache(c.clone());
-        }
+    if let Some(c) = &cached
+        && c.id == record.id()
+    {
+        return from_cache(c.clone());
     }
     let problem = match fetcher {
         None => PolicyProblem::NoFetcher,
@@ -685,7 +692,9 @@ pub fn evaluate<B: AsRef<[u8]>>(
     }
     let mx = mx.strip_suffix('.').unwrap_or(mx);
     if !policy.mx_matches(mx) {
-        return decision(StsResult::Fail(StsFailure::MxMismatch { mx: mx.to_owned() }));
+        return decision(StsResult::Fail(StsFailure::MxMismatch {
+            mx: mx.to_owned(),
+        }));
     }
     let certs = match parse_chain(chain) {
         Ok(c) => c,
@@ -720,16 +729,23 @@ pub fn evaluate<B: AsRef<[u8]>>(
 mod tests {
     use super::*;
 
-    const RFC_POLICY: &str =
-        "version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmx: backupmx.example.com\r\nmax_age: 604800\r\n";
+    const RFC_POLICY: &str = "version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmx: backupmx.example.com\r\nmax_age: 604800\r\n";
 
     #[test]
     fn record() {
-        assert_eq!(StsRecord::parse("v=STSv1; id=20160831085700Z;").unwrap().id(), "20160831085700Z");
+        assert_eq!(
+            StsRecord::parse("v=STSv1; id=20160831085700Z;")
+                .unwrap()
+                .id(),
+            "20160831085700Z"
+        );
         assert_eq!(StsRecord::parse("v=STSv1;id=abc").unwrap().id(), "abc");
         assert_eq!(StsRecord::parse("v=STSv1; id=a-b"), Err(StsRecordError::Id));
         assert_eq!(StsRecord::parse("v=STSv1;"), Err(StsRecordError::Id));
-        assert_eq!(StsRecord::parse("v=STSv2; id=1"), Err(StsRecordError::NotSts));
+        assert_eq!(
+            StsRecord::parse("v=STSv2; id=1"),
+            Err(StsRecordError::NotSts)
+        );
         assert_eq!(
             StsRecord::parse(&format!("v=STSv1; id={}", "a".repeat(33))),
             Err(StsRecordError::Id)
@@ -746,17 +762,35 @@ mod tests {
         assert!(!p.mx_matches("a.b.example.net"));
         assert!(!p.mx_matches("example.net"));
         assert!(!p.mx_matches("evil.example.com"));
-        assert_eq!(StsPolicy::parse(p.to_lines().join("\n").as_bytes()).unwrap(), p);
+        assert_eq!(
+            StsPolicy::parse(p.to_lines().join("\n").as_bytes()).unwrap(),
+            p
+        );
     }
 
     #[test]
     fn bad_policies() {
         let e = |s: &str| StsPolicy::parse(s.as_bytes()).unwrap_err();
-        assert_eq!(e("mode: enforce\nmx: a.b\nmax_age: 1\n"), StsPolicyError::Version);
-        assert_eq!(e("version: STSv1\nmode: strict\nmx: a.b\nmax_age: 1"), StsPolicyError::Mode);
-        assert_eq!(e("version: STSv1\nmode: enforce\nmax_age: 1"), StsPolicyError::Mx);
-        assert_eq!(e("version: STSv1\nmode: enforce\nmx: a.b\nmax_age: -1"), StsPolicyError::MaxAge);
-        assert_eq!(e("version: STSv1\nmode: enforce\nmx: a.*.b\nmax_age: 1"), StsPolicyError::Mx);
+        assert_eq!(
+            e("mode: enforce\nmx: a.b\nmax_age: 1\n"),
+            StsPolicyError::Version
+        );
+        assert_eq!(
+            e("version: STSv1\nmode: strict\nmx: a.b\nmax_age: 1"),
+            StsPolicyError::Mode
+        );
+        assert_eq!(
+            e("version: STSv1\nmode: enforce\nmax_age: 1"),
+            StsPolicyError::Mx
+        );
+        assert_eq!(
+            e("version: STSv1\nmode: enforce\nmx: a.b\nmax_age: -1"),
+            StsPolicyError::MaxAge
+        );
+        assert_eq!(
+            e("version: STSv1\nmode: enforce\nmx: a.*.b\nmax_age: 1"),
+            StsPolicyError::Mx
+        );
         assert_eq!(e("version STSv1"), StsPolicyError::Syntax(1));
         assert!(StsPolicy::parse(b"version: STSv1\nmode: none\nmax_age: 99999999999").is_err());
         let capped = StsPolicy::parse(b"version: STSv1\nmode: none\nmax_age: 9999999999").unwrap();
@@ -769,8 +803,18 @@ mod tests {
         let p = StsPolicy::parse(RFC_POLICY.as_bytes()).unwrap();
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
         cache.insert("Example.com", "id1", p, t0);
-        assert_eq!(cache.get("example.com", t0 + Duration::from_secs(604_799)).unwrap().id(), "id1");
-        assert!(cache.get("example.com", t0 + Duration::from_secs(604_800)).is_none());
+        assert_eq!(
+            cache
+                .get("example.com", t0 + Duration::from_secs(604_799))
+                .unwrap()
+                .id(),
+            "id1"
+        );
+        assert!(
+            cache
+                .get("example.com", t0 + Duration::from_secs(604_800))
+                .is_none()
+        );
         assert!(cache.is_empty());
     }
 }

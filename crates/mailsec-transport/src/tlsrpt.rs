@@ -80,9 +80,11 @@ impl TlsRptRecord {
 
     /// The `mailto:` addresses (without the scheme).
     pub fn mailto(&self) -> impl Iterator<Item = &str> {
-        self.rua
-            .iter()
-            .filter_map(|u| u.get(..7).filter(|s| s.eq_ignore_ascii_case("mailto:")).and(u.get(7..)))
+        self.rua.iter().filter_map(|u| {
+            u.get(..7)
+                .filter(|s| s.eq_ignore_ascii_case("mailto:"))
+                .and(u.get(7..))
+        })
     }
 }
 
@@ -218,7 +220,11 @@ pub struct PolicyDetails {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_domain: Option<String>,
     /// MX host patterns (a lone string is read as a list of one).
-    #[serde(default, deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub mx_host: Vec<String>,
 }
 
@@ -370,16 +376,16 @@ impl Report {
 
     /// Total successful sessions over all policies.
     pub fn total_successful(&self) -> u64 {
-        self.policies
-            .iter()
-            .fold(0u64, |n, p| n.saturating_add(p.summary.total_successful_session_count))
+        self.policies.iter().fold(0u64, |n, p| {
+            n.saturating_add(p.summary.total_successful_session_count)
+        })
     }
 
     /// Total failed sessions over all policies.
     pub fn total_failed(&self) -> u64 {
-        self.policies
-            .iter()
-            .fold(0u64, |n, p| n.saturating_add(p.summary.total_failure_session_count))
+        self.policies.iter().fold(0u64, |n, p| {
+            n.saturating_add(p.summary.total_failure_session_count)
+        })
     }
 }
 
@@ -436,7 +442,12 @@ impl ReportBuilder {
     }
 
     fn entry(&mut self, policy: &PolicyDetails) -> &mut PolicyReport {
-        let index = match self.report.policies.iter().position(|p| &p.policy == policy) {
+        let index = match self
+            .report
+            .policies
+            .iter()
+            .position(|p| &p.policy == policy)
+        {
             Some(i) => i,
             None => {
                 self.report.policies.push(PolicyReport {
@@ -453,8 +464,10 @@ impl ReportBuilder {
     /// Counts `sessions` successful sessions under `policy`.
     pub fn add_success(&mut self, policy: &PolicyDetails, sessions: u64) -> &mut Self {
         let e = self.entry(policy);
-        e.summary.total_successful_session_count =
-            e.summary.total_successful_session_count.saturating_add(sessions);
+        e.summary.total_successful_session_count = e
+            .summary
+            .total_successful_session_count
+            .saturating_add(sessions);
         self
     }
 
@@ -488,17 +501,33 @@ mod tests {
 
     #[test]
     fn record() {
-        let r = TlsRptRecord::parse("v=TLSRPTv1; rua=mailto:tls@example.com, https://r.example.com/v1").unwrap();
+        let r =
+            TlsRptRecord::parse("v=TLSRPTv1; rua=mailto:tls@example.com, https://r.example.com/v1")
+                .unwrap();
         assert_eq!(r.rua().len(), 2);
         assert_eq!(r.mailto().collect::<Vec<_>>(), ["tls@example.com"]);
-        assert_eq!(TlsRptRecord::parse("v=TLSRPTv1;"), Err(TlsRptRecordError::Rua));
-        assert_eq!(TlsRptRecord::parse("v=TLSRPTv1; rua=ftp://x"), Err(TlsRptRecordError::Rua));
-        assert_eq!(TlsRptRecord::parse("v=DMARC1; rua=mailto:a@b"), Err(TlsRptRecordError::NotTlsRpt));
+        assert_eq!(
+            TlsRptRecord::parse("v=TLSRPTv1;"),
+            Err(TlsRptRecordError::Rua)
+        );
+        assert_eq!(
+            TlsRptRecord::parse("v=TLSRPTv1; rua=ftp://x"),
+            Err(TlsRptRecordError::Rua)
+        );
+        assert_eq!(
+            TlsRptRecord::parse("v=DMARC1; rua=mailto:a@b"),
+            Err(TlsRptRecordError::NotTlsRpt)
+        );
     }
 
     #[test]
     fn result_types_round_trip() {
-        for s in ["dane-required", "sts-policy-invalid", "certificate-host-mismatch", "x-new"] {
+        for s in [
+            "dane-required",
+            "sts-policy-invalid",
+            "certificate-host-mismatch",
+            "x-new",
+        ] {
             assert_eq!(ResultType::parse(s).as_str(), s);
         }
         assert_eq!(ResultType::parse("dane-required"), ResultType::DaneRequired);

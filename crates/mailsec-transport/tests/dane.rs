@@ -5,7 +5,9 @@ mod common;
 
 use common::*;
 use mailsec_dns::{Failure, Record, StaticResolver, Tlsa};
-use mailsec_transport::dane::{DaneFailure, DaneResult, TlsaRecord, Usage, check_dane, verify_chain};
+use mailsec_transport::dane::{
+    DaneFailure, DaneResult, TlsaRecord, Usage, check_dane, verify_chain,
+};
 
 fn rec(u: u8, s: u8, m: u8, data: Vec<u8>) -> TlsaRecord {
     TlsaRecord::new(u, s, m, data)
@@ -24,8 +26,15 @@ fn dane_ee_all_selectors_and_matchings() {
         rec(3, 1, 1, sha256(&spki(&l.der))),
         rec(3, 1, 2, sha512(&spki(&l.der))),
     ] {
-        let got = verify_chain(&[r.clone()], &chain, &["mx.example.com"], now());
-        assert_eq!(got, DaneResult::Pass { usage: Usage::DaneEe, depth: 0 }, "{r:?}");
+        let got = verify_chain(std::slice::from_ref(&r), &chain, &["mx.example.com"], now());
+        assert_eq!(
+            got,
+            DaneResult::Pass {
+                usage: Usage::DaneEe,
+                depth: 0
+            },
+            "{r:?}"
+        );
     }
 }
 
@@ -33,10 +42,20 @@ fn dane_ee_all_selectors_and_matchings() {
 fn dane_ee_ignores_names_and_expiry() {
     let ca = root("Root");
     let l = leaf(
-        LeafOpts { names: &["other.example.net"], not_before: (2025, 1, 1), not_after: (2025, 2, 1), ..Default::default() },
+        LeafOpts {
+            names: &["other.example.net"],
+            not_before: (2025, 1, 1),
+            not_after: (2025, 2, 1),
+            ..Default::default()
+        },
         &ca,
     );
-    let got = verify_chain(&[rec(3, 1, 1, sha256(&spki(&l.der)))], &[&l.der], &["mx.example.com"], now());
+    let got = verify_chain(
+        &[rec(3, 1, 1, sha256(&spki(&l.der)))],
+        &[&l.der],
+        &["mx.example.com"],
+        now(),
+    );
     assert_eq!(got.as_str(), "pass");
 }
 
@@ -45,10 +64,20 @@ fn dane_ee_mismatched_spki_fails() {
     let ca = root("Root");
     let l = leaf(LeafOpts::default(), &ca);
     let other = leaf(LeafOpts::default(), &ca);
-    let got = verify_chain(&[rec(3, 1, 1, sha256(&spki(&other.der)))], &[&l.der], &["mx.example.com"], now());
+    let got = verify_chain(
+        &[rec(3, 1, 1, sha256(&spki(&other.der)))],
+        &[&l.der],
+        &["mx.example.com"],
+        now(),
+    );
     assert_eq!(got, DaneResult::Fail(DaneFailure::NoMatch));
     // DANE-EE only matches the end entity, never the issuer.
-    let got = verify_chain(&[rec(3, 0, 1, sha256(&ca.der))], &[&l.der, &ca.der], &["mx.example.com"], now());
+    let got = verify_chain(
+        &[rec(3, 0, 1, sha256(&ca.der))],
+        &[&l.der, &ca.der],
+        &["mx.example.com"],
+        now(),
+    );
     assert_eq!(got, DaneResult::Fail(DaneFailure::NoMatch));
 }
 
@@ -58,31 +87,83 @@ fn dane_ta_through_intermediate() {
     let int = intermediate("Intermediate", &ca);
     let l = leaf(LeafOpts::default(), &int);
     let chain = [l.der.clone(), int.der.clone(), ca.der.clone()];
-    let got = verify_chain(&[rec(2, 0, 1, sha256(&ca.der))], &chain, &["mx.example.com"], now());
-    assert_eq!(got, DaneResult::Pass { usage: Usage::DaneTa, depth: 2 });
-    let got = verify_chain(&[rec(2, 1, 2, sha512(&spki(&int.der)))], &chain, &["mx.example.com"], now());
-    assert_eq!(got, DaneResult::Pass { usage: Usage::DaneTa, depth: 1 });
+    let got = verify_chain(
+        &[rec(2, 0, 1, sha256(&ca.der))],
+        &chain,
+        &["mx.example.com"],
+        now(),
+    );
+    assert_eq!(
+        got,
+        DaneResult::Pass {
+            usage: Usage::DaneTa,
+            depth: 2
+        }
+    );
+    let got = verify_chain(
+        &[rec(2, 1, 2, sha512(&spki(&int.der)))],
+        &chain,
+        &["mx.example.com"],
+        now(),
+    );
+    assert_eq!(
+        got,
+        DaneResult::Pass {
+            usage: Usage::DaneTa,
+            depth: 1
+        }
+    );
 }
 
 #[test]
 fn dane_ta_checks_name() {
     let ca = root("Root");
-    let l = leaf(LeafOpts { names: &["*.example.com"], ..Default::default() }, &ca);
+    let l = leaf(
+        LeafOpts {
+            names: &["*.example.com"],
+            ..Default::default()
+        },
+        &ca,
+    );
     let chain = [l.der.clone(), ca.der.clone()];
     let ta = [rec(2, 0, 1, sha256(&ca.der))];
-    assert_eq!(verify_chain(&ta, &chain, &["mx.example.com"], now()).as_str(), "pass");
+    assert_eq!(
+        verify_chain(&ta, &chain, &["mx.example.com"], now()).as_str(),
+        "pass"
+    );
     let got = verify_chain(&ta, &chain, &["mx.example.org"], now());
-    assert!(matches!(got, DaneResult::Fail(DaneFailure::NameMismatch(_))), "{got:?}");
+    assert!(
+        matches!(got, DaneResult::Fail(DaneFailure::NameMismatch(_))),
+        "{got:?}"
+    );
     // An extra reference name (the next-hop domain) is accepted.
-    assert_eq!(verify_chain(&ta, &chain, &["mx.example.org", "a.example.com"], now()).as_str(), "pass");
+    assert_eq!(
+        verify_chain(&ta, &chain, &["mx.example.org", "a.example.com"], now()).as_str(),
+        "pass"
+    );
 }
 
 #[test]
 fn dane_ta_checks_expiry_below_anchor() {
     let ca = root("Root");
-    let l = leaf(LeafOpts { not_before: (2025, 1, 1), not_after: (2025, 6, 1), ..Default::default() }, &ca);
-    let got = verify_chain(&[rec(2, 0, 1, sha256(&ca.der))], &[&l.der, &ca.der], &["mx.example.com"], now());
-    assert!(matches!(got, DaneResult::Fail(DaneFailure::TrustAnchorChain(_))), "{got:?}");
+    let l = leaf(
+        LeafOpts {
+            not_before: (2025, 1, 1),
+            not_after: (2025, 6, 1),
+            ..Default::default()
+        },
+        &ca,
+    );
+    let got = verify_chain(
+        &[rec(2, 0, 1, sha256(&ca.der))],
+        &[&l.der, &ca.der],
+        &["mx.example.com"],
+        now(),
+    );
+    assert!(
+        matches!(got, DaneResult::Fail(DaneFailure::TrustAnchorChain(_))),
+        "{got:?}"
+    );
 }
 
 #[test]
@@ -90,20 +171,35 @@ fn dane_ta_rejects_a_chain_not_issued_by_the_anchor() {
     let ca = root("Root");
     let impostor = root("Root"); // same name, other key
     let l = leaf(LeafOpts::default(), &impostor);
-    let got = verify_chain(&[rec(2, 0, 1, sha256(&ca.der))], &[&l.der, &ca.der], &["mx.example.com"], now());
-    assert!(matches!(got, DaneResult::Fail(DaneFailure::TrustAnchorChain(_))), "{got:?}");
+    let got = verify_chain(
+        &[rec(2, 0, 1, sha256(&ca.der))],
+        &[&l.der, &ca.der],
+        &["mx.example.com"],
+        now(),
+    );
+    assert!(
+        matches!(got, DaneResult::Fail(DaneFailure::TrustAnchorChain(_))),
+        "{got:?}"
+    );
 }
 
 #[test]
 fn pkix_usages_are_unusable() {
     let ca = root("Root");
     let l = leaf(LeafOpts::default(), &ca);
-    let got = verify_chain(&[rec(1, 0, 1, sha256(&l.der)), rec(0, 0, 1, sha256(&ca.der))], &[&l.der], &["mx.example.com"], now());
+    let got = verify_chain(
+        &[rec(1, 0, 1, sha256(&l.der)), rec(0, 0, 1, sha256(&ca.der))],
+        &[&l.der],
+        &["mx.example.com"],
+        now(),
+    );
     assert_eq!(got.as_str(), "none");
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
 }
 
 #[test]
@@ -111,9 +207,16 @@ fn resolver_states() {
     let ca = root("Root");
     let l = leaf(LeafOpts::default(), &ca);
     let name = "_25._tcp.mx.example.com";
-    let tlsa = Tlsa { usage: 3, selector: 1, matching: 1, data: sha256(&spki(&l.der)) };
+    let tlsa = Tlsa {
+        usage: 3,
+        selector: 1,
+        matching: 1,
+        data: sha256(&spki(&l.der)),
+    };
     let rt = runtime();
-    let run = |dns: &StaticResolver| rt.block_on(check_dane(dns, "mx.example.com", &[&l.der], &[], now()));
+    let run = |dns: &StaticResolver| {
+        rt.block_on(check_dane(dns, "mx.example.com", &[&l.der], &[], now()))
+    };
 
     let empty = StaticResolver::new();
     assert_eq!(run(&empty).unwrap().as_str(), "none");
@@ -128,7 +231,13 @@ fn resolver_states() {
     assert_eq!(run(&dns).unwrap().as_str(), "pass");
 
     let mut bad = StaticResolver::new();
-    bad.add(name, Record::Tlsa(Tlsa { data: vec![0; 32], ..tlsa }));
+    bad.add(
+        name,
+        Record::Tlsa(Tlsa {
+            data: vec![0; 32],
+            ..tlsa
+        }),
+    );
     bad.set_secure(name, true);
     assert_eq!(run(&bad).unwrap().as_str(), "fail");
 

@@ -6,7 +6,7 @@ mod common;
 use mailsec_transport::bimi::BimiRecord;
 use mailsec_transport::cert::{Certificate, dns_name_matches, pem_chain_to_der};
 use mailsec_transport::dane::{TlsaRecord, verify_chain};
-use mailsec_transport::mta_sts::{StsPolicy, StsRecord, evaluate, PkixStatus};
+use mailsec_transport::mta_sts::{PkixStatus, StsPolicy, StsRecord, evaluate};
 use mailsec_transport::tlsrpt::{Report, TlsRptRecord};
 use proptest::prelude::*;
 
@@ -44,7 +44,7 @@ proptest! {
         chain in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..300), 0..4),
     ) {
         let r = TlsaRecord::new(u, sel, m, data);
-        let _ = verify_chain(&[r.clone()], &chain, &["mx.example.com"], common::now());
+        let _ = verify_chain(std::slice::from_ref(&r), &chain, &["mx.example.com"], common::now());
         prop_assert_eq!(TlsaRecord::parse(&r.to_presentation()).ok().filter(|_| !r.data().is_empty()), (!r.data().is_empty()).then_some(r));
         for c in &chain {
             let _ = Certificate::from_der(c);

@@ -10,7 +10,11 @@ use mailsec_transport::mta_sts::StsPolicy;
 use mailsec_transport::tlsrpt::*;
 
 fn data(rel: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/auth/")).join(rel)
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/testdata/auth/"
+    ))
+    .join(rel)
 }
 
 fn json_files() -> Vec<PathBuf> {
@@ -43,7 +47,10 @@ fn shared_json_samples_parse_and_round_trip() {
 
 #[test]
 fn rfc8460_sample_values() {
-    let report = Report::from_json(&std::fs::read(data("reports-parsedmarc/smtp_tls/rfc8460.json")).unwrap()).unwrap();
+    let report = Report::from_json(
+        &std::fs::read(data("reports-parsedmarc/smtp_tls/rfc8460.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(report.organization_name, "Company-X");
     assert_eq!(report.total_successful(), 5326);
     assert_eq!(report.total_failed(), 303);
@@ -51,13 +58,35 @@ fn rfc8460_sample_values() {
     assert_eq!(p.policy.policy_type, PolicyType::Sts);
     // A lone string mx-host is read as a list.
     assert_eq!(p.policy.mx_host, ["*.mail.company-y.example"]);
-    let types: Vec<_> = p.failure_details.iter().map(|f| f.result_type.clone()).collect();
-    assert_eq!(types, [ResultType::CertificateExpired, ResultType::StarttlsNotSupported, ResultType::ValidationFailure]);
-    assert_eq!(p.failure_details[2].failure_reason_code.as_deref(), Some("X509_V_ERR_PROXY_PATH_LENGTH_EXCEEDED"));
+    let types: Vec<_> = p
+        .failure_details
+        .iter()
+        .map(|f| f.result_type.clone())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            ResultType::CertificateExpired,
+            ResultType::StarttlsNotSupported,
+            ResultType::ValidationFailure
+        ]
+    );
+    assert_eq!(
+        p.failure_details[2].failure_reason_code.as_deref(),
+        Some("X509_V_ERR_PROXY_PATH_LENGTH_EXCEEDED")
+    );
 
-    let rpt03 = Report::from_json(&std::fs::read(data("reports-mail-auth/tlsrpt/rpt03.json")).unwrap()).unwrap();
-    assert_eq!(rpt03.policies[0].policy.policy_type, PolicyType::NoPolicyFound);
-    assert_eq!(rpt03.policies[1].policy.policy_type, PolicyType::Other("invalid-policy-type".into()));
+    let rpt03 =
+        Report::from_json(&std::fs::read(data("reports-mail-auth/tlsrpt/rpt03.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        rpt03.policies[0].policy.policy_type,
+        PolicyType::NoPolicyFound
+    );
+    assert_eq!(
+        rpt03.policies[1].policy.policy_type,
+        PolicyType::Other("invalid-policy-type".into())
+    );
 }
 
 /// The .eml samples carry the report gzipped in base64: decode and parse it.
@@ -77,12 +106,15 @@ fn shared_eml_samples_parse() {
             let body = part.contents();
             let json = if body.starts_with(&[0x1f, 0x8b]) {
                 let mut out = Vec::new();
-                flate2::read::GzDecoder::new(body).read_to_end(&mut out).unwrap();
+                flate2::read::GzDecoder::new(body)
+                    .read_to_end(&mut out)
+                    .unwrap();
                 out
             } else {
                 body.to_vec()
             };
-            let report = Report::from_json(&json).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            let report =
+                Report::from_json(&json).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
             assert!(!report.policies.is_empty());
             found += 1;
         }
@@ -93,10 +125,24 @@ fn shared_eml_samples_parse() {
 #[test]
 fn build_round_trip() {
     let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_780_272_000);
-    let mut b = ReportBuilder::new("Sender Inc.", "2026-06-01_example.com", "mailto:tls@sender.example", start, start + Duration::from_secs(86_399));
-    let policy = StsPolicy::parse(b"version: STSv1\nmode: enforce\nmx: *.example.com\nmax_age: 86400\n").unwrap();
+    let mut b = ReportBuilder::new(
+        "Sender Inc.",
+        "2026-06-01_example.com",
+        "mailto:tls@sender.example",
+        start,
+        start + Duration::from_secs(86_399),
+    );
+    let policy =
+        StsPolicy::parse(b"version: STSv1\nmode: enforce\nmx: *.example.com\nmax_age: 86400\n")
+            .unwrap();
     let sts = PolicyDetails::sts("example.com", &policy);
-    let tlsa = PolicyDetails::tlsa("mx.example.com", &[TlsaRecord::parse("3 1 1 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff").unwrap()]);
+    let tlsa = PolicyDetails::tlsa(
+        "mx.example.com",
+        &[TlsaRecord::parse(
+            "3 1 1 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+        )
+        .unwrap()],
+    );
     b.add_success(&sts, 100).add_success(&sts, 5);
     let mut f = FailureDetail::new(ResultType::CertificateHostMismatch, 2);
     f.receiving_mx_hostname = Some("mx1.example.com".into());
@@ -107,9 +153,15 @@ fn build_round_trip() {
     let report = b.build();
     assert_eq!(report.date_range.start_datetime, "2026-06-01T00:00:00Z");
     assert_eq!(report.policies.len(), 2);
-    assert_eq!(report.policies[0].summary.total_successful_session_count, 105);
+    assert_eq!(
+        report.policies[0].summary.total_successful_session_count,
+        105
+    );
     assert_eq!(report.policies[0].failure_details.len(), 1);
-    assert_eq!(report.policies[0].failure_details[0].failed_session_count, 4);
+    assert_eq!(
+        report.policies[0].failure_details[0].failed_session_count,
+        4
+    );
     assert_eq!(report.total_failed(), 6);
     let json = report.to_json();
     assert!(json.contains("\"result-type\":\"dane-required\""), "{json}");

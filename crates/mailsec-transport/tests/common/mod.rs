@@ -40,14 +40,24 @@ pub(crate) fn root(cn: &str) -> Ca {
     let params = ca_params(cn);
     let key = KeyPair::generate().unwrap();
     let cert = params.self_signed(&key).unwrap();
-    Ca { der: cert.der().to_vec(), pem: cert.pem(), params, key }
+    Ca {
+        der: cert.der().to_vec(),
+        pem: cert.pem(),
+        params,
+        key,
+    }
 }
 
 pub(crate) fn intermediate(cn: &str, parent: &Ca) -> Ca {
     let params = ca_params(cn);
     let key = KeyPair::generate().unwrap();
     let cert = params.signed_by(&key, &parent.issuer()).unwrap();
-    Ca { der: cert.der().to_vec(), pem: cert.pem(), params, key }
+    Ca {
+        der: cert.der().to_vec(),
+        pem: cert.pem(),
+        params,
+        key,
+    }
 }
 
 pub(crate) struct Leaf {
@@ -91,8 +101,9 @@ pub(crate) fn leaf(opts: LeafOpts<'_>, issuer: &Ca) -> Leaf {
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
     }
     if opts.bimi {
-        params.extended_key_usages =
-            vec![ExtendedKeyUsagePurpose::Other(vec![1, 3, 6, 1, 5, 5, 7, 3, 31])];
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(vec![
+            1, 3, 6, 1, 5, 5, 7, 3, 31,
+        ])];
         // A minimal logotype value: an empty SEQUENCE is enough to carry the OID.
         params.custom_extensions = vec![CustomExtension::from_oid_content(
             &[1, 3, 6, 1, 5, 5, 7, 1, 12],
@@ -101,17 +112,28 @@ pub(crate) fn leaf(opts: LeafOpts<'_>, issuer: &Ca) -> Leaf {
     }
     let key = KeyPair::generate().unwrap();
     let cert = params.signed_by(&key, &issuer.issuer()).unwrap();
-    Leaf { der: cert.der().to_vec(), pem: cert.pem(), key }
+    Leaf {
+        der: cert.der().to_vec(),
+        pem: cert.pem(),
+        key,
+    }
 }
 
 pub(crate) fn sha256(data: &[u8]) -> Vec<u8> {
-    ring::digest::digest(&ring::digest::SHA256, data).as_ref().to_vec()
+    ring::digest::digest(&ring::digest::SHA256, data)
+        .as_ref()
+        .to_vec()
 }
 
 pub(crate) fn sha512(data: &[u8]) -> Vec<u8> {
-    ring::digest::digest(&ring::digest::SHA512, data).as_ref().to_vec()
+    ring::digest::digest(&ring::digest::SHA512, data)
+        .as_ref()
+        .to_vec()
 }
 
 pub(crate) fn spki(der: &[u8]) -> Vec<u8> {
-    mailsec_transport::cert::Certificate::from_der(der).unwrap().spki().to_vec()
+    mailsec_transport::cert::Certificate::from_der(der)
+        .unwrap()
+        .spki()
+        .to_vec()
 }
