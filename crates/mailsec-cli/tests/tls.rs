@@ -22,11 +22,18 @@ fn pki(names: &[&str], expired: bool) -> Pki {
     ca.not_after = date_time_ymd(2030, 1, 1);
     let ca_key = KeyPair::generate().unwrap();
     let ca_cert = ca.self_signed(&ca_key).unwrap();
-    let mut leaf = CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+    let mut leaf =
+        CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
     leaf.not_before = date_time_ymd(2026, 1, 1);
-    leaf.not_after = if expired { date_time_ymd(2026, 2, 1) } else { date_time_ymd(2027, 1, 1) };
+    leaf.not_after = if expired {
+        date_time_ymd(2026, 2, 1)
+    } else {
+        date_time_ymd(2027, 1, 1)
+    };
     let leaf_key = KeyPair::generate().unwrap();
-    let leaf_cert = leaf.signed_by(&leaf_key, &Issuer::from_params(&ca, &ca_key)).unwrap();
+    let leaf_cert = leaf
+        .signed_by(&leaf_key, &Issuer::from_params(&ca, &ca_key))
+        .unwrap();
     Pki {
         chain_pem: format!("{}{}", leaf_cert.pem(), ca_cert.pem()),
         leaf_der: leaf_cert.der().to_vec(),
@@ -51,7 +58,10 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_mailsec")).args(args).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mailsec"))
+        .args(args)
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8(out.stdout).unwrap(),
@@ -66,10 +76,13 @@ fn json(args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&out).unwrap()
 }
 
-const POLICY: &str = "version: STSv1\nmode: enforce\nmx: mx.example.com\nmx: *.mx.example.com\nmax_age: 86400\n";
+const POLICY: &str =
+    "version: STSv1\nmode: enforce\nmx: mx.example.com\nmx: *.mx.example.com\nmax_age: 86400\n";
 
 fn zone(tlsa: &str, secure: bool) -> String {
-    let mut z = String::from("$ORIGIN example.com.\n$TTL 300\n_mta-sts IN TXT \"v=STSv1; id=20260601\"\nmx IN A 192.0.2.25\n");
+    let mut z = String::from(
+        "$ORIGIN example.com.\n$TTL 300\n_mta-sts IN TXT \"v=STSv1; id=20260601\"\nmx IN A 192.0.2.25\n",
+    );
     if !tlsa.is_empty() {
         z.push_str(&format!("_25._tcp.mx IN TLSA {tlsa}\n"));
         if secure {
@@ -84,12 +97,28 @@ fn dane_ee_pass_and_sts_pass() {
     let d = dir("pass");
     let p = pki(&["mx.example.com"], false);
     let chain = write(&d, "chain.pem", &p.chain_pem);
-    let z = write(&d, "zone", &zone(&format!("3 0 0 {}", hex(&p.leaf_der)), true));
+    let z = write(
+        &d,
+        "zone",
+        &zone(&format!("3 0 0 {}", hex(&p.leaf_der)), true),
+    );
     let policy = write(&d, "policy.txt", POLICY);
     let v = json(&[
-        "--dns", z.to_str().unwrap(), "--now", NOW, "tls", "check", "--mx", "mx.example.com",
-        "--cert-chain", chain.to_str().unwrap(), "--domain", "example.com",
-        "--mta-sts-policy", policy.to_str().unwrap(), "--json",
+        "--dns",
+        z.to_str().unwrap(),
+        "--now",
+        NOW,
+        "tls",
+        "check",
+        "--mx",
+        "mx.example.com",
+        "--cert-chain",
+        chain.to_str().unwrap(),
+        "--domain",
+        "example.com",
+        "--mta-sts-policy",
+        policy.to_str().unwrap(),
+        "--json",
     ]);
     assert_eq!(v["dane"]["result"], "pass", "{v}");
     assert_eq!(v["mta_sts"]["result"], "pass", "{v}");
@@ -101,19 +130,54 @@ fn dane_ta_with_dns_secure_flag() {
     let d = dir("ta");
     let p = pki(&["mx.example.com"], false);
     let chain = write(&d, "chain.pem", &p.chain_pem);
-    let z = write(&d, "zone", &zone(&format!("2 0 0 {}", hex(&p.ca_der)), false));
+    let z = write(
+        &d,
+        "zone",
+        &zone(&format!("2 0 0 {}", hex(&p.ca_der)), false),
+    );
     let base = ["--dns", z.to_str().unwrap(), "--now", NOW];
-    let rest = ["tls", "check", "--mx", "mx.example.com", "--cert-chain", chain.to_str().unwrap(), "--json"];
+    let rest = [
+        "tls",
+        "check",
+        "--mx",
+        "mx.example.com",
+        "--cert-chain",
+        chain.to_str().unwrap(),
+        "--json",
+    ];
     let v = json(&[&base[..], &rest[..]].concat());
     assert_eq!(v["dane"]["result"], "not_applicable", "{v}");
-    assert!(v["dane"]["reason"].as_str().unwrap().contains("DNSSEC"), "{v}");
+    assert!(
+        v["dane"]["reason"].as_str().unwrap().contains("DNSSEC"),
+        "{v}"
+    );
     let v = json(&[&base[..], &["--dns-secure"], &rest[..]].concat());
     assert_eq!(v["dane"]["result"], "pass", "{v}");
     // No --domain: no MTA-STS verdict.
     assert_eq!(v["mta_sts"]["result"], "none", "{v}");
     // DANE-TA checks the name: the same chain for another MX fails.
-    let z2 = write(&d, "zone2", &(zone("", false).replace("_mta-sts", "x") + &format!("_25._tcp.mx2 IN TLSA 2 0 0 {}\n;@secure _25._tcp.mx2\n", hex(&p.ca_der))));
-    let v = json(&["--dns", z2.to_str().unwrap(), "--now", NOW, "tls", "check", "--mx", "mx2.example.com", "--cert-chain", chain.to_str().unwrap(), "--json"]);
+    let z2 = write(
+        &d,
+        "zone2",
+        &(zone("", false).replace("_mta-sts", "x")
+            + &format!(
+                "_25._tcp.mx2 IN TLSA 2 0 0 {}\n;@secure _25._tcp.mx2\n",
+                hex(&p.ca_der)
+            )),
+    );
+    let v = json(&[
+        "--dns",
+        z2.to_str().unwrap(),
+        "--now",
+        NOW,
+        "tls",
+        "check",
+        "--mx",
+        "mx2.example.com",
+        "--cert-chain",
+        chain.to_str().unwrap(),
+        "--json",
+    ]);
     assert_eq!(v["dane"]["result"], "fail", "{v}");
 }
 
@@ -124,39 +188,102 @@ fn failures_and_none() {
     let good = pki(&["mx.example.com"], false);
     let chain = write(&d, "chain.pem", &p.chain_pem);
     // TLSA for another certificate: DANE fails; the expired, misnamed chain fails MTA-STS.
-    let z = write(&d, "zone", &zone(&format!("3 0 0 {}", hex(&good.leaf_der)), true));
+    let z = write(
+        &d,
+        "zone",
+        &zone(&format!("3 0 0 {}", hex(&good.leaf_der)), true),
+    );
     let policy = write(&d, "policy.txt", POLICY);
     let v = json(&[
-        "--dns", z.to_str().unwrap(), "--now", NOW, "tls", "check", "--mx", "mx.example.com",
-        "--cert-chain", chain.to_str().unwrap(), "--domain", "example.com",
-        "--mta-sts-policy", policy.to_str().unwrap(), "--json",
+        "--dns",
+        z.to_str().unwrap(),
+        "--now",
+        NOW,
+        "tls",
+        "check",
+        "--mx",
+        "mx.example.com",
+        "--cert-chain",
+        chain.to_str().unwrap(),
+        "--domain",
+        "example.com",
+        "--mta-sts-policy",
+        policy.to_str().unwrap(),
+        "--json",
     ]);
     assert_eq!(v["dane"]["result"], "fail", "{v}");
     assert_eq!(v["mta_sts"]["result"], "fail", "{v}");
-    assert!(v["mta_sts"]["reason"].as_str().unwrap().contains("certificate-host-mismatch"), "{v}");
+    assert!(
+        v["mta_sts"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("certificate-host-mismatch"),
+        "{v}"
+    );
 
     // MX outside the policy.
     let v = json(&[
-        "--dns", z.to_str().unwrap(), "--now", NOW, "tls", "check", "--mx", "mail.example.org",
-        "--cert-chain", chain.to_str().unwrap(), "--domain", "example.com",
-        "--mta-sts-policy", policy.to_str().unwrap(), "--json",
+        "--dns",
+        z.to_str().unwrap(),
+        "--now",
+        NOW,
+        "tls",
+        "check",
+        "--mx",
+        "mail.example.org",
+        "--cert-chain",
+        chain.to_str().unwrap(),
+        "--domain",
+        "example.com",
+        "--mta-sts-policy",
+        policy.to_str().unwrap(),
+        "--json",
     ]);
     assert_eq!(v["mta_sts"]["result"], "fail", "{v}");
     assert_eq!(v["dane"]["result"], "none", "{v}");
 
     // Policy announced but not supplied (offline): unavailable, treated as none.
     let v = json(&[
-        "--dns", z.to_str().unwrap(), "--now", NOW, "tls", "check", "--mx", "mx.example.com",
-        "--cert-chain", chain.to_str().unwrap(), "--domain", "example.com", "--json",
+        "--dns",
+        z.to_str().unwrap(),
+        "--now",
+        NOW,
+        "tls",
+        "check",
+        "--mx",
+        "mx.example.com",
+        "--cert-chain",
+        chain.to_str().unwrap(),
+        "--domain",
+        "example.com",
+        "--json",
     ]);
     assert_eq!(v["mta_sts"]["result"], "none", "{v}");
-    assert!(v["mta_sts"]["reason"].as_str().unwrap().contains("sts-policy-fetch-error"), "{v}");
+    assert!(
+        v["mta_sts"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("sts-policy-fetch-error"),
+        "{v}"
+    );
 
     // No TXT record: no policy, even with a file.
     let v = json(&[
-        "--dns", z.to_str().unwrap(), "--now", NOW, "tls", "check", "--mx", "mx.example.org",
-        "--cert-chain", chain.to_str().unwrap(), "--domain", "example.org",
-        "--mta-sts-policy", policy.to_str().unwrap(), "--json",
+        "--dns",
+        z.to_str().unwrap(),
+        "--now",
+        NOW,
+        "tls",
+        "check",
+        "--mx",
+        "mx.example.org",
+        "--cert-chain",
+        chain.to_str().unwrap(),
+        "--domain",
+        "example.org",
+        "--mta-sts-policy",
+        policy.to_str().unwrap(),
+        "--json",
     ]);
     assert_eq!(v["mta_sts"]["result"], "none", "{v}");
 }
@@ -167,21 +294,63 @@ fn text_output_and_errors() {
     let p = pki(&["mx.example.com"], false);
     let chain = write(&d, "chain.pem", &p.chain_pem);
     let z = write(&d, "zone", &zone("", false));
-    let (code, out, _) = run(&["--dns", z.to_str().unwrap(), "--now", NOW, "tls", "check", "--mx", "mx.example.com", "--cert-chain", chain.to_str().unwrap()]);
+    let (code, out, _) = run(&[
+        "--dns",
+        z.to_str().unwrap(),
+        "--now",
+        NOW,
+        "tls",
+        "check",
+        "--mx",
+        "mx.example.com",
+        "--cert-chain",
+        chain.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0);
     assert!(out.contains("dane: none"), "{out}");
     assert!(out.contains("mta-sts: none"), "{out}");
 
     let bad = write(&d, "bad.pem", "not a certificate\n");
-    let (code, _, err) = run(&["--dns", z.to_str().unwrap(), "tls", "check", "--mx", "mx.example.com", "--cert-chain", bad.to_str().unwrap()]);
+    let (code, _, err) = run(&[
+        "--dns",
+        z.to_str().unwrap(),
+        "tls",
+        "check",
+        "--mx",
+        "mx.example.com",
+        "--cert-chain",
+        bad.to_str().unwrap(),
+    ]);
     assert_eq!(code, 1);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
-    let (code, _, _) = run(&["--dns", z.to_str().unwrap(), "tls", "check", "--mx", "mx.example.com", "--cert-chain", d.join("missing.pem").to_str().unwrap()]);
+    let (code, _, _) = run(&[
+        "--dns",
+        z.to_str().unwrap(),
+        "tls",
+        "check",
+        "--mx",
+        "mx.example.com",
+        "--cert-chain",
+        d.join("missing.pem").to_str().unwrap(),
+    ]);
     assert_eq!(code, 1);
     let (code, _, _) = run(&["tls", "check", "--cert-chain", chain.to_str().unwrap()]);
     assert_eq!(code, 2);
     // A temporary DNS failure for the TLSA lookup: the check could not run.
-    let z = write(&d, "zone-fail", &(zone("", false) + ";@servfail _25._tcp.mx\n"));
-    let (code, _, err) = run(&["--dns", z.to_str().unwrap(), "tls", "check", "--mx", "mx.example.com", "--cert-chain", chain.to_str().unwrap()]);
+    let z = write(
+        &d,
+        "zone-fail",
+        &(zone("", false) + ";@servfail _25._tcp.mx\n"),
+    );
+    let (code, _, err) = run(&[
+        "--dns",
+        z.to_str().unwrap(),
+        "tls",
+        "check",
+        "--mx",
+        "mx.example.com",
+        "--cert-chain",
+        chain.to_str().unwrap(),
+    ]);
     assert_eq!(code, 1, "{err}");
 }

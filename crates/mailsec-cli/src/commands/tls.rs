@@ -6,8 +6,7 @@ use anyhow::Context as _;
 use mailsec_transport::cert::pem_chain_to_der;
 use mailsec_transport::dane::check_dane;
 use mailsec_transport::mta_sts::{
-    FetchError, PkixStatus, PolicyCache, PolicyFetcher, PolicyLookup, StsResult, discover,
-    evaluate,
+    FetchError, PkixStatus, PolicyCache, PolicyFetcher, PolicyLookup, StsResult, discover, evaluate,
 };
 
 use crate::ctx::Ctx;
@@ -73,9 +72,11 @@ fn check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<()> {
     let chain = pem_chain_to_der(&pem)
         .with_context(|| format!("{} holds no PEM certificate", args.cert_chain.display()))?;
     let fetcher = match &args.mta_sts_policy {
-        Some(path) => Some(FileFetcher(
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
-        )),
+        Some(path) => {
+            Some(FileFetcher(std::fs::read(path).with_context(|| {
+                format!("cannot read {}", path.display())
+            })?))
+        }
         None => None,
     };
     let resolver = ctx.resolver()?;
@@ -97,12 +98,18 @@ fn check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<()> {
                     PolicyLookup::Found { policy, id, .. } => {
                         let d = evaluate(&policy, &mx, &chain, PkixStatus::NotChecked, now);
                         let reason = match d.result() {
-                            StsResult::Pass => format!("policy {id}: {mx} and its certificate comply"),
+                            StsResult::Pass => {
+                                format!("policy {id}: {mx} and its certificate comply")
+                            }
                             StsResult::Fail(f) => format!("policy {id}: {f} ({})", f.result_type()),
                             StsResult::None => format!("policy {id} has mode none"),
                             _ => format!("policy {id}"),
                         };
-                        (policy.mode().as_str(), d.result().as_str().to_owned(), reason)
+                        (
+                            policy.mode().as_str(),
+                            d.result().as_str().to_owned(),
+                            reason,
+                        )
                     }
                     PolicyLookup::NoPolicy => (
                         "none",
