@@ -361,6 +361,18 @@ impl Certificate {
         child.verify_signature(Some(parent.public_key())).is_ok()
     }
 
+    /// Whether this certificate's signature verifies with a bare public key
+    /// (DER SubjectPublicKeyInfo), as for a key-only DANE-TA anchor.
+    pub fn is_signed_by_key(&self, spki: &[u8]) -> bool {
+        let Some(child) = parse_x509(&self.der) else {
+            return false;
+        };
+        match x509_parser::x509::SubjectPublicKeyInfo::from_der(spki) {
+            Ok(([], key)) => child.verify_signature(Some(&key)).is_ok(),
+            _ => false,
+        }
+    }
+
     /// The TLS server checks in order: name, validity at `now`, key usage.
     pub fn check_server(&self, host: &str, now: SystemTime) -> CertCheck {
         for check in [

@@ -302,7 +302,9 @@ pub enum DaneResult {
     Pass {
         /// The usage of the record that matched.
         usage: Usage,
-        /// Depth in the chain of the matched certificate (0 is the end entity).
+        /// Depth in the chain of the matched certificate (0 is the end
+        /// entity); for a key-only DANE-TA anchor, one more than the depth of
+        /// the certificate its key signed.
         depth: usize,
     },
     /// Usable TLSA records exist and the chain does not satisfy any of them.
@@ -389,7 +391,7 @@ pub fn verify_chain<B: AsRef<[u8]>>(
         {
             continue;
         }
-        match check_below_anchor(&certs, depth, names, now) {
+        match check_below_anchor(&certs, depth, depth, names, now) {
             Ok(()) => {
                 return DaneResult::Pass {
                     usage: Usage::DaneTa,
@@ -401,20 +403,45 @@ pub fn verify_chain<B: AsRef<[u8]>>(
             }
         }
     }
+    // Key-only anchors (2 1 0): the public key itself, which the server
+    // need not send (RFC 7672 section 3.1.2); it must have signed a
+    // certificate of the chain.
+    for r in usable.iter().filter(|r| {
+        r.usage == Usage::DaneTa && r.selector == Selector::Spki && r.matching == Matching::Exact
+    }) {
+        let Some(depth) = certs.iter().position(|c| c.is_signed_by_key(&r.data)) else {
+            continue;
+        };
+        // Certificates up to and including the one the key signed are below the anchor.
+        match check_below_anchor(&certs, depth, depth + 1, names, now) {
+            Ok(()) => {
+                return DaneResult::Pass {
+                    usage: Usage::DaneTa,
+                    depth: depth + 1,
+                };
+            }
+            Err(f) => {
+                first_failure.get_or_insert(f);
+            }
+        }
+    }
     DaneResult::Fail(first_failure.unwrap_or(DaneFailure::NoMatch))
 }
 
+/// Checks the `below` certificates under an anchor: each issued by the
+/// next (up to the anchor, `links` links), in date, and the end entity's name.
 fn check_below_anchor(
     certs: &[Certificate],
-    anchor: usize,
+    links: usize,
+    below: usize,
     names: &[&str],
     now: SystemTime,
 ) -> Result<(), DaneFailure> {
-    if let CertCheck::Invalid(p) = check_chain_links(certs, anchor) {
+    if let CertCheck::Invalid(p) = check_chain_links(certs, links) {
         return Err(DaneFailure::TrustAnchorChain(p));
     }
     // The anchor's own dates are ignored; those below it count.
-    for cert in certs.iter().take(anchor) {
+    for cert in certs.iter().take(below) {
         if let CertCheck::Invalid(p) = cert.check_validity(now) {
             return Err(DaneFailure::TrustAnchorChain(p));
         }

@@ -245,3 +245,41 @@ fn resolver_states() {
     fail.fail(name, Failure::ServFail);
     assert!(run(&fail).is_err());
 }
+
+#[test]
+fn dane_ta_key_only_anchor() {
+    let ca = root("Root");
+    let int = intermediate("Intermediate", &ca);
+    let l = leaf(LeafOpts::default(), &int);
+    // The server sends leaf and intermediate only; the record holds the root's bare key.
+    let chain = [l.der.clone(), int.der.clone()];
+    let key_only = rec(2, 1, 0, spki(&ca.der));
+    let got = verify_chain(
+        std::slice::from_ref(&key_only),
+        &chain,
+        &["mx.example.com"],
+        now(),
+    );
+    assert_eq!(
+        got,
+        DaneResult::Pass {
+            usage: Usage::DaneTa,
+            depth: 2
+        }
+    );
+    // Another key signed nothing here.
+    let other = root("Root");
+    let got = verify_chain(
+        &[rec(2, 1, 0, spki(&other.der))],
+        &chain,
+        &["mx.example.com"],
+        now(),
+    );
+    assert_eq!(got, DaneResult::Fail(DaneFailure::NoMatch));
+    // Name still checked.
+    let got = verify_chain(&[key_only], &chain, &["mx.example.org"], now());
+    assert!(
+        matches!(got, DaneResult::Fail(DaneFailure::NameMismatch(_))),
+        "{got:?}"
+    );
+}
