@@ -93,6 +93,29 @@ pub fn record_name(domain: &str) -> String {
     format!("_smtp._tls.{}", domain.strip_suffix('.').unwrap_or(domain))
 }
 
+/// Looks up the `_smtp._tls.<domain>` record: `Ok(None)` when there is none
+/// (no record, or not exactly one `v=TLSRPTv1` record, RFC 8460 section 3).
+pub async fn lookup(
+    resolver: &dyn mailsec_dns::Resolver,
+    domain: &str,
+) -> Result<Option<Result<TlsRptRecord, TlsRptRecordError>>, TransportError> {
+    match resolver.txt(&record_name(domain)).await {
+        Ok(answer) => {
+            let mut found = answer
+                .records()
+                .iter()
+                .map(|t| t.to_string_lossy())
+                .filter(|t| t.starts_with("v=TLSRPTv1"));
+            match (found.next(), found.next()) {
+                (Some(one), None) => Ok(Some(TlsRptRecord::parse(&one))),
+                _ => Ok(None),
+            }
+        }
+        Err(e) if e.is_void() => Ok(None),
+        Err(e) => Err(TransportError::Dns(e)),
+    }
+}
+
 macro_rules! string_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal,)* }) => {
         $(#[$m])*

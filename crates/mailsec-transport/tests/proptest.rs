@@ -69,3 +69,33 @@ proptest! {
         let _ = verify_chain(&[TlsaRecord::new(2, 0, 0, der.clone())], &[&der, &der], &["mx.example.com"], common::now());
     }
 }
+
+proptest! {
+    #[test]
+    fn report_round_trip(
+        org in "\\PC{0,20}", id in "[a-z0-9@._-]{1,30}", start in 0u64..4_000_000_000,
+        sessions in proptest::collection::vec((0u64..1_000_000, any::<bool>(), 0usize..4, "[a-z.]{1,12}"), 0..12),
+    ) {
+        use mailsec_transport::tlsrpt::{FailureDetail, PolicyDetails, ReportBuilder, ResultType};
+        use std::time::{Duration, SystemTime};
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(start);
+        let mut b = ReportBuilder::new(&org, &id, "mailto:a@b.example", t, t + Duration::from_secs(86_399));
+        let mut total = 0u64;
+        for (n, ok, kind, host) in sessions {
+            let policy = PolicyDetails::no_policy(&host);
+            if ok {
+                b.add_success(&policy, n);
+            } else {
+                let rt = [ResultType::DaneRequired, ResultType::StsPolicyInvalid, ResultType::CertificateHostMismatch, ResultType::Other("x-y".into())][kind].clone();
+                let mut f = FailureDetail::new(rt, n);
+                f.receiving_mx_hostname = Some(host.clone());
+                b.add_failure(&policy, f);
+                total += n;
+            }
+        }
+        let report = b.build();
+        prop_assert_eq!(report.total_failed(), total);
+        let again = Report::from_json(report.to_json().as_bytes()).unwrap();
+        prop_assert_eq!(again, report);
+    }
+}

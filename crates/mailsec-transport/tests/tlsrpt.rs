@@ -175,3 +175,32 @@ fn bad_reports_are_errors() {
     assert!(Report::from_json(b"not json").is_err());
     assert!(Report::from_json(br#"{"organization-name":"x","date-range":{"start-datetime":"a","end-datetime":"b"},"report-id":"r","policies":[{"policy":{"policy-type":"sts"},"summary":{"total-successful-session-count":-1}}]}"#).is_err());
 }
+
+#[test]
+fn record_lookup() {
+    use mailsec_dns::{Record, StaticResolver};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let mut dns = StaticResolver::new();
+    dns.add(
+        "_smtp._tls.example.com",
+        Record::txt("v=TLSRPTv1; rua=mailto:tlsrpt@example.com"),
+    );
+    dns.add(
+        "_smtp._tls.example.org",
+        Record::txt("v=TLSRPTv1; rua=mailto:a@example.org"),
+    );
+    dns.add(
+        "_smtp._tls.example.org",
+        Record::txt("v=TLSRPTv1; rua=mailto:b@example.org"),
+    );
+    let rec = rt
+        .block_on(lookup(&dns, "example.com"))
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(rec.rua(), ["mailto:tlsrpt@example.com"]);
+    assert!(rt.block_on(lookup(&dns, "example.org")).unwrap().is_none());
+    assert!(rt.block_on(lookup(&dns, "example.net")).unwrap().is_none());
+}
