@@ -344,9 +344,11 @@ impl Certificate {
     }
 
     /// Whether `issuer` issued this certificate: the issuer name equals the
-    /// issuer's subject and the signature verifies with its public key.
+    /// issuer's subject, the issuer is a CA (basic constraints) whose key
+    /// usage, when present, allows `keyCertSign`, and the signature verifies
+    /// with its public key.
     pub fn is_issued_by(&self, issuer: &Certificate) -> bool {
-        if self.issuer != issuer.subject {
+        if self.issuer != issuer.subject || !issuer.is_ca {
             return false;
         }
         let (Some(child), Some(parent)) = (parse_x509(&self.der), parse_x509(&issuer.der)) else {

@@ -673,9 +673,11 @@ impl StsDecision {
 }
 
 /// Checks a TLS session to `mx` (presented `chain`, DER, end entity first)
-/// against `policy` at `now` (RFC 8461 section 4): the MX matches a pattern,
-/// the chain links, and the end entity is valid for the MX name, in date,
-/// with server key usage; `pkix` is what the TLS library found about the roots.
+/// against `policy` at `now` (RFC 8461 section 4): the MX matches a pattern
+/// and the end entity is valid for the MX name, in date, with server key
+/// usage. `pkix` is what the TLS library found about the path to a trusted
+/// root: `Untrusted` fails; with `NotChecked` every presented certificate
+/// must also be in date and issued by the next one.
 pub fn evaluate<B: AsRef<[u8]>>(
     policy: &StsPolicy,
     mx: &str,
@@ -708,7 +710,14 @@ pub fn evaluate<B: AsRef<[u8]>>(
     if let CertCheck::Invalid(p) = leaf.check_name(mx) {
         return decision(StsResult::Fail(StsFailure::CertificateHostMismatch(p)));
     }
-    for cert in &certs {
+    // When the TLS library built a trusted path, the rest of the presented
+    // chain is its business (servers send extra or misordered certificates).
+    let checked = if pkix == PkixStatus::Trusted {
+        1
+    } else {
+        certs.len()
+    };
+    for cert in certs.iter().take(checked) {
         if let CertCheck::Invalid(p) = cert.check_validity(now) {
             return decision(StsResult::Fail(StsFailure::CertificateExpired(p)));
         }
@@ -716,7 +725,9 @@ pub fn evaluate<B: AsRef<[u8]>>(
     if let CertCheck::Invalid(p) = leaf.check_server_key_usage() {
         return decision(StsResult::Fail(StsFailure::ValidationFailure(p)));
     }
-    if let CertCheck::Invalid(p) = check_chain_links(&certs, certs.len()) {
+    if pkix != PkixStatus::Trusted
+        && let CertCheck::Invalid(p) = check_chain_links(&certs, certs.len())
+    {
         return decision(StsResult::Fail(StsFailure::ValidationFailure(p)));
     }
     if pkix == PkixStatus::Untrusted {

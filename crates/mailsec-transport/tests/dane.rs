@@ -283,3 +283,39 @@ fn dane_ta_key_only_anchor() {
         "{got:?}"
     );
 }
+
+#[test]
+fn dane_ta_rejects_a_non_ca_issuer() {
+    let ca = root("Root");
+    // A leaf "issued" by another leaf: same key pair signs, but the issuer is no CA.
+    let fake_issuer = Ca {
+        params: {
+            let mut p = rcgen::CertificateParams::new(vec!["mx.example.com".to_string()]).unwrap();
+            p.distinguished_name.push(rcgen::DnType::CommonName, "leaf");
+            p
+        },
+        key: rcgen::KeyPair::generate().unwrap(),
+        der: Vec::new(),
+        pem: String::new(),
+    };
+    let issuer_cert = fake_issuer
+        .params
+        .signed_by(&fake_issuer.key, &ca.issuer())
+        .unwrap();
+    let child = leaf(LeafOpts::default(), &fake_issuer);
+    let chain = [
+        child.der.clone(),
+        issuer_cert.der().to_vec(),
+        ca.der.clone(),
+    ];
+    let got = verify_chain(
+        &[rec(2, 0, 1, sha256(&ca.der))],
+        &chain,
+        &["mx.example.com"],
+        now(),
+    );
+    assert!(
+        matches!(got, DaneResult::Fail(DaneFailure::TrustAnchorChain(_))),
+        "{got:?}"
+    );
+}

@@ -317,6 +317,15 @@ fn delivery_decision() {
         d.result(),
         StsResult::Fail(StsFailure::ValidationFailure(_))
     ));
+    // The TLS library found a trusted path: extra certificates sent are its business.
+    let d = evaluate(
+        &policy,
+        "mx.example.com",
+        &[&good.der, &other.der],
+        PkixStatus::Trusted,
+        now(),
+    );
+    assert_eq!(d.result(), &StsResult::Pass);
 }
 
 #[test]
