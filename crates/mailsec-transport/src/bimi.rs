@@ -4,7 +4,7 @@
 //!
 //! A mark is only shown for mail whose author domain has a DMARC policy at
 //! enforcement; [`check_vmc`] takes the domain's parsed
-//! [`DmarcRecord`](mailsec_auth::dmarc::DmarcRecord) and answers
+//! [`DmarcRecord`] and answers
 //! [`BimiResult::Skipped`] when it is not.
 //!
 //! What is checked of the VMC (PEM, end entity first): the logotype
