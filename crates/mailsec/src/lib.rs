@@ -13,6 +13,7 @@
 //! | `expiry` | `mailsec-expiry`: expiration metadata | `expiry` |
 //! | `links` | `mailsec-links`: link checking and phishing detection | `links` |
 //! | `spam` | `mailsec-spam`: spam scoring | `spam` |
+//! | `transport` | `mailsec-transport`: MTA-STS, DANE, TLS-RPT, BIMI | `transport` |
 //!
 //! Messages are parsed once, within [`ParseLimits`] that bound the work any
 //! message can cause:
@@ -61,3 +62,7 @@ pub use mailsec_links as links;
 /// Spam scoring.
 #[cfg(feature = "spam")]
 pub use mailsec_spam as spam;
+
+/// Transport security: MTA-STS, DANE, TLS-RPT, BIMI certificates.
+#[cfg(feature = "transport")]
+pub use mailsec_transport as transport;
