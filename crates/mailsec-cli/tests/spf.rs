@@ -33,7 +33,6 @@ fn stdout(out: &Output) -> String {
 }
 
 #[test]
-#[ignore = "needs zone-file loading (dns branch)"]
 fn spf_verdicts_from_a_zone_file() {
     let zone = zone_file();
     let zone = zone.to_str().unwrap();
