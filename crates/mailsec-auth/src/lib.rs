@@ -10,3 +10,5 @@
 //! crate skeleton only.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod dkim;
