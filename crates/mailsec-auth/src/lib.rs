@@ -11,4 +11,5 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod arc;
 pub mod dkim;

@@ -54,10 +54,10 @@ pub(crate) mod der;
 mod error;
 pub(crate) mod header;
 mod key;
-mod sign;
+pub(crate) mod sign;
 pub(crate) mod signature;
 pub(crate) mod tags;
-mod verify;
+pub(crate) mod verify;
 
 pub use body::{BodyHash, BodyHasher, canonical_body};
 pub use error::DkimError;

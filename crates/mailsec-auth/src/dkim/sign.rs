@@ -247,6 +247,11 @@ impl SigningKey {
         format!("v=DKIM1; k={k}; p={}", self.public_key_base64())
     }
 
+    /// The private key as PKCS#8 DER.
+    pub fn to_pkcs8_der(&self) -> &[u8] {
+        &self.pkcs8
+    }
+
     /// The private key as PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`).
     pub fn to_pkcs8_pem(&self) -> String {
         let b64 = base64::encode(&self.pkcs8);
@@ -570,13 +575,33 @@ pub(crate) fn sign_field(
     canon: Canonicalization,
     unsigned: &str,
 ) -> Result<String, DkimError> {
+    let last_line = unsigned.rsplit('\n').next().map_or(0, str::len);
+    let first = 76usize.saturating_sub(last_line).max(8);
+    sign_field_around(key, fields, names, canon, unsigned, "", (first, 72))
+}
+
+/// Like [`sign_field`], for a field whose `b=` is followed by more tags:
+/// the unsigned field is `pre + post`, `pre` ending in `b=`.
+pub(crate) fn sign_field_around(
+    key: &SigningKey,
+    fields: &[Field<'_>],
+    names: &[String],
+    canon: Canonicalization,
+    pre: &str,
+    post: &str,
+    widths: (usize, usize),
+) -> Result<String, DkimError> {
+    let unsigned = format!("{pre}{post}");
     let own = header::fields(unsigned.as_bytes());
     let mut all: Vec<Field<'_>> = fields.to_vec();
     let own_index = all.len();
     all.extend(own.first().copied());
     let data = signed_header_data(&all, own_index, names, canon);
     let sig = base64::encode(&key.sign(&data)?);
-    Ok(format!("{unsigned}{}\r\n", fold_b(&sig, unsigned)))
+    Ok(format!(
+        "{pre}{}{post}\r\n",
+        fold_widths(&sig, widths.0, widths.1)
+    ))
 }
 
 /// `h=` names for the fields present (and, over-signing, one more each).
@@ -634,8 +659,13 @@ pub(crate) fn fold_tags(tags: &[String]) -> String {
 /// Folds a base64 signature into lines of at most 76 characters.
 pub(crate) fn fold_b(sig: &str, unsigned: &str) -> String {
     let last_line = unsigned.rsplit('\n').next().map_or(0, str::len);
+    fold_widths(sig, 76usize.saturating_sub(last_line).max(8), 72)
+}
+
+/// Folds a base64 value: `first` characters, then lines of `rest`.
+pub(crate) fn fold_widths(sig: &str, first: usize, rest_width: usize) -> String {
     let mut out = String::with_capacity(sig.len() + sig.len() / 64 * 3);
-    let mut room = 76usize.saturating_sub(last_line).max(8);
+    let mut room = first.max(1);
     let mut rest = sig;
     while !rest.is_empty() {
         let n = room.min(rest.len());
@@ -644,7 +674,7 @@ pub(crate) fn fold_b(sig: &str, unsigned: &str) -> String {
         rest = b;
         if !rest.is_empty() {
             out.push_str("\r\n\t");
-            room = 72;
+            room = rest_width.max(1);
         }
     }
     out

@@ -177,11 +177,14 @@ pub(crate) fn parse(value: &[u8], arc: bool) -> Result<Signature, DkimReason> {
     if selector.is_empty() {
         return Err(syntax("s= is empty"));
     }
-    let signed_headers: Vec<String> = text(required("h")?)?
+    let mut signed_headers: Vec<String> = text(required("h")?)?
         .split(':')
         .map(str::to_owned)
         .collect();
-    if signed_headers.iter().any(String::is_empty) {
+    if arc {
+        // The ARC suite accepts an empty h= and empty names in it.
+        signed_headers.retain(|h| !h.is_empty());
+    } else if signed_headers.iter().any(String::is_empty) {
         return Err(syntax("h= has an empty name"));
     }
     if !signed_headers
@@ -193,6 +196,9 @@ pub(crate) fn parse(value: &[u8], arc: bool) -> Result<Signature, DkimReason> {
     }
     let (header_canon, body_canon) = match get(&tags, "c") {
         Some(c) => canonicalization(c)?,
+        // ARC sealers sign relaxed/relaxed; the ARC suite expects an AMS
+        // without c= to be read so (dkimpy does the same).
+        None if arc => (Canonicalization::Relaxed, Canonicalization::Relaxed),
         None => (Canonicalization::Simple, Canonicalization::Simple),
     };
     if let Some(q) = get(&tags, "q") {

@@ -16,6 +16,8 @@ pub(crate) enum TagError {
     MissingEquals,
     /// A tag name was empty or not `ALPHA *(ALPHA / DIGIT / "_")`.
     BadName,
+    /// An empty tag-spec (`;;`).
+    EmptySpec,
     /// The same tag appeared twice.
     Duplicate(String),
 }
@@ -25,6 +27,7 @@ impl std::fmt::Display for TagError {
         match self {
             TagError::MissingEquals => f.write_str("tag without '='"),
             TagError::BadName => f.write_str("malformed tag name"),
+            TagError::EmptySpec => f.write_str("empty tag (\";;\")"),
             TagError::Duplicate(name) => write!(f, "duplicate tag {name}="),
         }
     }
@@ -55,10 +58,16 @@ pub(crate) fn trim_fws(mut s: &[u8]) -> &[u8] {
 /// duplicate tag names are an error (RFC 6376 section 3.2).
 pub(crate) fn parse(list: &[u8]) -> Result<Vec<Tag<'_>>, TagError> {
     let mut tags: Vec<Tag<'_>> = Vec::with_capacity(16);
-    for spec in list.split(|&c| c == b';') {
+    let specs: Vec<&[u8]> = list.split(|&c| c == b';').collect();
+    let last = specs.len().saturating_sub(1);
+    for (n, spec) in specs.into_iter().enumerate() {
         let spec = trim_fws(spec);
         if spec.is_empty() {
-            continue;
+            // Only a trailing ";" (or an empty list) is allowed.
+            if n == last {
+                continue;
+            }
+            return Err(TagError::EmptySpec);
         }
         let eq = spec
             .iter()
@@ -106,5 +115,7 @@ mod tests {
         assert_eq!(parse(b"a"), Err(TagError::MissingEquals));
         assert_eq!(parse(b"1a=x"), Err(TagError::BadName));
         assert!(parse(b"").unwrap().is_empty());
+        assert_eq!(parse(b"a=1;; b=2"), Err(TagError::EmptySpec));
+        assert_eq!(parse(b"a=1; b=2; ").unwrap().len(), 2);
     }
 }
