@@ -217,7 +217,13 @@ async fn valimail_signing() {
             let chain = ArcValidator::new().validate(&message, &dns, at(t)).await;
             let sealer = ArcSealer::new(&domain, &selector, SigningKey::from_pem(&pem).unwrap())
                 .headers(headers);
+            let refused = s(&test["AS"]).trim().is_empty();
             let set = match sealer.seal(&message, &chain, &authres_payload(&text, &srv_id), at(t)) {
+                Err(_) if refused => {
+                    // The suite expects no new set on a failed chain.
+                    passed += 1;
+                    continue;
+                }
                 Ok(set) => set,
                 Err(e) => {
                     failures.push(format!("{name}: {e}"));

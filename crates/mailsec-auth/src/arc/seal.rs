@@ -109,15 +109,17 @@ impl ArcSealer {
             Canonicalization::Relaxed,
             &ams_pre,
             &ams_post,
-            // The ValiMail suite's layout: the b= line holds 70 characters
-            // of signature, later lines 72. Relaxed canonicalization turns
-            // each fold into a space, so the layout enters the next seal.
-            (70, 72),
+            // b= unfolded, on its own line: relaxed canonicalization turns a
+            // fold into a space, and the seal hashes this field as written.
+            // The ValiMail signing suite's seals are made over this layout.
+            (usize::MAX, usize::MAX),
         )?;
 
         // The seal covers every set, oldest first, then the new one.
+        // A seal with cv=fail covers only its own set (RFC 8617 section
+        // 5.1.1: the chain is broken, nothing before it is vouched for).
         let mut existing = existing_sets(&fields);
-        existing.retain(|(i, _)| *i < instance);
+        existing.retain(|(i, _)| *i < instance && cv != ChainValidation::Fail);
         let mut data = Vec::with_capacity(2048);
         for i in 1..instance {
             for kind in [

@@ -656,12 +656,6 @@ pub(crate) fn fold_tags(tags: &[String]) -> String {
     out
 }
 
-/// Folds a base64 signature into lines of at most 76 characters.
-pub(crate) fn fold_b(sig: &str, unsigned: &str) -> String {
-    let last_line = unsigned.rsplit('\n').next().map_or(0, str::len);
-    fold_widths(sig, 76usize.saturating_sub(last_line).max(8), 72)
-}
-
 /// Folds a base64 value: `first` characters, then lines of `rest`.
 pub(crate) fn fold_widths(sig: &str, first: usize, rest_width: usize) -> String {
     let mut out = String::with_capacity(sig.len() + sig.len() / 64 * 3);
@@ -702,7 +696,7 @@ mod tests {
             assert!(line.len() <= 78, "{line}");
         }
         assert!(text.ends_with("b="));
-        let b = fold_b(&"A".repeat(344), &text);
+        let b = fold_widths(&"A".repeat(344), 70, 72);
         assert!(b.split("\r\n").all(|l| l.len() <= 78));
     }
 }
