@@ -97,7 +97,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod arc;
 pub mod authres;
+pub mod dkim;
 pub mod dmarc;
 pub mod iprev;
 pub mod report;

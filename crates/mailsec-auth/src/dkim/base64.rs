@@ -1,0 +1,87 @@
+//! Base64 (RFC 4648) as DKIM uses it: the encoder writes no line breaks, the
+//! decoder skips folding white space inside the value (RFC 6376 section 3.5,
+//! `b=` and `bh=` may be folded).
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Encodes `data` with padding and no line breaks.
+pub(crate) fn encode(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b0 = chunk.first().copied().unwrap_or(0);
+        let b1 = chunk.get(1).copied().unwrap_or(0);
+        let b2 = chunk.get(2).copied().unwrap_or(0);
+        let n = (u32::from(b0) << 16) | (u32::from(b1) << 8) | u32::from(b2);
+        let sym = |shift: u32| char::from(ALPHABET[((n >> shift) & 63) as usize]);
+        out.push(sym(18));
+        out.push(sym(12));
+        out.push(if chunk.len() > 1 { sym(6) } else { '=' });
+        out.push(if chunk.len() > 2 { sym(0) } else { '=' });
+    }
+    out
+}
+
+fn value(c: u8) -> Option<u32> {
+    Some(u32::from(match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => return None,
+    }))
+}
+
+/// Decodes base64, skipping spaces, tabs, CR and LF anywhere. Padding is
+/// optional; anything after padding other than white space or more `=` is an
+/// error, as is any character outside the alphabet.
+pub(crate) fn decode(text: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3 + 3);
+    let mut acc: u32 = 0;
+    let mut bits = 0u32;
+    let mut padded = false;
+    for &c in text {
+        match c {
+            b' ' | b'\t' | b'\r' | b'\n' => continue,
+            b'=' => {
+                padded = true;
+                continue;
+            }
+            _ if padded => return None,
+            _ => {}
+        }
+        acc = (acc << 6) | value(c)?;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    // Six leftover bits can never come from whole bytes.
+    if bits >= 6 {
+        return None;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        for n in 0..40u8 {
+            let data: Vec<u8> = (0..n).map(|i| i.wrapping_mul(37)).collect();
+            let text = encode(&data);
+            assert_eq!(decode(text.as_bytes()).unwrap(), data);
+        }
+        assert_eq!(encode(b"foobar"), "Zm9vYmFy");
+        assert_eq!(encode(b"fo"), "Zm8=");
+        assert_eq!(decode(b"Zm9v\r\n YmE=").unwrap(), b"fooba");
+        assert_eq!(decode(b"Zm9vYmE").unwrap(), b"fooba");
+        assert!(decode(b"Zm9v!").is_none());
+        assert!(decode(b"Zm==9v").is_none());
+        assert!(decode(b"Z").is_none());
+    }
+}
