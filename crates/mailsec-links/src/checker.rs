@@ -21,6 +21,9 @@ pub const SUSPICIOUS_AT: f32 = 0.5;
 /// Score at which a link or message becomes phishing.
 pub const PHISHING_AT: f32 = 1.0;
 
+/// The most the lexical model adds to a message's score.
+pub const MODEL_IN_MESSAGE: f32 = 0.35;
+
 /// Most links judged per message.
 const MAX_LINKS: usize = 2000;
 /// Most nested messages followed.
@@ -152,21 +155,20 @@ struct Wording {
 const ASK: &[&str] = &[
     "verify your", "confirm your", "update your", "validate your", "verify account", "confirm account", "reactivate",
     "re-activate", "unlock your", "restore your", "secure your account", "log in to your", "login to your", "sign in to your",
-    "log into your", "your account", "account verification", "billing information", "payment information",
-    "payment details", "credit card", "card details", "social security", "enter your password", "your password",
-    "reset your password", "password expire", "mailbox", "storage is full", "quota", "pending messages",
-    "undelivered messages", "shared a document", "shared a file", "view document", "review document", "wire transfer",
-    "account information", "personal information", "identity", "click here to", "click the link", "click below",
-    "アカウント", "ログイン", "パスワード", "ご本人", "お支払い", "カード情報", "sua conta", "seus dados", "senha",
-    "su cuenta", "contraseña", "votre compte", "mot de passe", "ihr konto", "passwort", "il tuo account",
+    "log into your", "account verification", "billing information", "payment information", "payment details",
+    "card details", "social security number", "enter your password", "reset your password", "password expire",
+    "mailbox", "storage is full", "pending messages", "undelivered messages", "shared a document", "shared a file",
+    "account information", "personal information", "your identity", "アカウント", "ログイン", "パスワード", "ご本人",
+    "お支払い", "カード情報", "sua conta", "seus dados", "senha", "su cuenta", "contraseña", "votre compte",
+    "mot de passe", "ihr konto", "passwort", "il tuo account",
 ];
 
 const THREAT: &[&str] = &[
-    "suspended", "suspend", "locked", "limited", "restricted", "unusual activity", "unusual sign", "suspicious activity",
-    "unauthorized", "unauthorised", "will be closed", "will be deactivated", "deactivated", "disabled", "terminated",
-    "expire", "within 24 hours", "within 48 hours", "within 72 hours", "immediately", "failure to", "permanently",
-    "security alert", "security notice", "security reasons", "urgent", "final notice", "action required",
-    "verify", "confirm", "停止", "制限", "確認", "更新", "期限", "bloquead", "suspens", "vencid", "gesperrt", "urgente",
+    "suspended", "account has been locked", "account is locked", "account will be", "has been limited", "unusual activity",
+    "unusual sign", "suspicious activity", "unauthorized", "unauthorised", "will be closed", "will be deactivated",
+    "deactivated", "will be terminated", "will expire", "has expired", "within 24 hours", "within 48 hours",
+    "within 72 hours", "failure to", "permanently", "security alert", "security notice", "security reasons",
+    "final notice", "action required", "停止", "制限", "期限", "bloquead", "suspens", "vencid", "gesperrt", "urgente",
 ];
 
 impl Wording {
@@ -294,6 +296,7 @@ impl LinkChecker {
                 reasons: Vec::new(),
                 host: None,
                 registered_domain: None,
+                model_part: 0.0,
             },
         }
     }
@@ -405,6 +408,13 @@ impl LinkChecker {
         reasons.sort_by(|a, b| b.weight().total_cmp(&a.weight()));
         let blocked = reasons.iter().any(|r| matches!(r, Reason::Blocklisted { .. }));
         let allowed = !blocked && reasons.iter().any(|r| matches!(r, Reason::Allowlisted));
+        let model_part = reasons
+            .iter()
+            .find_map(|r| match r {
+                Reason::Model { probability } => Some(self.model_weight(*probability)),
+                _ => None,
+            })
+            .unwrap_or(0.0);
         let verdict = if allowed { Verdict::Safe } else { verdict_for(score) };
         LinkFinding {
             url: u.as_str().to_owned(),
@@ -415,6 +425,16 @@ impl LinkChecker {
             reasons,
             host: u.host_unicode().map(str::to_owned),
             registered_domain: u.registered_domain().map(str::to_owned),
+            model_part,
+        }
+    }
+
+    /// What a model probability adds to a link's score.
+    fn model_weight(&self, p: f32) -> f32 {
+        match &self.model {
+            Some(m) if p >= m.phishing_threshold() => PHISHING_AT,
+            Some(m) if p >= m.suspicious_threshold() => SUSPICIOUS_AT,
+            _ => 0.0,
         }
     }
 
@@ -477,12 +497,10 @@ impl LinkChecker {
         if let Some(model) = &self.model {
             if matches!(u.host_kind(), HostKind::Domain | HostKind::Ipv4 | HostKind::Ipv6) {
                 let p = model.probability_of(&self.url_features(u, model.dim()));
-                if p >= model.phishing_threshold() {
+                let w = self.model_weight(p);
+                if w > 0.0 {
                     reasons.push(Reason::Model { probability: p });
-                    score += PHISHING_AT;
-                } else if p >= model.suspicious_threshold() {
-                    reasons.push(Reason::Model { probability: p });
-                    score += SUSPICIOUS_AT;
+                    score += w;
                 }
             }
         }
@@ -522,8 +540,8 @@ impl LinkChecker {
         let sub = host.strip_suffix(reg).map(|s| s.trim_end_matches('.')).unwrap_or_default();
 
         // Confusables: the registered label's skeleton equals a brand's.
-        if let Some(b) = self.brands.by_skeleton(&skeleton(&reg_label_unicode)) {
-            if reg_label_unicode != b.token {
+        if let Some((b, form)) = self.brands.by_skeleton(&skeleton(&reg_label_unicode)) {
+            if reg_label_unicode != form {
                 reasons.push(Reason::Confusable { brand: b.token.clone(), host: host_unicode.to_owned() });
                 return;
             }
@@ -534,14 +552,14 @@ impl LinkChecker {
                 let max = if b.token.len() >= 9 { 2 } else { 1 };
                 let d = edit_distance(reg_label, &b.token, max);
                 if d >= 1 && d <= max {
-                    reasons.push(Reason::Typosquat { brand: b.token.clone() });
+                    reasons.push(Reason::Typosquat { brand: b.token.clone(), distance: d });
                     return;
                 }
             }
         }
         // The brand's name inside another owner's registered domain.
         for b in &self.brands.list {
-            let hit = if b.common_word { reg_label == b.token } else { b.token.len() >= 4 && reg_label.contains(b.token.as_str()) };
+            let hit = if b.common_word { reg_label == b.token } else { names_brand(reg_label, &b.token) };
             if hit {
                 reasons.push(Reason::BrandInDomain { brand: b.token.clone() });
                 return;
@@ -557,16 +575,14 @@ impl LinkChecker {
                 } else {
                     label
                 };
-                if let Some(b) = self.brands.by_skeleton(&skeleton(label)) {
-                    if label == b.token {
-                        reasons.push(Reason::BrandInSubdomain { brand: b.token.clone() });
-                    } else {
+                if let Some((b, form)) = self.brands.by_skeleton(&skeleton(label)) {
+                    if label != form {
                         reasons.push(Reason::Confusable { brand: b.token.clone(), host: host_unicode.to_owned() });
+                        return;
                     }
-                    return;
                 }
                 for b in self.brands.list.iter().filter(|b| !b.common_word && b.token.len() >= 4) {
-                    if label.contains(b.token.as_str()) {
+                    if names_brand(label, &b.token) {
                         reasons.push(Reason::BrandInSubdomain { brand: b.token.clone() });
                         return;
                     }
@@ -623,12 +639,13 @@ impl LinkChecker {
                 let nested_match = nested.iter().any(|n| n.registered_domain() == Some(shown_domain.as_str()));
                 let shown_own = self.own.matching(&shown_domain).is_some();
                 if shown_domain != target_domain && !allowed && !via_redirector && !nested_match && !shown_own && !target_domain.is_empty() {
-                    if let Some(b) = self.brands.owner_of(&shown_domain) {
+                    let whole_text = is_just_address(shown);
+                    if let (true, Some(b)) = (whole_text, self.brands.owner_of(&shown_domain)) {
                         if !lists::Brands::owns(b, &target_domain) {
                             extra.push(Reason::BrandDisplayMismatch { brand: b.token.clone() });
                         }
                     }
-                    extra.push(Reason::DisplayMismatch { shown_domain, target_domain });
+                    extra.push(Reason::DisplayMismatch { shown_domain, target_domain, whole_text });
                 }
                 if says_https && u.scheme() == "http" && !allowed {
                     extra.push(Reason::HttpsDowngrade);
@@ -705,17 +722,39 @@ impl LinkChecker {
         reasons
     }
 
+    /// The message score: the strongest clickable link plus the message
+    /// reasons. The lexical model was trained on URL lists, not on mail, so
+    /// in a message it counts at most [`MODEL_IN_MESSAGE`]: on its own it
+    /// makes a message suspicious, never phishing.
     fn score_message(&self, report: &mut MessageReport) {
         let link_max = report
             .links
             .iter()
             .filter(|l| l.source.is_clickable())
-            .map(|l| l.score)
+            .map(|l| l.score - l.model_part + l.model_part.min(MODEL_IN_MESSAGE))
             .fold(0.0f32, f32::max);
         let context: f32 = report.reasons.iter().map(Reason::weight).sum();
         report.score = link_max + context;
         report.verdict = verdict_for(report.score);
     }
+}
+
+/// Whether a host label names a brand: the label is the brand, or one of
+/// its hyphen-separated parts is, or (for names of six letters or more) it
+/// contains it (`paypal-secure`, `securepaypal`, but not `enigmail` for `gmail`).
+fn names_brand(label: &str, token: &str) -> bool {
+    if token.len() >= 6 {
+        label.contains(token)
+    } else {
+        label.split('-').any(|p| p == token)
+    }
+}
+
+/// Whether anchor text is itself a URL (`https://…`, `www.…`), as opposed
+/// to a sentence or a site name that mentions a domain ("Dilbert.com").
+fn is_just_address(shown: &str) -> bool {
+    let t = shown.trim().to_ascii_lowercase();
+    !t.contains(char::is_whitespace) && (t.starts_with("http://") || t.starts_with("https://") || t.starts_with("www."))
 }
 
 fn verdict_for(score: f32) -> Verdict {

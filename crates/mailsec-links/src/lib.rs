@@ -71,7 +71,7 @@ mod normalize;
 mod rewrite;
 mod verdict;
 
-pub use checker::{LinkChecker, LinkCheckerBuilder, PHISHING_AT, SUSPICIOUS_AT};
+pub use checker::{LinkChecker, LinkCheckerBuilder, MODEL_IN_MESSAGE, PHISHING_AT, SUSPICIOUS_AT};
 pub use error::LinksError;
 pub use extract::{
     HtmlFacts, LinkSource, MAX_LINKS_PER_PART, MAX_NESTING, RawLink, decode_entities, links_in_html, links_in_text,

@@ -70,8 +70,9 @@ pub(crate) struct Brand {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Brands {
     pub(crate) list: Vec<Brand>,
-    /// TR39 skeleton of a brand token or of a brand domain's first label → brand index.
-    skeletons: HashMap<String, usize>,
+    /// TR39 skeleton of a brand token or of a brand domain's first label →
+    /// (brand index, the form as spelled).
+    skeletons: HashMap<String, (usize, String)>,
     /// Registered domain → brand index.
     owned: HashMap<String, Vec<usize>>,
 }
@@ -95,12 +96,12 @@ impl Brands {
         let token = token.to_lowercase();
         let domains: Vec<String> = domains.into_iter().map(|d| d.trim().to_ascii_lowercase()).collect();
         let idx = self.list.len();
-        self.skeletons.entry(skeleton(&token)).or_insert(idx);
+        self.skeletons.entry(skeleton(&token)).or_insert((idx, token.clone()));
         for d in &domains {
             self.owned.entry(d.clone()).or_default().push(idx);
             if let Some(first) = d.split('.').next() {
                 if first.len() >= 4 {
-                    self.skeletons.entry(skeleton(first)).or_insert(idx);
+                    self.skeletons.entry(skeleton(first)).or_insert((idx, first.to_owned()));
                 }
             }
         }
@@ -117,9 +118,10 @@ impl Brands {
         brand.domains.iter().any(|d| d == registered_domain)
     }
 
-    /// The brand whose skeleton equals that of `label`.
-    pub(crate) fn by_skeleton(&self, label_skeleton: &str) -> Option<&Brand> {
-        self.skeletons.get(label_skeleton).and_then(|&i| self.list.get(i))
+    /// The brand whose name (or a domain label of it) has the skeleton
+    /// `label_skeleton`, with that name as spelled.
+    pub(crate) fn by_skeleton(&self, label_skeleton: &str) -> Option<(&Brand, &str)> {
+        self.skeletons.get(label_skeleton).and_then(|(i, form)| Some((self.list.get(*i)?, form.as_str())))
     }
 }
 

@@ -52,6 +52,9 @@ pub enum Reason {
         shown_domain: String,
         /// The registered domain the link goes to.
         target_domain: String,
+        /// Whether the text is itself a URL (`http…`, `www.…`) rather than
+        /// a sentence or a name that mentions a domain.
+        whole_text: bool,
     },
     /// The visible text shows a protected brand's domain; the link goes elsewhere.
     BrandDisplayMismatch {
@@ -76,6 +79,8 @@ pub enum Reason {
     Typosquat {
         /// The brand imitated.
         brand: String,
+        /// Edits between the domain label and the brand's name (1 or 2).
+        distance: usize,
     },
     /// A protected brand's name is in the registered domain of another owner.
     BrandInDomain {
@@ -219,23 +224,26 @@ impl Reason {
         match self {
             Reason::Blocklisted { .. } => 3.0,
             Reason::Allowlisted => 0.0,
-            Reason::DisplayMismatch { .. } => 0.6,
+            Reason::DisplayMismatch { whole_text: true, .. } => 0.6,
+            Reason::DisplayMismatch { .. } => 0.3,
             Reason::BrandDisplayMismatch { .. } => 0.6,
             Reason::HttpsDowngrade => 0.2,
             Reason::Confusable { .. } => 1.2,
             Reason::MixedScript { .. } => 0.6,
-            Reason::Typosquat { .. } => 0.9,
+            Reason::Typosquat { distance: 1, .. } => 0.9,
+            Reason::Typosquat { .. } => 0.6,
             Reason::BrandInDomain { .. } => 0.5,
             Reason::BrandInSubdomain { .. } => 0.7,
             Reason::BrandInPath { .. } => 0.3,
-            Reason::IpHost { private: false } => 0.8,
+            Reason::IpHost { private: false } => 0.6,
             Reason::IpHost { private: true } => 0.2,
             Reason::UserInfo { user } if user.contains('.') => 1.0,
             Reason::UserInfo { .. } => 0.6,
             Reason::Shortener { .. } => 0.3,
             Reason::SuspiciousTld { .. } => 0.3,
             Reason::FreeHosting { .. } => 0.4,
-            Reason::CredentialWords { count } => 0.1 * (*count).min(3) as f32,
+            Reason::CredentialWords { count } if *count >= 2 => 0.1,
+            Reason::CredentialWords { .. } => 0.0,
             Reason::InvisibleChars => 0.7,
             Reason::DangerousScheme { scheme } if scheme == "javascript" => 0.5,
             Reason::DangerousScheme { .. } => 0.8,
@@ -244,11 +252,11 @@ impl Reason {
             Reason::Model { .. } => 0.0, // weighted by the checker from the model's thresholds
             Reason::Uribl { .. } => 1.0,
             Reason::BrandDisplayName { .. } => 0.5,
-            Reason::ReplyToMismatch { .. } => 0.2,
+            Reason::ReplyToMismatch { .. } => 0.1,
             Reason::CredentialRequest => 0.5,
-            Reason::HtmlForm { password_fields: 0 } => 0.4,
+            Reason::HtmlForm { password_fields: 0 } => 0.1,
             Reason::HtmlForm { .. } => 0.8,
-            Reason::HtmlAttachment { .. } => 0.6,
+            Reason::HtmlAttachment { .. } => 0.5,
             Reason::OnlyLink => 0.2,
         }
     }
@@ -259,14 +267,14 @@ impl fmt::Display for Reason {
         match self {
             Reason::Blocklisted { matched } => write!(f, "listed on a phishing feed or block list ({matched:?})"),
             Reason::Allowlisted => write!(f, "the domain is allow-listed"),
-            Reason::DisplayMismatch { shown_domain, target_domain } => {
+            Reason::DisplayMismatch { shown_domain, target_domain, .. } => {
                 write!(f, "the text shows {shown_domain} but the link goes to {target_domain}")
             }
             Reason::BrandDisplayMismatch { brand } => write!(f, "the text shows a {brand} address; the link goes elsewhere"),
             Reason::HttpsDowngrade => write!(f, "the text says https but the link is plain http"),
             Reason::Confusable { brand, host } => write!(f, "{host} looks like {brand} (confusable characters)"),
             Reason::MixedScript { host } => write!(f, "{host} mixes writing systems"),
-            Reason::Typosquat { brand } => write!(f, "the domain is a misspelling of {brand}"),
+            Reason::Typosquat { brand, distance } => write!(f, "the domain is {distance} edit(s) from {brand}"),
             Reason::BrandInDomain { brand } => write!(f, "the domain uses the name {brand} but does not belong to it"),
             Reason::BrandInSubdomain { brand } => write!(f, "{brand} appears in a subdomain of an unrelated domain"),
             Reason::BrandInPath { brand } => write!(f, "{brand} appears in the path of an unrelated site"),
@@ -307,6 +315,8 @@ pub struct LinkFinding {
     pub(crate) reasons: Vec<Reason>,
     pub(crate) host: Option<String>,
     pub(crate) registered_domain: Option<String>,
+    /// The part of `score` the lexical model contributed.
+    pub(crate) model_part: f32,
 }
 
 impl LinkFinding {
