@@ -25,10 +25,31 @@ const HOSTS: &[&str] = &[
 
 fn words(n: usize, seed: usize) -> String {
     const W: &[&str] = &[
-        "the", "meeting", "report", "quarterly", "numbers", "please", "review", "attached", "project", "update",
-        "schedule", "customer", "team", "release", "notes", "details", "agenda", "follow", "thanks", "regards",
+        "the",
+        "meeting",
+        "report",
+        "quarterly",
+        "numbers",
+        "please",
+        "review",
+        "attached",
+        "project",
+        "update",
+        "schedule",
+        "customer",
+        "team",
+        "release",
+        "notes",
+        "details",
+        "agenda",
+        "follow",
+        "thanks",
+        "regards",
     ];
-    (0..n).map(|i| W[(i * 7 + seed) % W.len()]).collect::<Vec<_>>().join(" ")
+    (0..n)
+        .map(|i| W[(i * 7 + seed) % W.len()])
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// About 5 KiB: text and HTML alternatives, 10 links each (the same 10 targets).
@@ -38,7 +59,15 @@ fn small_message() -> Vec<u8> {
     for (i, host) in HOSTS.iter().enumerate() {
         let url = format!("https://{host}/path/{i}/page.html?id={}&ref=mail", i * 31);
         text.push_str(&format!("{}\r\n{url}\r\n\r\n", words(30, i)));
-        html.push_str(&format!("<p>{} <a href=\"{url}\">{}</a></p>\n", words(25, i), if i % 3 == 0 { format!("https://{host}/") } else { words(3, i + 1) }));
+        html.push_str(&format!(
+            "<p>{} <a href=\"{url}\">{}</a></p>\n",
+            words(25, i),
+            if i % 3 == 0 {
+                format!("https://{host}/")
+            } else {
+                words(3, i + 1)
+            }
+        ));
     }
     html.push_str("</body></html>");
     let m = format!(
@@ -58,9 +87,14 @@ fn newsletter() -> Vec<u8> {
     for i in 0..100 {
         let host = HOSTS[i % HOSTS.len()];
         let target = if i % 4 == 0 {
-            format!("https://click.mailer.example.com/c?u=https%3A%2F%2F{host}%2Farticle%2F{i}&t={i:08x}")
+            format!(
+                "https://click.mailer.example.com/c?u=https%3A%2F%2F{host}%2Farticle%2F{i}&t={i:08x}"
+            )
         } else {
-            format!("https://{host}/article/{i}/{}", words(4, i).replace(' ', "-"))
+            format!(
+                "https://{host}/article/{i}/{}",
+                words(4, i).replace(' ', "-")
+            )
         };
         html.push_str(&format!(
             "<tr><td class=\"c\"><img src=\"https://cdn.example.net/img/{i}.jpg\" alt=\"\" width=\"120\" height=\"80\"></td>\
@@ -83,10 +117,17 @@ fn newsletter() -> Vec<u8> {
 fn links(c: &mut Criterion) {
     let checker = LinkChecker::new().unwrap();
     let limits = mailsec::ParseLimits::default();
-    for (name, raw) in [("5KiB_10_links", small_message()), ("50KiB_newsletter_100_links", newsletter())] {
+    for (name, raw) in [
+        ("5KiB_10_links", small_message()),
+        ("50KiB_newsletter_100_links", newsletter()),
+    ] {
         let msg = limits.parse(&raw).unwrap();
         let report = checker.check_message(&msg);
-        eprintln!("{name}: {} bytes, {} links found", raw.len(), report.links().len());
+        eprintln!(
+            "{name}: {} bytes, {} links found",
+            raw.len(),
+            report.links().len()
+        );
         let mut group = c.benchmark_group(format!("links/{name}"));
         group.throughput(Throughput::Elements(1));
         group.bench_function("parse+check", |b| {
@@ -95,7 +136,9 @@ fn links(c: &mut Criterion) {
                 checker.check_message(&msg).links().len()
             })
         });
-        group.bench_function("check", |b| b.iter(|| checker.check_message(black_box(&msg)).links().len()));
+        group.bench_function("check", |b| {
+            b.iter(|| checker.check_message(black_box(&msg)).links().len())
+        });
         group.finish();
     }
 }

@@ -22,8 +22,16 @@ fn write_temp(name: &str, content: &str) -> std::path::PathBuf {
 #[test]
 fn message_json() {
     let path = write_temp("phish.eml", PHISH);
-    let out = mailsec().args(["links", "--json"]).arg(&path).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = mailsec()
+        .args(["links", "--json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.lines().count(), 1, "one JSON line: {text}");
     let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
@@ -34,11 +42,23 @@ fn message_json() {
     assert_eq!(links[0]["url"], "http://198.51.100.7/webscr");
     assert_eq!(links[0]["shown"], "https://www.paypal.com/");
     assert_eq!(links[0]["verdict"], "phishing");
-    let reasons: Vec<&str> = links[0]["reasons"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
-    assert!(reasons.contains(&"display_mismatch") && reasons.contains(&"ip_host"), "{reasons:?}");
+    let reasons: Vec<&str> = links[0]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.contains(&"display_mismatch") && reasons.contains(&"ip_host"),
+        "{reasons:?}"
+    );
 
     let path = write_temp("ham.eml", HAM);
-    let out = mailsec().args(["links", "--json"]).arg(&path).output().unwrap();
+    let out = mailsec()
+        .args(["links", "--json"])
+        .arg(&path)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["verdict"], "safe");
@@ -64,33 +84,74 @@ fn url_list_in_order() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(list.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(list.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
-    let lines: Vec<serde_json::Value> =
-        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let urls: Vec<&str> = lines.iter().map(|v| v["url"].as_str().unwrap()).collect();
-    assert_eq!(urls, ["https://www.paypal.com/", "https://paypa1.com/signin", "not a url at all", "http://203.0.113.9/login"]);
+    assert_eq!(
+        urls,
+        [
+            "https://www.paypal.com/",
+            "https://paypa1.com/signin",
+            "not a url at all",
+            "http://203.0.113.9/login"
+        ]
+    );
     assert_eq!(lines[0]["verdict"], "safe");
     assert_eq!(lines[1]["verdict"], "phishing");
-    assert!(lines[1]["reasons"].as_array().unwrap().iter().any(|r| r == "confusable"));
+    assert!(
+        lines[1]["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "confusable")
+    );
     assert!(lines[1]["score"].as_f64().unwrap() >= 1.0);
     assert_eq!(lines[2]["verdict"], "safe");
-    assert!(lines[3]["reasons"].as_array().unwrap().iter().any(|r| r == "ip_host"));
+    assert!(
+        lines[3]["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "ip_host")
+    );
 
     let path = write_temp("urls.txt", list);
-    let out = mailsec().args(["links", "--urls"]).arg(&path).output().unwrap();
+    let out = mailsec()
+        .args(["links", "--urls"])
+        .arg(&path)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 4);
 }
 
 #[test]
 fn errors_and_usage() {
-    let out = mailsec().args(["links", "/nonexistent/message.eml"]).output().unwrap();
+    let out = mailsec()
+        .args(["links", "/nonexistent/message.eml"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&out.stderr).trim().lines().count(), 1);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim().lines().count(),
+        1
+    );
     let out = mailsec().args(["links"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = mailsec().args(["links", "--urls", "a.txt", "msg.eml"]).output().unwrap();
+    let out = mailsec()
+        .args(["links", "--urls", "a.txt", "msg.eml"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }

@@ -9,7 +9,10 @@ use mailsec_links::{normalize_url_lenient, registered_domain_of};
 
 /// The development corpus (beside the repository).
 pub fn corpus_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus"))
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/corpus"
+    ))
 }
 
 /// RFC 4180 CSV rows.
@@ -47,9 +50,18 @@ pub fn csv_rows(text: &str) -> Vec<Vec<String>> {
 fn column(path: &Path, name: &str) -> Vec<String> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let rows = csv_rows(&text);
-    let Some(header) = rows.first() else { return Vec::new() };
-    let idx = header.iter().position(|h| h.trim().eq_ignore_ascii_case(name)).unwrap_or(0);
-    rows.iter().skip(1).filter_map(|r| r.get(idx).cloned()).filter(|u| !u.trim().is_empty()).collect()
+    let Some(header) = rows.first() else {
+        return Vec::new();
+    };
+    let idx = header
+        .iter()
+        .position(|h| h.trim().eq_ignore_ascii_case(name))
+        .unwrap_or(0);
+    rows.iter()
+        .skip(1)
+        .filter_map(|r| r.get(idx).cloned())
+        .filter(|u| !u.trim().is_empty())
+        .collect()
 }
 
 /// Phishing URLs (JPCERT 2025 and PhishTank 2020) and benign URLs (ISCX 2016).
@@ -78,7 +90,11 @@ pub fn scheme_normalised(raw: &str) -> String {
 /// The registered domain of a URL (its host when there is none).
 pub fn url_domain(raw: &str) -> String {
     normalize_url_lenient(raw)
-        .and_then(|u| u.registered_domain().map(str::to_owned).or_else(|| u.host_str().map(str::to_owned)))
+        .and_then(|u| {
+            u.registered_domain()
+                .map(str::to_owned)
+                .or_else(|| u.host_str().map(str::to_owned))
+        })
         .unwrap_or_default()
 }
 
@@ -122,5 +138,8 @@ pub fn phishing_dirs() -> Vec<PathBuf> {
 /// The ham folders.
 pub fn ham_dirs() -> Vec<PathBuf> {
     let c = corpus_dir().join("spamassassin");
-    ["easy_ham", "easy_ham_2", "hard_ham", "hard_ham_2"].iter().map(|d| c.join(d)).collect()
+    ["easy_ham", "easy_ham_2", "hard_ham", "hard_ham_2"]
+        .iter()
+        .map(|d| c.join(d))
+        .collect()
 }

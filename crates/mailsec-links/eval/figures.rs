@@ -95,7 +95,11 @@ pub struct MailFigures {
     pub ham_suspicious: usize,
     pub unparsable: usize,
     pub missed: Vec<(PathBuf, String)>,
+    /// Highest model probability over each message's clickable links.
+    pub phishing_model_max: Vec<f32>,
+    pub ham_model_max: Vec<f32>,
     pub false_alarms: Vec<(PathBuf, String)>,
+    pub ham_suspicious_list: Vec<(PathBuf, String)>,
 }
 
 impl MailFigures {
@@ -107,9 +111,24 @@ impl MailFigures {
     }
 }
 
+fn model_max(r: &mailsec_links::MessageReport) -> f32 {
+    r.links()
+        .iter()
+        .filter(|l| l.source().is_clickable())
+        .flat_map(|l| l.reasons())
+        .filter_map(|x| match x {
+            mailsec_links::Reason::Model { probability } => Some(*probability),
+            _ => None,
+        })
+        .fold(0.0, f32::max)
+}
+
 fn describe(r: &mailsec_links::MessageReport) -> String {
     let msg: Vec<&str> = r.reasons().iter().map(|x| x.code()).collect();
-    let worst = r.links().iter().max_by(|a, b| a.score().total_cmp(&b.score()));
+    let worst = r
+        .links()
+        .iter()
+        .max_by(|a, b| a.score().total_cmp(&b.score()));
     let link = worst
         .map(|l| {
             let codes: Vec<&str> = l.reasons().iter().map(|x| x.code()).collect();
@@ -130,6 +149,7 @@ pub fn mails(checker: &LinkChecker, step: usize) -> MailFigures {
                 continue;
             };
             f.phishing_mails += 1;
+            f.phishing_model_max.push(model_max(&r));
             if r.links().iter().all(|l| !l.source().is_clickable()) {
                 f.phishing_without_links += 1;
             }
@@ -152,12 +172,16 @@ pub fn mails(checker: &LinkChecker, step: usize) -> MailFigures {
                 continue;
             };
             f.ham_mails += 1;
+            f.ham_model_max.push(model_max(&r));
             match r.verdict() {
                 Verdict::Phishing => {
                     f.ham_phishing += 1;
                     f.false_alarms.push((path.clone(), describe(&r)));
                 }
-                Verdict::Suspicious => f.ham_suspicious += 1,
+                Verdict::Suspicious => {
+                    f.ham_suspicious += 1;
+                    f.ham_suspicious_list.push((path.clone(), describe(&r)));
+                }
                 _ => {}
             }
         }

@@ -24,7 +24,10 @@ fn main() {
 
     let t = Instant::now();
     let u = figures::urls(&checker, corpus::TEST_FOLD);
-    println!("URLs (test fold, split by registered domain, schemes normalised) in {:.1?}", t.elapsed());
+    println!(
+        "URLs (test fold, split by registered domain, schemes normalised) in {:.1?}",
+        t.elapsed()
+    );
     println!(
         "  phishing URLs: {} — phishing or suspicious {:.2}% (phishing {:.2}%)",
         u.phishing_urls,
@@ -71,8 +74,35 @@ fn main() {
         println!("  unparsable: {}", m.unparsable);
     }
     if verbose {
+        for (name, v) in [
+            ("phishing", &m.phishing_model_max),
+            ("ham", &m.ham_model_max),
+        ] {
+            let mut v = v.clone();
+            v.sort_by(f32::total_cmp);
+            let q = |x: f32| {
+                v.get(((v.len() as f32 - 1.0) * x) as usize)
+                    .copied()
+                    .unwrap_or(0.0)
+            };
+            println!(
+                "  {name}: max model probability per message p10 {:.4} p25 {:.4} p50 {:.4} p75 {:.4} p90 {:.4}",
+                q(0.1),
+                q(0.25),
+                q(0.5),
+                q(0.75),
+                q(0.9)
+            );
+            for t in [0.95f32, 0.98, 0.99, 0.995, 0.999] {
+                let share = v.iter().filter(|&&p| p >= t).count() as f32 / v.len().max(1) as f32;
+                println!("    >= {t}: {:.2}%", 100.0 * share);
+            }
+        }
         for (p, d) in &m.false_alarms {
             println!("    ham flagged: {} {d}", p.display());
+        }
+        for (p, d) in &m.ham_suspicious_list {
+            println!("    ham suspicious: {} {d}", p.display());
         }
         for (p, d) in &m.missed {
             println!("    missed: {} {d}", p.display());

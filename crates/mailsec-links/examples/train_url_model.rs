@@ -41,19 +41,37 @@ fn samples(checker: &LinkChecker, urls: &[String], label: f32, out: &mut Vec<Sam
         if !seen.insert(norm.clone()) {
             continue;
         }
-        let Some(u) = normalize_url_lenient(&norm) else { continue };
-        let domain = u.registered_domain().or(u.host_str()).unwrap_or_default().to_owned();
+        let Some(u) = normalize_url_lenient(&norm) else {
+            continue;
+        };
+        let domain = u
+            .registered_domain()
+            .or(u.host_str())
+            .unwrap_or_default()
+            .to_owned();
         *per_domain.entry(domain.clone()).or_default() += 1;
         rows.push((checker.url_features(&u, DIM), domain));
     }
     let start = out.len();
     for (features, domain) in rows {
         let n = per_domain.get(&domain).copied().unwrap_or(1) as f32;
-        out.push(Sample { features, label, weight: 1.0 / n.sqrt(), fold: corpus::fold(&domain) });
+        out.push(Sample {
+            features,
+            label,
+            weight: 1.0 / n.sqrt(),
+            fold: corpus::fold(&domain),
+        });
     }
     // Both classes weigh the same in total (over the training folds).
-    let total: f32 = out[start..].iter().filter(|s| s.fold != corpus::TEST_FOLD).map(|s| s.weight).sum();
-    let count = out[start..].iter().filter(|s| s.fold != corpus::TEST_FOLD).count() as f32;
+    let total: f32 = out[start..]
+        .iter()
+        .filter(|s| s.fold != corpus::TEST_FOLD)
+        .map(|s| s.weight)
+        .sum();
+    let count = out[start..]
+        .iter()
+        .filter(|s| s.fold != corpus::TEST_FOLD)
+        .count() as f32;
     for s in &mut out[start..] {
         s.weight *= count / total;
     }
@@ -64,7 +82,9 @@ fn train(samples: &[Sample], folds: &[u32]) -> (Vec<f32>, f32) {
     let mut g2 = vec![1e-6f32; DIM];
     let mut bias = 0f32;
     let mut bias_g2 = 1e-6f32;
-    let mut order: Vec<usize> = (0..samples.len()).filter(|&i| folds.contains(&samples[i].fold)).collect();
+    let mut order: Vec<usize> = (0..samples.len())
+        .filter(|&i| folds.contains(&samples[i].fold))
+        .collect();
     let mut rng = 0x9E37_79B9_7F4A_7C15u64;
     for _ in 0..EPOCHS {
         for i in (1..order.len()).rev() {
@@ -110,7 +130,12 @@ fn main() {
     let mut all = Vec::new();
     samples(&checker, &phish, 1.0, &mut all);
     samples(&checker, &benign, 0.0, &mut all);
-    println!("samples: {} ({} phishing rows, {} benign rows)", all.len(), phish.len(), benign.len());
+    println!(
+        "samples: {} ({} phishing rows, {} benign rows)",
+        all.len(),
+        phish.len(),
+        benign.len()
+    );
 
     // Thresholds from a model that never saw the validation fold.
     let (w, b) = train(&all, &[2, 3, 4]);
@@ -118,17 +143,27 @@ fn main() {
     let mut be: Vec<f32> = Vec::new();
     for s in all.iter().filter(|s| s.fold == corpus::VALIDATION_FOLD) {
         let p = predict(&w, b, s);
-        if s.label > 0.5 { ph.push(p) } else { be.push(p) }
+        if s.label > 0.5 {
+            ph.push(p)
+        } else {
+            be.push(p)
+        }
     }
     ph.sort_by(f32::total_cmp);
     be.sort_by(f32::total_cmp);
     // Phishing: at most 0.3% of validation benign URLs at or above it.
     let k = ((be.len() as f32) * 0.997).floor() as usize;
-    let phishing = be.get(k.min(be.len().saturating_sub(1))).copied().unwrap_or(0.9).max(0.5) + 1e-4;
+    let phishing = be
+        .get(k.min(be.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or(0.9)
+        .max(0.5)
+        + 1e-4;
     // Suspicious: 95% of validation phishing URLs at or above it.
     let k = ((ph.len() as f32) * 0.05).floor() as usize;
     let suspicious = ph.get(k).copied().unwrap_or(0.5).min(phishing);
-    let rate = |v: &[f32], t: f32| v.iter().filter(|&&p| p >= t).count() as f32 / v.len().max(1) as f32;
+    let rate =
+        |v: &[f32], t: f32| v.iter().filter(|&&p| p >= t).count() as f32 / v.len().max(1) as f32;
     println!(
         "validation fold: {} phishing, {} benign URLs; thresholds suspicious {suspicious:.4} phishing {phishing:.4}",
         ph.len(),
@@ -144,7 +179,16 @@ fn main() {
 
     // Final weights from every training fold.
     let (w, b) = train(&all, &[1, 2, 3, 4]);
-    let w: Vec<f32> = w.into_iter().map(|x| if x.abs() < 1e-4 { 0.0 } else { (x * 1e4).round() / 1e4 }).collect();
+    let w: Vec<f32> = w
+        .into_iter()
+        .map(|x| {
+            if x.abs() < 1e-4 {
+                0.0
+            } else {
+                (x * 1e4).round() / 1e4
+            }
+        })
+        .collect();
     let model = UrlModel::new(w, (b * 1e4).round() / 1e4, suspicious, phishing).unwrap();
     std::fs::write(&out_path, model.to_text()).unwrap();
     println!("wrote {out_path}");

@@ -9,11 +9,16 @@ use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 use mailsec_dns::Resolver;
 
 use crate::LinksError;
-use crate::extract::{HtmlFacts, LinkSource, MAX_NESTING, RawLink, links_in_html, links_in_text, nested_urls};
+use crate::extract::{
+    HtmlFacts, LinkSource, MAX_NESTING, RawLink, links_in_html, links_in_text, nested_urls,
+};
 use crate::feeds::{FeedSet, Feeds};
 use crate::lists::{self, Brands, SuffixSet, edit_distance, is_mixed_script, skeleton};
 use crate::model::{CREDENTIAL_WORDS, FeatureLists, Features, UrlModel, features};
-use crate::normalize::{HostKind, NormalizedUrl, domain_in_text, normalize_url, normalize_url_lenient, registered_domain_of};
+use crate::normalize::{
+    HostKind, NormalizedUrl, domain_in_text, normalize_url, normalize_url_lenient,
+    registered_domain_of,
+};
 use crate::verdict::{LinkFinding, MessageReport, Reason, Verdict};
 
 /// Score at which a link or message becomes suspicious.
@@ -116,7 +121,8 @@ impl LinkCheckerBuilder {
 
     /// Query this URIBL/SURBL-style zone in [`LinkChecker::check_message_with_dns`].
     pub fn uribl_zone(mut self, zone: &str) -> Self {
-        self.uribl_zones.push(zone.trim().trim_matches('.').to_ascii_lowercase());
+        self.uribl_zones
+            .push(zone.trim().trim_matches('.').to_ascii_lowercase());
         self
     }
 
@@ -153,28 +159,101 @@ struct Wording {
 }
 
 const ASK: &[&str] = &[
-    "verify your", "confirm your", "update your", "validate your", "verify account", "confirm account", "reactivate",
-    "re-activate", "unlock your", "restore your", "secure your account", "log in to your", "login to your", "sign in to your",
-    "log into your", "account verification", "billing information", "payment information", "payment details",
-    "card details", "social security number", "enter your password", "reset your password", "password expire",
-    "mailbox", "storage is full", "pending messages", "undelivered messages", "shared a document", "shared a file",
-    "account information", "personal information", "your identity", "アカウント", "ログイン", "パスワード", "ご本人",
-    "お支払い", "カード情報", "sua conta", "seus dados", "senha", "su cuenta", "contraseña", "votre compte",
-    "mot de passe", "ihr konto", "passwort", "il tuo account",
+    "verify your",
+    "confirm your",
+    "update your",
+    "validate your",
+    "verify account",
+    "confirm account",
+    "reactivate",
+    "re-activate",
+    "unlock your",
+    "restore your",
+    "secure your account",
+    "log in to your",
+    "login to your",
+    "sign in to your",
+    "log into your",
+    "account verification",
+    "billing information",
+    "payment information",
+    "payment details",
+    "card details",
+    "social security number",
+    "enter your password",
+    "reset your password",
+    "password expire",
+    "mailbox",
+    "storage is full",
+    "pending messages",
+    "undelivered messages",
+    "shared a document",
+    "shared a file",
+    "account information",
+    "personal information",
+    "your identity",
+    "アカウント",
+    "ログイン",
+    "パスワード",
+    "ご本人",
+    "お支払い",
+    "カード情報",
+    "sua conta",
+    "seus dados",
+    "senha",
+    "su cuenta",
+    "contraseña",
+    "votre compte",
+    "mot de passe",
+    "ihr konto",
+    "passwort",
+    "il tuo account",
 ];
 
 const THREAT: &[&str] = &[
-    "suspended", "account has been locked", "account is locked", "account will be", "has been limited", "unusual activity",
-    "unusual sign", "suspicious activity", "unauthorized", "unauthorised", "will be closed", "will be deactivated",
-    "deactivated", "will be terminated", "will expire", "has expired", "within 24 hours", "within 48 hours",
-    "within 72 hours", "failure to", "permanently", "security alert", "security notice", "security reasons",
-    "final notice", "action required", "停止", "制限", "期限", "bloquead", "suspens", "vencid", "gesperrt", "urgente",
+    "suspended",
+    "account has been locked",
+    "account is locked",
+    "account will be",
+    "has been limited",
+    "unusual activity",
+    "unusual sign",
+    "suspicious activity",
+    "unauthorized",
+    "unauthorised",
+    "will be closed",
+    "will be deactivated",
+    "deactivated",
+    "will be terminated",
+    "will expire",
+    "has expired",
+    "within 24 hours",
+    "within 48 hours",
+    "within 72 hours",
+    "failure to",
+    "permanently",
+    "security alert",
+    "security notice",
+    "security reasons",
+    "final notice",
+    "action required",
+    "停止",
+    "制限",
+    "期限",
+    "bloquead",
+    "suspens",
+    "vencid",
+    "gesperrt",
+    "urgente",
 ];
 
 impl Wording {
     fn new() -> Result<Self, aho_corasick::BuildError> {
         let build = |p: &[&str]| AhoCorasick::builder().ascii_case_insensitive(true).build(p);
-        Ok(Wording { ask: build(ASK)?, threat: build(THREAT)? })
+        Ok(Wording {
+            ask: build(ASK)?,
+            threat: build(THREAT)?,
+        })
     }
 
     /// Distinct request and pressure phrases in `text`.
@@ -238,7 +317,11 @@ impl Collected {
     }
 
     fn add_html(&mut self, html: &str) {
-        let HtmlFacts { text, forms, password_fields } = links_in_html(html, &mut self.links);
+        let HtmlFacts {
+            text,
+            forms,
+            password_fields,
+        } = links_in_html(html, &mut self.links);
         self.add_text(&text);
         self.forms += forms;
         self.password_fields += password_fields;
@@ -263,7 +346,10 @@ impl LinkChecker {
     }
 
     fn snap(&self) -> Snap {
-        Snap { block: self.feeds.block(), allow: self.feeds.allow() }
+        Snap {
+            block: self.feeds.block(),
+            allow: self.feeds.allow(),
+        }
     }
 
     /// The lexical model's features for a URL (for training tools).
@@ -304,7 +390,9 @@ impl LinkChecker {
     /// Parse raw bytes and check the message. Prefer
     /// [`check_message`](Self::check_message) when the message is already parsed.
     pub fn check_raw(&self, raw: &[u8]) -> Result<MessageReport, LinksError> {
-        let msg = MessageParser::default().parse(raw).ok_or(LinksError::UnparsableMessage)?;
+        let msg = MessageParser::default()
+            .parse(raw)
+            .ok_or(LinksError::UnparsableMessage)?;
         Ok(self.check_message(&msg))
     }
 
@@ -332,7 +420,12 @@ impl LinkChecker {
         }
 
         let reasons = self.message_reasons(msg, &c, &findings);
-        let mut report = MessageReport { verdict: Verdict::Safe, score: 0.0, links: findings, reasons };
+        let mut report = MessageReport {
+            verdict: Verdict::Safe,
+            score: 0.0,
+            links: findings,
+            reasons,
+        };
         self.score_message(&mut report);
         report
     }
@@ -348,11 +441,16 @@ impl LinkChecker {
         let listed = self.uribl_lookup(&report, resolver).await?;
         if !listed.is_empty() {
             for f in &mut report.links {
-                let Some(d) = f.registered_domain.as_deref() else { continue };
+                let Some(d) = f.registered_domain.as_deref() else {
+                    continue;
+                };
                 for (domain, zone) in &listed {
                     if domain == d {
                         f.reasons.insert(0, Reason::Uribl { zone: zone.clone() });
-                        f.score += Reason::Uribl { zone: String::new() }.weight();
+                        f.score += Reason::Uribl {
+                            zone: String::new(),
+                        }
+                        .weight();
                         f.verdict = verdict_for(f.score);
                     }
                 }
@@ -383,7 +481,9 @@ impl LinkChecker {
                     Ok(answer) => {
                         let hit = answer.records().iter().any(|ip| {
                             let o = ip.octets();
-                            o[0] == 127 && *ip != std::net::Ipv4Addr::new(127, 0, 0, 1) && o[1] != 255
+                            o[0] == 127
+                                && *ip != std::net::Ipv4Addr::new(127, 0, 0, 1)
+                                && o[1] != 255
                         });
                         if hit {
                             listed.push(((*d).to_owned(), zone.clone()));
@@ -406,7 +506,9 @@ impl LinkChecker {
         score: f32,
     ) -> LinkFinding {
         reasons.sort_by(|a, b| b.weight().total_cmp(&a.weight()));
-        let blocked = reasons.iter().any(|r| matches!(r, Reason::Blocklisted { .. }));
+        let blocked = reasons
+            .iter()
+            .any(|r| matches!(r, Reason::Blocklisted { .. }));
         let allowed = !blocked && reasons.iter().any(|r| matches!(r, Reason::Allowlisted));
         let model_part = reasons
             .iter()
@@ -415,7 +517,11 @@ impl LinkChecker {
                 _ => None,
             })
             .unwrap_or(0.0);
-        let verdict = if allowed { Verdict::Safe } else { verdict_for(score) };
+        let verdict = if allowed {
+            Verdict::Safe
+        } else {
+            verdict_for(score)
+        };
         LinkFinding {
             url: u.as_str().to_owned(),
             shown,
@@ -455,7 +561,9 @@ impl LinkChecker {
         }
         let scheme = u.scheme();
         if matches!(scheme, "javascript" | "vbscript" | "data") {
-            reasons.push(Reason::DangerousScheme { scheme: scheme.to_owned() });
+            reasons.push(Reason::DangerousScheme {
+                scheme: scheme.to_owned(),
+            });
             let score = reasons.iter().map(Reason::weight).sum();
             return (reasons, score);
         }
@@ -466,7 +574,12 @@ impl LinkChecker {
         match u.host_kind() {
             HostKind::Ipv4 | HostKind::Ipv6 => {
                 let private = host.parse::<IpAddr>().is_ok_and(|ip| match ip {
-                    IpAddr::V4(v4) => v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified(),
+                    IpAddr::V4(v4) => {
+                        v4.is_private()
+                            || v4.is_loopback()
+                            || v4.is_link_local()
+                            || v4.is_unspecified()
+                    }
                     IpAddr::V6(v6) => v6.is_loopback() || v6.is_unspecified(),
                 });
                 reasons.push(Reason::IpHost { private });
@@ -487,15 +600,22 @@ impl LinkChecker {
                 reasons.push(Reason::NonStandardPort { port });
             }
         }
-        let path_q = format!("{}?{}", u.url().path(), u.url().query().unwrap_or_default()).to_ascii_lowercase();
+        let path_q = format!("{}?{}", u.url().path(), u.url().query().unwrap_or_default())
+            .to_ascii_lowercase();
         let hay_host = host.to_ascii_lowercase();
-        let count = CREDENTIAL_WORDS.iter().filter(|w| path_q.contains(*w) || hay_host.contains(*w)).count();
+        let count = CREDENTIAL_WORDS
+            .iter()
+            .filter(|w| path_q.contains(*w) || hay_host.contains(*w))
+            .count();
         if count > 0 {
             reasons.push(Reason::CredentialWords { count });
         }
         let mut score: f32 = reasons.iter().map(Reason::weight).sum();
         if let Some(model) = &self.model {
-            if matches!(u.host_kind(), HostKind::Domain | HostKind::Ipv4 | HostKind::Ipv6) {
+            if matches!(
+                u.host_kind(),
+                HostKind::Domain | HostKind::Ipv4 | HostKind::Ipv6
+            ) {
                 let p = model.probability_of(&self.url_features(u, model.dim()));
                 let w = self.model_weight(p);
                 if w > 0.0 {
@@ -512,16 +632,22 @@ impl LinkChecker {
         let host_unicode = u.host_unicode().unwrap_or(host);
         let owned = self.brands.owner_of(reg).is_some();
         if host_unicode.split('.').any(is_mixed_script) {
-            reasons.push(Reason::MixedScript { host: host_unicode.to_owned() });
+            reasons.push(Reason::MixedScript {
+                host: host_unicode.to_owned(),
+            });
         }
         if !owned {
             self.brand_reasons(u, host, reg, host_unicode, reasons);
         }
         if let Some(s) = self.shorteners.matching(host) {
-            reasons.push(Reason::Shortener { service: s.to_owned() });
+            reasons.push(Reason::Shortener {
+                service: s.to_owned(),
+            });
         }
         if let Some(s) = self.free_hosting.matching(host) {
-            reasons.push(Reason::FreeHosting { service: s.to_owned() });
+            reasons.push(Reason::FreeHosting {
+                service: s.to_owned(),
+            });
         }
         if let Some(t) = self.suspicious_tlds.matching(host) {
             if t != host {
@@ -530,38 +656,65 @@ impl LinkChecker {
         }
     }
 
-    fn brand_reasons(&self, u: &NormalizedUrl, host: &str, reg: &str, host_unicode: &str, reasons: &mut Vec<Reason>) {
+    fn brand_reasons(
+        &self,
+        u: &NormalizedUrl,
+        host: &str,
+        reg: &str,
+        host_unicode: &str,
+        reasons: &mut Vec<Reason>,
+    ) {
         let reg_label = reg.split('.').next().unwrap_or_default();
         let reg_label_unicode = if reg_label.starts_with("xn--") {
             idna::domain_to_unicode(reg_label).0
         } else {
             reg_label.to_owned()
         };
-        let sub = host.strip_suffix(reg).map(|s| s.trim_end_matches('.')).unwrap_or_default();
+        let sub = host
+            .strip_suffix(reg)
+            .map(|s| s.trim_end_matches('.'))
+            .unwrap_or_default();
 
         // Confusables: the registered label's skeleton equals a brand's.
         if let Some((b, form)) = self.brands.by_skeleton(&skeleton(&reg_label_unicode)) {
             if reg_label_unicode != form {
-                reasons.push(Reason::Confusable { brand: b.token.clone(), host: host_unicode.to_owned() });
+                reasons.push(Reason::Confusable {
+                    brand: b.token.clone(),
+                    host: host_unicode.to_owned(),
+                });
                 return;
             }
         }
         // Typosquats of the registered label.
         if reg_label.len() >= 5 && reg_label.is_ascii() {
-            for b in self.brands.list.iter().filter(|b| !b.common_word && b.token.len() >= 6) {
+            for b in self
+                .brands
+                .list
+                .iter()
+                .filter(|b| !b.common_word && b.token.len() >= 6)
+            {
                 let max = if b.token.len() >= 9 { 2 } else { 1 };
                 let d = edit_distance(reg_label, &b.token, max);
                 if d >= 1 && d <= max {
-                    reasons.push(Reason::Typosquat { brand: b.token.clone(), distance: d });
+                    reasons.push(Reason::Typosquat {
+                        brand: b.token.clone(),
+                        distance: d,
+                    });
                     return;
                 }
             }
         }
         // The brand's name inside another owner's registered domain.
         for b in &self.brands.list {
-            let hit = if b.common_word { reg_label == b.token } else { names_brand(reg_label, &b.token) };
+            let hit = if b.common_word {
+                reg_label == b.token
+            } else {
+                names_brand(reg_label, &b.token)
+            };
             if hit {
-                reasons.push(Reason::BrandInDomain { brand: b.token.clone() });
+                reasons.push(Reason::BrandInDomain {
+                    brand: b.token.clone(),
+                });
                 return;
             }
         }
@@ -577,13 +730,23 @@ impl LinkChecker {
                 };
                 if let Some((b, form)) = self.brands.by_skeleton(&skeleton(label)) {
                     if label != form {
-                        reasons.push(Reason::Confusable { brand: b.token.clone(), host: host_unicode.to_owned() });
+                        reasons.push(Reason::Confusable {
+                            brand: b.token.clone(),
+                            host: host_unicode.to_owned(),
+                        });
                         return;
                     }
                 }
-                for b in self.brands.list.iter().filter(|b| !b.common_word && b.token.len() >= 4) {
+                for b in self
+                    .brands
+                    .list
+                    .iter()
+                    .filter(|b| !b.common_word && b.token.len() >= 4)
+                {
                     if names_brand(label, &b.token) {
-                        reasons.push(Reason::BrandInSubdomain { brand: b.token.clone() });
+                        reasons.push(Reason::BrandInSubdomain {
+                            brand: b.token.clone(),
+                        });
                         return;
                     }
                 }
@@ -593,9 +756,19 @@ impl LinkChecker {
         let path = u.url().path();
         if path.len() > 1 {
             let lower = path.to_ascii_lowercase();
-            for b in self.brands.list.iter().filter(|b| !b.common_word && b.token.len() >= 5) {
-                if lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| w == b.token) {
-                    reasons.push(Reason::BrandInPath { brand: b.token.clone() });
+            for b in self
+                .brands
+                .list
+                .iter()
+                .filter(|b| !b.common_word && b.token.len() >= 5)
+            {
+                if lower
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .any(|w| w == b.token)
+                {
+                    reasons.push(Reason::BrandInPath {
+                        brand: b.token.clone(),
+                    });
                     return;
                 }
             }
@@ -610,8 +783,13 @@ impl LinkChecker {
         depth: usize,
         out: &mut Vec<LinkFinding>,
     ) {
-        let Some(u) = normalize_url(&raw.target) else { return };
-        if matches!(u.scheme(), "mailto" | "tel" | "cid" | "file" | "about" | "sms" | "callto") {
+        let Some(u) = normalize_url(&raw.target) else {
+            return;
+        };
+        if matches!(
+            u.scheme(),
+            "mailto" | "tel" | "cid" | "file" | "about" | "sms" | "callto"
+        ) {
             return;
         }
         let (mut reasons, mut score) = match cache.get(&raw.target) {
@@ -623,29 +801,55 @@ impl LinkChecker {
             }
         };
         let nested: Vec<NormalizedUrl> = if depth < MAX_NESTING {
-            nested_urls(u.url()).iter().filter_map(|n| normalize_url(n)).take(3).collect()
+            nested_urls(u.url())
+                .iter()
+                .filter_map(|n| normalize_url(n))
+                .take(3)
+                .collect()
         } else {
             Vec::new()
         };
         let allowed = reasons.iter().any(|r| matches!(r, Reason::Allowlisted));
         if let Some(shown) = raw.shown.as_deref() {
             let mut extra = Vec::new();
-            if shown.chars().any(crate::normalize::is_invisible) && !reasons.contains(&Reason::InvisibleChars) {
+            if shown.chars().any(crate::normalize::is_invisible)
+                && !reasons.contains(&Reason::InvisibleChars)
+            {
                 extra.push(Reason::InvisibleChars);
             }
             if let Some((shown_domain, says_https)) = domain_in_text(shown) {
-                let target_domain = u.registered_domain().or(u.host_str()).unwrap_or_default().to_owned();
-                let via_redirector = u.host_str().is_some_and(|h| self.redirectors.matching(h).is_some());
-                let nested_match = nested.iter().any(|n| n.registered_domain() == Some(shown_domain.as_str()));
+                let target_domain = u
+                    .registered_domain()
+                    .or(u.host_str())
+                    .unwrap_or_default()
+                    .to_owned();
+                let via_redirector = u
+                    .host_str()
+                    .is_some_and(|h| self.redirectors.matching(h).is_some());
+                let nested_match = nested
+                    .iter()
+                    .any(|n| n.registered_domain() == Some(shown_domain.as_str()));
                 let shown_own = self.own.matching(&shown_domain).is_some();
-                if shown_domain != target_domain && !allowed && !via_redirector && !nested_match && !shown_own && !target_domain.is_empty() {
+                if shown_domain != target_domain
+                    && !allowed
+                    && !via_redirector
+                    && !nested_match
+                    && !shown_own
+                    && !target_domain.is_empty()
+                {
                     let whole_text = is_just_address(shown);
                     if let (true, Some(b)) = (whole_text, self.brands.owner_of(&shown_domain)) {
                         if !lists::Brands::owns(b, &target_domain) {
-                            extra.push(Reason::BrandDisplayMismatch { brand: b.token.clone() });
+                            extra.push(Reason::BrandDisplayMismatch {
+                                brand: b.token.clone(),
+                            });
                         }
                     }
-                    extra.push(Reason::DisplayMismatch { shown_domain, target_domain, whole_text });
+                    extra.push(Reason::DisplayMismatch {
+                        shown_domain,
+                        target_domain,
+                        whole_text,
+                    });
                 }
                 if says_https && u.scheme() == "http" && !allowed {
                     extra.push(Reason::HttpsDowngrade);
@@ -655,38 +859,62 @@ impl LinkChecker {
             reasons.extend(extra);
         }
         for n in &nested {
-            reasons.push(Reason::Redirect { target: n.as_str().to_owned() });
+            reasons.push(Reason::Redirect {
+                target: n.as_str().to_owned(),
+            });
         }
         out.push(self.finding(&u, raw.shown.clone(), raw.source, reasons, score));
         for n in nested {
             if out.len() >= MAX_LINKS {
                 break;
             }
-            let inner = RawLink { target: n.as_str().to_owned(), shown: raw.shown.clone(), source: LinkSource::Nested };
+            let inner = RawLink {
+                target: n.as_str().to_owned(),
+                shown: raw.shown.clone(),
+                source: LinkSource::Nested,
+            };
             self.judge_link(&inner, snap, cache, depth + 1, out);
         }
     }
 
-    fn message_reasons(&self, msg: &Message<'_>, c: &Collected, links: &[LinkFinding]) -> Vec<Reason> {
+    fn message_reasons(
+        &self,
+        msg: &Message<'_>,
+        c: &Collected,
+        links: &[LinkFinding],
+    ) -> Vec<Reason> {
         let mut reasons = Vec::new();
         let from = msg.from().and_then(|a| a.first());
         let from_domain = from
             .and_then(|a| a.address())
             .and_then(|a| a.rsplit_once('@'))
             .map(|(_, d)| d.trim_end_matches('>').to_ascii_lowercase());
-        let from_reg = from_domain.as_deref().map(|d| registered_domain_of(d).unwrap_or_else(|| d.to_owned()));
+        let from_reg = from_domain
+            .as_deref()
+            .map(|d| registered_domain_of(d).unwrap_or_else(|| d.to_owned()));
         if let Some(name) = from.and_then(|a| a.name()) {
             let lower = name.to_lowercase();
-            let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+            let words: Vec<&str> = lower
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
             let joined: String = words.concat();
             for b in &self.brands.list {
                 let hit = words.iter().any(|w| *w == b.token)
                     || (!b.common_word && b.token.len() >= 5 && joined.contains(b.token.as_str()));
                 if hit {
                     let owns = from_reg.as_deref().is_some_and(|d| Brands::owns(b, d));
-                    let own = from_domain.as_deref().is_some_and(|d| self.own.matching(d).is_some());
+                    let own = from_domain
+                        .as_deref()
+                        .is_some_and(|d| self.own.matching(d).is_some());
                     if !owns && !own {
-                        reasons.push(Reason::BrandDisplayName { brand: b.token.clone() });
+                        let leading = words
+                            .first()
+                            .is_some_and(|w| w.starts_with(b.token.as_str()));
+                        reasons.push(Reason::BrandDisplayName {
+                            brand: b.token.clone(),
+                            leading,
+                        });
                     }
                     break;
                 }
@@ -701,20 +929,31 @@ impl LinkChecker {
         if let (Some(f), Some(r)) = (from_reg.as_deref(), reply.as_deref()) {
             let r_reg = registered_domain_of(r).unwrap_or_else(|| r.to_owned());
             if f != r_reg {
-                reasons.push(Reason::ReplyToMismatch { from_domain: f.to_owned(), reply_to_domain: r_reg });
+                reasons.push(Reason::ReplyToMismatch {
+                    from_domain: f.to_owned(),
+                    reply_to_domain: r_reg,
+                });
             }
         }
         let (ask, threat) = self.wording.count(&c.text);
         if (ask >= 1 && threat >= 1) || ask >= 3 {
-            reasons.push(Reason::CredentialRequest);
+            reasons.push(Reason::CredentialRequest {
+                requests: ask,
+                pressure: threat,
+            });
         }
         if c.forms > 0 {
-            reasons.push(Reason::HtmlForm { password_fields: c.password_fields });
+            reasons.push(Reason::HtmlForm {
+                password_fields: c.password_fields,
+            });
         }
         for name in &c.html_attachments {
             reasons.push(Reason::HtmlAttachment { name: name.clone() });
         }
-        let clickable = links.iter().filter(|l| l.source.is_clickable() && l.source != LinkSource::Nested).count();
+        let clickable = links
+            .iter()
+            .filter(|l| l.source.is_clickable() && l.source != LinkSource::Nested)
+            .count();
         let words = c.text.split_whitespace().count();
         if (clickable >= 1 || c.forms > 0) && words <= 25 {
             reasons.push(Reason::OnlyLink);
@@ -754,7 +993,8 @@ fn names_brand(label: &str, token: &str) -> bool {
 /// to a sentence or a site name that mentions a domain ("Dilbert.com").
 fn is_just_address(shown: &str) -> bool {
     let t = shown.trim().to_ascii_lowercase();
-    !t.contains(char::is_whitespace) && (t.starts_with("http://") || t.starts_with("https://") || t.starts_with("www."))
+    !t.contains(char::is_whitespace)
+        && (t.starts_with("http://") || t.starts_with("https://") || t.starts_with("www."))
 }
 
 fn verdict_for(score: f32) -> Verdict {
@@ -768,12 +1008,19 @@ fn verdict_for(score: f32) -> Verdict {
 }
 
 fn is_attachment(part: &mail_parser::MessagePart<'_>) -> bool {
-    part.content_disposition().is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment")) || part.attachment_name().is_some()
+    part.content_disposition()
+        .is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"))
+        || part.attachment_name().is_some()
 }
 
 fn is_html_name(name: &str) -> bool {
-    let lower = name.trim().trim_end_matches(['"', '\'']).to_ascii_lowercase();
-    [".htm", ".html", ".shtml", ".xhtml", ".mht", ".svg"].iter().any(|e| lower.ends_with(e))
+    let lower = name
+        .trim()
+        .trim_end_matches(['"', '\''])
+        .to_ascii_lowercase();
+    [".htm", ".html", ".shtml", ".xhtml", ".mht", ".svg"]
+        .iter()
+        .any(|e| lower.ends_with(e))
 }
 
 fn collect_parts(msg: &Message<'_>, depth: usize, c: &mut Collected) {
@@ -787,7 +1034,8 @@ fn collect_parts(msg: &Message<'_>, depth: usize, c: &mut Collected) {
             }
             PartType::Html(h) => {
                 if is_attachment(part) {
-                    c.html_attachments.push(part.attachment_name().unwrap_or_default().to_owned());
+                    c.html_attachments
+                        .push(part.attachment_name().unwrap_or_default().to_owned());
                 }
                 c.add_html(h);
             }
@@ -817,7 +1065,11 @@ mod tests {
     use super::*;
 
     fn checker() -> LinkChecker {
-        LinkChecker::builder().without_model().own_domain("mycorp.example").build().unwrap()
+        LinkChecker::builder()
+            .without_model()
+            .own_domain("mycorp.example")
+            .build()
+            .unwrap()
     }
 
     fn codes(f: &LinkFinding) -> Vec<&'static str> {
@@ -862,17 +1114,34 @@ mod tests {
     #[test]
     fn brands_own_domains_are_clean() {
         let c = checker();
-        for url in ["https://www.paypal.com/signin", "https://login.microsoftonline.com/", "https://www.amazon.co.jp/"] {
+        for url in [
+            "https://www.paypal.com/signin",
+            "https://login.microsoftonline.com/",
+            "https://www.amazon.co.jp/",
+        ] {
             let f = c.check_url(url);
-            assert!(f.reasons().iter().all(|r| !r.code().starts_with("brand") && r.code() != "typosquat" && r.code() != "confusable"), "{url}: {:?}", f.reasons());
+            assert!(
+                f.reasons().iter().all(|r| !r.code().starts_with("brand")
+                    && r.code() != "typosquat"
+                    && r.code() != "confusable"),
+                "{url}: {:?}",
+                f.reasons()
+            );
             assert_ne!(f.verdict(), Verdict::Phishing);
         }
-        assert_eq!(c.check_url("https://intranet.mycorp.example/x").verdict(), Verdict::Safe);
+        assert_eq!(
+            c.check_url("https://intranet.mycorp.example/x").verdict(),
+            Verdict::Safe
+        );
     }
 
     #[test]
     fn caller_brand() {
-        let c = LinkChecker::builder().without_model().brand("acmebank", &["acmebank.example"]).build().unwrap();
+        let c = LinkChecker::builder()
+            .without_model()
+            .brand("acmebank", &["acmebank.example"])
+            .build()
+            .unwrap();
         assert!(codes(&c.check_url("https://acmebank-login.com/")).contains(&"brand_in_domain"));
         assert!(codes(&c.check_url("https://acrnebank.example.org/")).contains(&"confusable"));
         assert!(codes(&c.check_url("https://www.acmebank.example/")).is_empty());
@@ -892,7 +1161,12 @@ mod tests {
             .unwrap();
         let f = &r.links()[0];
         let cs = codes(f);
-        assert!(cs.contains(&"display_mismatch") && cs.contains(&"brand_display_mismatch") && cs.contains(&"https_downgrade"), "{cs:?}");
+        assert!(
+            cs.contains(&"display_mismatch")
+                && cs.contains(&"brand_display_mismatch")
+                && cs.contains(&"https_downgrade"),
+            "{cs:?}"
+        );
         assert_eq!(f.verdict(), Verdict::Phishing);
         assert_eq!(f.shown(), Some("https://www.paypal.com/signin"));
 
@@ -904,7 +1178,13 @@ mod tests {
             r#"<a href="https://evil.example.net/">intranet.mycorp.example</a>"#,
         ] {
             let r = c.check_raw(msg(html).as_bytes()).unwrap();
-            assert!(r.links().iter().all(|l| !codes(l).contains(&"display_mismatch")), "{html}: {:?}", r.links());
+            assert!(
+                r.links()
+                    .iter()
+                    .all(|l| !codes(l).contains(&"display_mismatch")),
+                "{html}: {:?}",
+                r.links()
+            );
         }
     }
 
@@ -926,7 +1206,14 @@ mod tests {
         let raw = "From: PayPal Security <alert@mailer.example.net>\r\nReply-To: x@other.example.org\r\nSubject: Account suspended\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>Your account has been suspended. Verify your identity.</p><form action=\"http://collect.example.net/p\"><input type=password name=p></form>\r\n--b\r\nContent-Type: text/html; name=invoice.html\r\nContent-Disposition: attachment; filename=invoice.html\r\n\r\n<html><body>open me</body></html>\r\n--b--\r\n";
         let r = c.check_raw(raw.as_bytes()).unwrap();
         let cs: Vec<&str> = r.reasons().iter().map(Reason::code).collect();
-        for code in ["brand_display_name", "reply_to_mismatch", "credential_request", "html_form", "html_attachment", "only_link"] {
+        for code in [
+            "brand_display_name",
+            "reply_to_mismatch",
+            "credential_request",
+            "html_form",
+            "html_attachment",
+            "only_link",
+        ] {
             assert!(cs.contains(&code), "{code} not in {cs:?}");
         }
         assert_eq!(r.verdict(), Verdict::Phishing);
@@ -938,15 +1225,28 @@ mod tests {
         let c = checker();
         let raw = "From: Alice <alice@example.org>\r\nTo: bob@example.net\r\nSubject: Notes from today\r\n\r\nHi Bob,\r\n\r\nthe slides are at https://www.example.org/talks/2026/slides.pdf and the\r\nrecording will follow next week. See you at the meeting on Thursday, we\r\nstill need to decide the agenda for the workshop.\r\n\r\nAlice\r\n";
         let r = c.check_raw(raw.as_bytes()).unwrap();
-        assert_eq!(r.verdict(), Verdict::Safe, "{:?} {:?}", r.reasons(), r.links());
+        assert_eq!(
+            r.verdict(),
+            Verdict::Safe,
+            "{:?} {:?}",
+            r.reasons(),
+            r.links()
+        );
         assert_eq!(r.links().len(), 1);
     }
 
     #[test]
     fn feeds_block_and_allow() {
         let feeds = Arc::new(Feeds::new());
-        let c = LinkChecker::builder().without_model().feeds(Arc::clone(&feeds)).build().unwrap();
-        assert_eq!(c.check_url("https://quiet.example.com/page").verdict(), Verdict::Safe);
+        let c = LinkChecker::builder()
+            .without_model()
+            .feeds(Arc::clone(&feeds))
+            .build()
+            .unwrap();
+        assert_eq!(
+            c.check_url("https://quiet.example.com/page").verdict(),
+            Verdict::Safe
+        );
         feeds.replace_block(FeedSet::from_plain_list("https://quiet.example.com/page\n"));
         let f = c.check_url("http://quiet.example.com/page");
         assert_eq!(f.verdict(), Verdict::Phishing);
@@ -964,17 +1264,38 @@ mod tests {
     #[test]
     fn uribl() {
         use mailsec_dns::{Record, StaticResolver};
-        let c = LinkChecker::builder().without_model().uribl_zone("uribl.test").build().unwrap();
+        let c = LinkChecker::builder()
+            .without_model()
+            .uribl_zone("uribl.test")
+            .build()
+            .unwrap();
         let mut dns = StaticResolver::new();
-        dns.add("listed.example.uribl.test", Record::A(std::net::Ipv4Addr::new(127, 0, 0, 2)));
-        let raw = msg(r#"<p>Some words to read here and there so it is not only a link, really quite a few words in all of this text.</p><a href="https://www.listed.example/x">here</a><a href="https://clean.example/">there</a>"#);
+        dns.add(
+            "listed.example.uribl.test",
+            Record::A(std::net::Ipv4Addr::new(127, 0, 0, 2)),
+        );
+        let raw = msg(
+            r#"<p>Some words to read here and there so it is not only a link, really quite a few words in all of this text.</p><a href="https://www.listed.example/x">here</a><a href="https://clean.example/">there</a>"#,
+        );
         let parsed = MessageParser::default().parse(raw.as_bytes()).unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        let r = rt.block_on(c.check_message_with_dns(&parsed, &dns)).unwrap();
-        let listed = r.links().iter().find(|l| l.registered_domain() == Some("listed.example")).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let r = rt
+            .block_on(c.check_message_with_dns(&parsed, &dns))
+            .unwrap();
+        let listed = r
+            .links()
+            .iter()
+            .find(|l| l.registered_domain() == Some("listed.example"))
+            .unwrap();
         assert_eq!(listed.verdict(), Verdict::Phishing);
         assert!(codes(listed).contains(&"uribl"));
-        let clean = r.links().iter().find(|l| l.registered_domain() == Some("clean.example")).unwrap();
+        let clean = r
+            .links()
+            .iter()
+            .find(|l| l.registered_domain() == Some("clean.example"))
+            .unwrap();
         assert_eq!(clean.verdict(), Verdict::Safe);
     }
 }

@@ -12,7 +12,9 @@ pub enum LinksError {
     #[error("the message could not be parsed")]
     UnparsableMessage,
     /// The link-confirmation template lacks `{url}` or `{sig}` as query values.
-    #[error("confirmation template {0:?} needs {{url}} and {{sig}} as query parameter values of an absolute URL")]
+    #[error(
+        "confirmation template {0:?} needs {{url}} and {{sig}} as query parameter values of an absolute URL"
+    )]
     BadTemplate(String),
     /// The HMAC key is too short.
     #[error("the link-confirmation key must be at least 16 bytes")]

@@ -109,7 +109,10 @@ pub fn links_in_text(text: &str, source: LinkSource, out: &mut Vec<RawLink>) {
             b'h' if prefix_ci(bytes, i, b"http://") || prefix_ci(bytes, i, b"https://") => Some(i),
             b'f' if prefix_ci(bytes, i, b"ftp://") => Some(i),
             b'w' if prefix_ci(bytes, i, b"www.")
-                && (i == 0 || bytes.get(i - 1).is_some_and(|p| !p.is_ascii_alphanumeric() && *p != b'.' && *p != b'/')) =>
+                && (i == 0
+                    || bytes.get(i - 1).is_some_and(|p| {
+                        !p.is_ascii_alphanumeric() && *p != b'.' && *p != b'/'
+                    })) =>
             {
                 Some(i)
             }
@@ -121,7 +124,10 @@ pub fn links_in_text(text: &str, source: LinkSource, out: &mut Vec<RawLink>) {
         };
         let mut end = start;
         while let Some(&c) = bytes.get(end) {
-            if c.is_ascii_whitespace() || matches!(c, b'<' | b'>' | b'"' | b'`' | b'{' | b'}' | b'|' | b'^') || c < 0x20 {
+            if c.is_ascii_whitespace()
+                || matches!(c, b'<' | b'>' | b'"' | b'`' | b'{' | b'}' | b'|' | b'^')
+                || c < 0x20
+            {
                 break;
             }
             end += 1;
@@ -130,7 +136,9 @@ pub fn links_in_text(text: &str, source: LinkSource, out: &mut Vec<RawLink>) {
         // Trailing punctuation belongs to the sentence, and so does an unbalanced ')'.
         loop {
             let trimmed = url.trim_end_matches(['.', ',', ';', ':', '!', '?', '\'', ']', '*']);
-            let trimmed = if trimmed.ends_with(')') && trimmed.matches('(').count() < trimmed.matches(')').count() {
+            let trimmed = if trimmed.ends_with(')')
+                && trimmed.matches('(').count() < trimmed.matches(')').count()
+            {
                 &trimmed[..trimmed.len() - 1]
             } else {
                 trimmed
@@ -141,7 +149,11 @@ pub fn links_in_text(text: &str, source: LinkSource, out: &mut Vec<RawLink>) {
             url = trimmed;
         }
         if url.len() > 4 && url.contains('.') {
-            out.push(RawLink { target: url.to_owned(), shown: None, source });
+            out.push(RawLink {
+                target: url.to_owned(),
+                shown: None,
+                source,
+            });
             found += 1;
         }
         i = end.max(i + 1);
@@ -149,7 +161,9 @@ pub fn links_in_text(text: &str, source: LinkSource, out: &mut Vec<RawLink>) {
 }
 
 fn prefix_ci(bytes: &[u8], at: usize, prefix: &[u8]) -> bool {
-    bytes.get(at..at + prefix.len()).is_some_and(|s| s.eq_ignore_ascii_case(prefix))
+    bytes
+        .get(at..at + prefix.len())
+        .is_some_and(|s| s.eq_ignore_ascii_case(prefix))
 }
 
 #[derive(Default)]
@@ -171,7 +185,9 @@ impl HtmlState {
             return None;
         }
         let target = match &self.base {
-            Some(base) if !has_scheme(&decoded) && !decoded.to_ascii_lowercase().starts_with("www.") => {
+            Some(base)
+                if !has_scheme(&decoded) && !decoded.to_ascii_lowercase().starts_with("www.") =>
+            {
                 match base.join(&decoded) {
                     Ok(u) => u.to_string(),
                     Err(_) => decoded,
@@ -179,7 +195,11 @@ impl HtmlState {
             }
             _ => decoded,
         };
-        self.links.push(RawLink { target, shown: None, source });
+        self.links.push(RawLink {
+            target,
+            shown: None,
+            source,
+        });
         Some(self.links.len() - 1)
     }
 
@@ -190,8 +210,15 @@ impl HtmlState {
             let start = from + pos + 4;
             let Some(rest) = css.get(start..) else { break };
             let Some(close) = rest.find(')') else { break };
-            let inner = rest.get(..close).unwrap_or_default().trim().trim_matches(['"', '\'']);
-            if has_scheme(inner) || inner.to_ascii_lowercase().starts_with("www.") || self.base.is_some() {
+            let inner = rest
+                .get(..close)
+                .unwrap_or_default()
+                .trim()
+                .trim_matches(['"', '\'']);
+            if has_scheme(inner)
+                || inner.to_ascii_lowercase().starts_with("www.")
+                || self.base.is_some()
+            {
                 self.push(inner, LinkSource::Css);
             }
             from = start + close;
@@ -201,9 +228,10 @@ impl HtmlState {
 
 fn has_scheme(s: &str) -> bool {
     match s.find(':') {
-        Some(i) if i > 0 => s
-            .get(..i)
-            .is_some_and(|p| p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))),
+        Some(i) if i > 0 => s.get(..i).is_some_and(|p| {
+            p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        }),
         _ => false,
     }
 }
@@ -229,7 +257,9 @@ pub fn links_in_html(html: &str, out: &mut Vec<RawLink>) -> HtmlFacts {
         .append_element_content_handler(element!("a", move |el: &mut Element<'_, '_>| {
             let idx = {
                 let mut st = s_a.borrow_mut();
-                let idx = el.get_attribute("href").and_then(|h| st.push(&h, LinkSource::Anchor));
+                let idx = el
+                    .get_attribute("href")
+                    .and_then(|h| st.push(&h, LinkSource::Anchor));
                 st.open_anchor = idx;
                 idx
             };
@@ -263,7 +293,10 @@ pub fn links_in_html(html: &str, out: &mut Vec<RawLink>) -> HtmlFacts {
             }
             Ok(())
         }))
-        .append_element_content_handler(element!("img, [background]", move |el: &mut Element<'_, '_>| {
+        .append_element_content_handler(element!("img, [background]", move |el: &mut Element<
+            '_,
+            '_,
+        >| {
             let mut st = s_img.borrow_mut();
             for attr in ["src", "background"] {
                 if let Some(h) = el.get_attribute(attr) {
@@ -274,21 +307,33 @@ pub fn links_in_html(html: &str, out: &mut Vec<RawLink>) -> HtmlFacts {
             }
             Ok(())
         }))
-        .append_element_content_handler(element!("iframe[src], frame[src]", move |el: &mut Element<'_, '_>| {
-            if let Some(h) = el.get_attribute("src") {
-                s_frame.borrow_mut().push(&h, LinkSource::Frame);
+        .append_element_content_handler(element!(
+            "iframe[src], frame[src]",
+            move |el: &mut Element<'_, '_>| {
+                if let Some(h) = el.get_attribute("src") {
+                    s_frame.borrow_mut().push(&h, LinkSource::Frame);
+                }
+                Ok(())
             }
-            Ok(())
-        }))
-        .append_element_content_handler(element!("meta[http-equiv]", move |el: &mut Element<'_, '_>| {
-            let refresh = el.get_attribute("http-equiv").is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh"));
+        ))
+        .append_element_content_handler(element!("meta[http-equiv]", move |el: &mut Element<
+            '_,
+            '_,
+        >| {
+            let refresh = el
+                .get_attribute("http-equiv")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh"));
             if refresh {
                 if let Some(content) = el.get_attribute("content") {
                     let content = decode_entities(&content);
                     let lower = content.to_ascii_lowercase();
                     if let Some(pos) = lower.find("url") {
                         let rest = content.get(pos + 3..).unwrap_or_default().trim_start();
-                        let rest = rest.strip_prefix('=').unwrap_or(rest).trim().trim_matches(['"', '\'']);
+                        let rest = rest
+                            .strip_prefix('=')
+                            .unwrap_or(rest)
+                            .trim()
+                            .trim_matches(['"', '\'']);
                         s_meta.borrow_mut().push(rest, LinkSource::MetaRefresh);
                     }
                 }
@@ -299,7 +344,9 @@ pub fn links_in_html(html: &str, out: &mut Vec<RawLink>) -> HtmlFacts {
             if let Some(h) = el.get_attribute("href") {
                 let mut st = s_base.borrow_mut();
                 let decoded = decode_entities(h.trim());
-                st.base = url::Url::parse(&decoded).ok().filter(|u| !u.cannot_be_a_base());
+                st.base = url::Url::parse(&decoded)
+                    .ok()
+                    .filter(|u| !u.cannot_be_a_base());
                 st.push(&decoded, LinkSource::Base);
             }
             Ok(())
@@ -313,7 +360,10 @@ pub fn links_in_html(html: &str, out: &mut Vec<RawLink>) -> HtmlFacts {
             Ok(())
         }))
         .append_element_content_handler(element!("input", move |el: &mut Element<'_, '_>| {
-            if el.get_attribute("type").is_some_and(|t| t.trim().eq_ignore_ascii_case("password")) {
+            if el
+                .get_attribute("type")
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("password"))
+            {
                 s_input.borrow_mut().facts.password_fields += 1;
             }
             Ok(())
@@ -321,7 +371,10 @@ pub fn links_in_html(html: &str, out: &mut Vec<RawLink>) -> HtmlFacts {
         .append_document_content_handler(doc_text!(move |t: &mut TextChunk<'_>| {
             let mut st = s_text.borrow_mut();
             match t.text_type() {
-                TextType::Data | TextType::RCData | TextType::CDataSection | TextType::PlainText => {
+                TextType::Data
+                | TextType::RCData
+                | TextType::CDataSection
+                | TextType::PlainText => {
                     let chunk = t.as_str();
                     if chunk.is_empty() {
                         return Ok(());
@@ -355,7 +408,9 @@ pub fn links_in_html(html: &str, out: &mut Vec<RawLink>) -> HtmlFacts {
     let _ = rewriter.write(html.as_bytes());
     let _ = rewriter.end();
     let st = std::mem::take(&mut *state.borrow_mut());
-    let HtmlState { links, mut facts, .. } = st;
+    let HtmlState {
+        links, mut facts, ..
+    } = st;
     for mut l in links {
         if let Some(shown) = l.shown.take() {
             let collapsed = collapse_ws(&shown);
@@ -469,7 +524,10 @@ pub fn nested_urls(url: &url::Url) -> Vec<String> {
             for (_, v) in url::form_urlencoded::parse(q.as_bytes()) {
                 let v = v.trim();
                 let lower = v.get(..8).unwrap_or(v).to_ascii_lowercase();
-                if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("www.") {
+                if lower.starts_with("http://")
+                    || lower.starts_with("https://")
+                    || lower.starts_with("www.")
+                {
                     found.push(v.to_owned());
                 } else if lower.starts_with("http%3a") || lower.starts_with("https%3a") {
                     let once: String = url::form_urlencoded::parse(format!("x={v}").as_bytes())
@@ -513,7 +571,14 @@ mod tests {
             &mut out,
         );
         let t: Vec<&str> = out.iter().map(|l| l.target.as_str()).collect();
-        assert_eq!(t, ["http://a.example.com/x", "www.b.example.org/y", "https://c.example.net/p?q=(1)"]);
+        assert_eq!(
+            t,
+            [
+                "http://a.example.com/x",
+                "www.b.example.org/y",
+                "https://c.example.net/p?q=(1)"
+            ]
+        );
     }
 
     #[test]
@@ -529,15 +594,25 @@ mod tests {
             <div style="background-image:url(http://style.example/x)">x</div></body></html>"#;
         let mut out = Vec::new();
         let facts = links_in_html(html, &mut out);
-        let find = |t: &str| out.iter().find(|l| l.target == t).unwrap_or_else(|| panic!("{t} in {out:?}"));
-        assert_eq!(find("https://evil.example/login?x=1&y=2").shown.as_deref(), Some("https://www.paypal.com"));
+        let find = |t: &str| {
+            out.iter()
+                .find(|l| l.target == t)
+                .unwrap_or_else(|| panic!("{t} in {out:?}"))
+        };
+        assert_eq!(
+            find("https://evil.example/login?x=1&y=2").shown.as_deref(),
+            Some("https://www.paypal.com")
+        );
         assert_eq!(find("http://meta.example/").source, LinkSource::MetaRefresh);
         assert_eq!(find("http://css.example/bg.png").source, LinkSource::Css);
         assert_eq!(find("http://style.example/x").source, LinkSource::Css);
         assert_eq!(find("http://area.example/").source, LinkSource::Area);
         assert_eq!(find("http://form.example/post").source, LinkSource::Form);
         assert_eq!(find("http://img.example/i.png").source, LinkSource::Image);
-        assert_eq!(find("http://base.example/dir/rel/page").source, LinkSource::Anchor);
+        assert_eq!(
+            find("http://base.example/dir/rel/page").source,
+            LinkSource::Anchor
+        );
         assert_eq!(find("javascript:alert(1)").shown.as_deref(), Some("js"));
         assert!(!out.iter().any(|l| l.target.starts_with("cid:")));
         assert_eq!(facts.forms, 1);
@@ -548,13 +623,18 @@ mod tests {
 
     #[test]
     fn entities() {
-        assert_eq!(decode_entities("a&amp;b&#x41;&#66;&lt;&unknown;&"), "a&bAB<&unknown;&");
+        assert_eq!(
+            decode_entities("a&amp;b&#x41;&#66;&lt;&unknown;&"),
+            "a&bAB<&unknown;&"
+        );
         assert_eq!(decode_entities("&amp"), "&");
     }
 
     #[test]
     fn nested() {
-        let u = url::Url::parse("https://r.example/click?u=https%3A%2F%2Fevil.example%2Fa%3Fb%3Dc&x=1").unwrap();
+        let u =
+            url::Url::parse("https://r.example/click?u=https%3A%2F%2Fevil.example%2Fa%3Fb%3Dc&x=1")
+                .unwrap();
         assert_eq!(nested_urls(&u), ["https://evil.example/a?b=c"]);
         let u = url::Url::parse("https://r.example/out/https://evil.example/p").unwrap();
         assert_eq!(nested_urls(&u), ["https://evil.example/p"]);

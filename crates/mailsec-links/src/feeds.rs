@@ -36,8 +36,12 @@ impl FeedSet {
     /// List one URL. A URL naming only a host (empty path, no query) lists
     /// the host. Returns false when the text is not a URL.
     pub fn add_url(&mut self, raw: &str) -> bool {
-        let Some(u) = normalize_url_lenient(raw) else { return false };
-        let Some(host) = u.host_str() else { return false };
+        let Some(u) = normalize_url_lenient(raw) else {
+            return false;
+        };
+        let Some(host) = u.host_str() else {
+            return false;
+        };
         if u.url().path().len() <= 1 && u.url().query().is_none() {
             self.hosts.insert(host.to_owned());
         }
@@ -47,7 +51,8 @@ impl FeedSet {
 
     /// List a host name (exact match; subdomains are not included).
     pub fn add_host(&mut self, host: &str) {
-        self.hosts.insert(host.trim().trim_end_matches('.').to_ascii_lowercase());
+        self.hosts
+            .insert(host.trim().trim_end_matches('.').to_ascii_lowercase());
     }
 
     /// List a registered domain and every host under it.
@@ -94,7 +99,11 @@ impl FeedSet {
     /// An OpenPhish-style plain list: one URL a line (`#` comments).
     pub fn from_plain_list(text: &str) -> Self {
         let mut s = FeedSet::new();
-        for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        for line in text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
             s.add_url(line);
         }
         s
@@ -103,7 +112,11 @@ impl FeedSet {
     /// A list of domains, one a line (`#` comments): each lists its registered domain.
     pub fn from_domain_list(text: &str) -> Self {
         let mut s = FeedSet::new();
-        for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        for line in text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
             s.add_domain(line);
         }
         s
@@ -121,11 +134,17 @@ impl FeedSet {
 
     fn from_csv_column(text: &str, column: &str, format: &'static str) -> Result<Self, LinksError> {
         let mut rows = csv_rows(text);
-        let header = rows.next().ok_or(LinksError::Feed { format, source: None })?;
+        let header = rows.next().ok_or(LinksError::Feed {
+            format,
+            source: None,
+        })?;
         let idx = header
             .iter()
             .position(|h| h.trim().eq_ignore_ascii_case(column))
-            .ok_or(LinksError::Feed { format, source: None })?;
+            .ok_or(LinksError::Feed {
+                format,
+                source: None,
+            })?;
         let mut s = FeedSet::new();
         for row in rows {
             if let Some(u) = row.get(idx) {
@@ -138,9 +157,14 @@ impl FeedSet {
     /// A PhishTank JSON dump: an array of objects with a `url` field.
     pub fn from_phishtank_json(text: &str) -> Result<Self, LinksError> {
         let format = "PhishTank JSON";
-        let v: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| LinksError::Feed { format, source: Some(e) })?;
-        let arr = v.as_array().ok_or(LinksError::Feed { format, source: None })?;
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| LinksError::Feed {
+            format,
+            source: Some(e),
+        })?;
+        let arr = v.as_array().ok_or(LinksError::Feed {
+            format,
+            source: None,
+        })?;
         let mut s = FeedSet::new();
         for item in arr {
             if let Some(u) = item.get("url").and_then(|u| u.as_str()) {
@@ -240,26 +264,53 @@ mod tests {
 
     #[test]
     fn formats() {
-        let s = FeedSet::from_plain_list("# openphish\nhttps://evil.example/login.php\nhttp://bad.example/\n\n");
-        assert_eq!(s.matches(&normalize_url("http://evil.example/login.php").unwrap()), Some(FeedMatch::Url));
-        assert_eq!(s.matches(&normalize_url("https://evil.example/other").unwrap()), None);
-        assert_eq!(s.matches(&normalize_url("https://bad.example/any/path").unwrap()), Some(FeedMatch::Host));
+        let s = FeedSet::from_plain_list(
+            "# openphish\nhttps://evil.example/login.php\nhttp://bad.example/\n\n",
+        );
+        assert_eq!(
+            s.matches(&normalize_url("http://evil.example/login.php").unwrap()),
+            Some(FeedMatch::Url)
+        );
+        assert_eq!(
+            s.matches(&normalize_url("https://evil.example/other").unwrap()),
+            None
+        );
+        assert_eq!(
+            s.matches(&normalize_url("https://bad.example/any/path").unwrap()),
+            Some(FeedMatch::Host)
+        );
 
         let csv = "phish_id,url,phish_detail_url\n1,\"http://a.example/x?a=1,2\",http://pt/1\n2,http://b.example/y,z\n";
         let s = FeedSet::from_phishtank_csv(csv).unwrap();
-        assert_eq!(s.matches(&normalize_url("http://a.example/x?a=1,2").unwrap()), Some(FeedMatch::Url));
+        assert_eq!(
+            s.matches(&normalize_url("http://a.example/x?a=1,2").unwrap()),
+            Some(FeedMatch::Url)
+        );
         assert_eq!(s.len(), 2);
 
-        let s = FeedSet::from_jpcert_csv("date,URL,description\r\n2025/01/06 09:56:00,https://ybr.example/,Apple ID\r\n").unwrap();
-        assert_eq!(s.matches(&normalize_url("http://ybr.example/").unwrap()), Some(FeedMatch::Host));
+        let s = FeedSet::from_jpcert_csv(
+            "date,URL,description\r\n2025/01/06 09:56:00,https://ybr.example/,Apple ID\r\n",
+        )
+        .unwrap();
+        assert_eq!(
+            s.matches(&normalize_url("http://ybr.example/").unwrap()),
+            Some(FeedMatch::Host)
+        );
 
-        let s = FeedSet::from_phishtank_json(r#"[{"phish_id":1,"url":"http://j.example/p"}]"#).unwrap();
-        assert_eq!(s.matches(&normalize_url("http://j.example/p").unwrap()), Some(FeedMatch::Url));
+        let s =
+            FeedSet::from_phishtank_json(r#"[{"phish_id":1,"url":"http://j.example/p"}]"#).unwrap();
+        assert_eq!(
+            s.matches(&normalize_url("http://j.example/p").unwrap()),
+            Some(FeedMatch::Url)
+        );
         assert!(FeedSet::from_phishtank_json("{").is_err());
         assert!(FeedSet::from_phishtank_csv("a,b\n1,2\n").is_err());
 
         let s = FeedSet::from_domain_list("www.partner.co.uk\n");
-        assert_eq!(s.matches(&normalize_url("https://mail.partner.co.uk/").unwrap()), Some(FeedMatch::Domain));
+        assert_eq!(
+            s.matches(&normalize_url("https://mail.partner.co.uk/").unwrap()),
+            Some(FeedMatch::Domain)
+        );
     }
 
     #[test]
@@ -270,6 +321,9 @@ mod tests {
         let before = feeds.block();
         feeds.replace_block(FeedSet::from_plain_list("http://bad.example/"));
         assert!(feeds.block().matches(&u).is_some());
-        assert!(before.matches(&u).is_none(), "old snapshots stay as they were");
+        assert!(
+            before.matches(&u).is_none(),
+            "old snapshots stay as they were"
+        );
     }
 }

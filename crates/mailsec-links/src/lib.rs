@@ -74,11 +74,13 @@ mod verdict;
 pub use checker::{LinkChecker, LinkCheckerBuilder, MODEL_IN_MESSAGE, PHISHING_AT, SUSPICIOUS_AT};
 pub use error::LinksError;
 pub use extract::{
-    HtmlFacts, LinkSource, MAX_LINKS_PER_PART, MAX_NESTING, RawLink, decode_entities, links_in_html, links_in_text,
-    nested_urls,
+    HtmlFacts, LinkSource, MAX_LINKS_PER_PART, MAX_NESTING, RawLink, decode_entities,
+    links_in_html, links_in_text, nested_urls,
 };
 pub use feeds::{FeedMatch, FeedSet, Feeds};
 pub use model::{DENSE_FEATURES, Features, UrlModel, sigmoid};
-pub use normalize::{HostKind, NormalizedUrl, normalize_url, normalize_url_lenient, registered_domain_of};
+pub use normalize::{
+    HostKind, NormalizedUrl, normalize_url, normalize_url_lenient, registered_domain_of,
+};
 pub use rewrite::LinkRewriter;
 pub use verdict::{LinkFinding, MessageReport, Reason, Verdict};

@@ -17,7 +17,9 @@ pub(crate) const REDIRECTORS: &str = include_str!("../data/redirectors.txt");
 
 /// Lines of a list file: trimmed, lower case, without comments and blanks.
 pub(crate) fn entries(text: &str) -> impl Iterator<Item = &str> {
-    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
 /// A set of host suffixes: `matches("a.b.example.com")` is true when
@@ -29,11 +31,14 @@ pub(crate) struct SuffixSet {
 
 impl SuffixSet {
     pub(crate) fn from_list(text: &str) -> Self {
-        SuffixSet { set: entries(text).map(|s| s.to_ascii_lowercase()).collect() }
+        SuffixSet {
+            set: entries(text).map(|s| s.to_ascii_lowercase()).collect(),
+        }
     }
 
     pub(crate) fn insert(&mut self, s: &str) {
-        self.set.insert(s.trim().trim_end_matches('.').to_ascii_lowercase());
+        self.set
+            .insert(s.trim().trim_end_matches('.').to_ascii_lowercase());
     }
 
     /// The listed suffix `host` falls under, if any.
@@ -92,25 +97,44 @@ impl Brands {
         b
     }
 
-    pub(crate) fn add<'a>(&mut self, token: &str, domains: impl IntoIterator<Item = &'a str>, common_word: bool) {
+    pub(crate) fn add<'a>(
+        &mut self,
+        token: &str,
+        domains: impl IntoIterator<Item = &'a str>,
+        common_word: bool,
+    ) {
         let token = token.to_lowercase();
-        let domains: Vec<String> = domains.into_iter().map(|d| d.trim().to_ascii_lowercase()).collect();
+        let domains: Vec<String> = domains
+            .into_iter()
+            .map(|d| d.trim().to_ascii_lowercase())
+            .collect();
         let idx = self.list.len();
-        self.skeletons.entry(skeleton(&token)).or_insert((idx, token.clone()));
+        self.skeletons
+            .entry(skeleton(&token))
+            .or_insert((idx, token.clone()));
         for d in &domains {
             self.owned.entry(d.clone()).or_default().push(idx);
             if let Some(first) = d.split('.').next() {
                 if first.len() >= 4 {
-                    self.skeletons.entry(skeleton(first)).or_insert((idx, first.to_owned()));
+                    self.skeletons
+                        .entry(skeleton(first))
+                        .or_insert((idx, first.to_owned()));
                 }
             }
         }
-        self.list.push(Brand { token, domains, common_word });
+        self.list.push(Brand {
+            token,
+            domains,
+            common_word,
+        });
     }
 
     /// Whether `registered_domain` belongs to any brand.
     pub(crate) fn owner_of(&self, registered_domain: &str) -> Option<&Brand> {
-        self.owned.get(registered_domain).and_then(|v| v.first()).and_then(|&i| self.list.get(i))
+        self.owned
+            .get(registered_domain)
+            .and_then(|v| v.first())
+            .and_then(|&i| self.list.get(i))
     }
 
     /// Whether `registered_domain` belongs to `brand`.
@@ -121,7 +145,9 @@ impl Brands {
     /// The brand whose name (or a domain label of it) has the skeleton
     /// `label_skeleton`, with that name as spelled.
     pub(crate) fn by_skeleton(&self, label_skeleton: &str) -> Option<(&Brand, &str)> {
-        self.skeletons.get(label_skeleton).and_then(|(i, form)| Some((self.list.get(*i)?, form.as_str())))
+        self.skeletons
+            .get(label_skeleton)
+            .and_then(|(i, form)| Some((self.list.get(*i)?, form.as_str())))
     }
 }
 
@@ -130,7 +156,11 @@ pub(crate) fn skeleton(s: &str) -> String {
     let sk: String = unicode_security::confusable_detection::skeleton(s).collect();
     let lower = sk.to_lowercase();
     // Lower-casing can itself produce confusable forms; one more pass settles it.
-    if lower == sk { lower } else { unicode_security::confusable_detection::skeleton(&lower).collect() }
+    if lower == sk {
+        lower
+    } else {
+        unicode_security::confusable_detection::skeleton(&lower).collect()
+    }
 }
 
 /// Whether a label mixes scripts in a way TR39 calls not single-script.
@@ -182,7 +212,10 @@ mod tests {
         assert!(b.owner_of("paypal.com").is_some());
         assert!(SuffixSet::from_list(SHORTENERS).contains("bit.ly"));
         let fh = SuffixSet::from_list(FREE_HOSTING);
-        assert_eq!(fh.matching("evil.000webhostapp.com"), Some("000webhostapp.com"));
+        assert_eq!(
+            fh.matching("evil.000webhostapp.com"),
+            Some("000webhostapp.com")
+        );
         assert_eq!(fh.matching("example.org"), None);
     }
 

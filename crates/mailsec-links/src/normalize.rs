@@ -70,7 +70,8 @@ pub(crate) const MAX_URL_LEN: usize = 8192;
 /// assert_eq!(u.host_unicode(), Some("www.аррӏе.com"));
 /// ```
 pub fn normalize_url(raw: &str) -> Option<NormalizedUrl> {
-    let mut text = raw.trim_matches(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\''));
+    let mut text =
+        raw.trim_matches(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\''));
     if text.len() > MAX_URL_LEN {
         let mut end = MAX_URL_LEN;
         while !text.is_char_boundary(end) {
@@ -80,7 +81,10 @@ pub fn normalize_url(raw: &str) -> Option<NormalizedUrl> {
     }
     let invisible_chars = text.chars().any(is_invisible);
     let cleaned: std::borrow::Cow<'_, str> = if invisible_chars {
-        text.chars().filter(|c| !is_invisible(*c)).collect::<String>().into()
+        text.chars()
+            .filter(|c| !is_invisible(*c))
+            .collect::<String>()
+            .into()
     } else {
         text.into()
     };
@@ -90,7 +94,11 @@ pub fn normalize_url(raw: &str) -> Option<NormalizedUrl> {
         Url::parse(&format!("http://{cleaned}")).ok()?
     } else {
         let url = Url::parse(&cleaned).ok()?;
-        if url.cannot_be_a_base() && !matches!(url.scheme(), "javascript" | "data" | "mailto" | "tel" | "vbscript" | "file")
+        if url.cannot_be_a_base()
+            && !matches!(
+                url.scheme(),
+                "javascript" | "data" | "mailto" | "tel" | "vbscript" | "file"
+            )
         {
             return None;
         }
@@ -103,12 +111,19 @@ pub fn normalize_url(raw: &str) -> Option<NormalizedUrl> {
 /// scheme gets `http://`, and any `http`/`https` scheme is treated alike.
 pub fn normalize_url_lenient(raw: &str) -> Option<NormalizedUrl> {
     let trimmed = raw.trim();
-    let scheme = trimmed.find(':').and_then(|i| trimmed.get(..i)).filter(|s| {
-        !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-    });
+    let scheme = trimmed
+        .find(':')
+        .and_then(|i| trimmed.get(..i))
+        .filter(|s| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        });
     let has_scheme = scheme.is_some_and(|s| {
         trimmed.get(s.len()..).is_some_and(|r| r.starts_with("://"))
-            || ["javascript", "vbscript", "data", "mailto"].iter().any(|k| s.eq_ignore_ascii_case(k))
+            || ["javascript", "vbscript", "data", "mailto"]
+                .iter()
+                .any(|k| s.eq_ignore_ascii_case(k))
     });
     if has_scheme {
         normalize_url(trimmed)
@@ -139,7 +154,14 @@ fn from_url(url: Url, invisible_chars: bool, scheme_added: bool) -> NormalizedUr
         Some(Host::Ipv6(ip)) => (HostKind::Ipv6, Some(ip.to_string()), None),
         None => (HostKind::None, None, None),
     };
-    NormalizedUrl { url, host_unicode, registered_domain, host_kind, invisible_chars, scheme_added }
+    NormalizedUrl {
+        url,
+        host_unicode,
+        registered_domain,
+        host_kind,
+        invisible_chars,
+        scheme_added,
+    }
 }
 
 /// The registered domain (public suffix plus one label) of an ASCII host
@@ -213,7 +235,8 @@ impl NormalizedUrl {
 
     /// Whether the host is an internationalised (punycode) name.
     pub fn is_idn(&self) -> bool {
-        self.host_str().is_some_and(|h| h.split('.').any(|l| l.starts_with("xn--")))
+        self.host_str()
+            .is_some_and(|h| h.split('.').any(|l| l.starts_with("xn--")))
     }
 
     /// The URL without scheme and fragment (`host[:port]/path?query`), the
@@ -238,8 +261,11 @@ impl NormalizedUrl {
 /// looks like a URL or a bare domain (`www.bank.com`, `https://bank.com/x`,
 /// `bank.com`). Returns the registered domain and whether the text said `https`.
 pub(crate) fn domain_in_text(text: &str) -> Option<(String, bool)> {
-    for word in text.split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '(' | ')' | '[' | ']' | ',')) {
-        let word = word.trim_matches(|c: char| matches!(c, '.' | ':' | ';' | '!' | '?' | '\'' | '*'));
+    for word in text.split(|c: char| {
+        c.is_whitespace() || matches!(c, '<' | '>' | '"' | '(' | ')' | '[' | ']' | ',')
+    }) {
+        let word =
+            word.trim_matches(|c: char| matches!(c, '.' | ':' | ';' | '!' | '?' | '\'' | '*'));
         if word.len() < 4 || !word.contains('.') {
             continue;
         }
@@ -272,11 +298,16 @@ fn looks_like_domain(s: &str) -> bool {
     if labels.len() < 2 || labels.iter().any(|l| l.is_empty() || l.len() > 63) {
         return false;
     }
-    let Some(tld) = labels.last() else { return false };
+    let Some(tld) = labels.last() else {
+        return false;
+    };
     if !tld.chars().all(|c| c.is_alphabetic()) || tld.chars().count() < 2 {
         return false;
     }
-    if !labels.iter().all(|l| l.chars().all(|c| c.is_alphanumeric() || c == '-')) {
+    if !labels
+        .iter()
+        .all(|l| l.chars().all(|c| c.is_alphanumeric() || c == '-'))
+    {
         return false;
     }
     // The suffix must be a real one, else "file.txt" or "e.g" would count.
@@ -298,7 +329,12 @@ mod tests {
 
     #[test]
     fn numeric_hosts() {
-        for raw in ["http://2130706433/", "http://0x7f000001/", "http://0177.0.0.1/", "http://127.1/"] {
+        for raw in [
+            "http://2130706433/",
+            "http://0x7f000001/",
+            "http://0177.0.0.1/",
+            "http://127.1/",
+        ] {
             let u = normalize_url(raw).unwrap();
             assert_eq!(u.host_str(), Some("127.0.0.1"), "{raw}");
             assert_eq!(u.host_kind(), HostKind::Ipv4);
@@ -340,8 +376,14 @@ mod tests {
 
     #[test]
     fn domains_in_text() {
-        assert_eq!(domain_in_text("Go to https://www.paypal.com/signin now"), Some(("paypal.com".into(), true)));
-        assert_eq!(domain_in_text("www.bank.co.uk"), Some(("bank.co.uk".into(), false)));
+        assert_eq!(
+            domain_in_text("Go to https://www.paypal.com/signin now"),
+            Some(("paypal.com".into(), true))
+        );
+        assert_eq!(
+            domain_in_text("www.bank.co.uk"),
+            Some(("bank.co.uk".into(), false))
+        );
         assert_eq!(domain_in_text("click here"), None);
         assert_eq!(domain_in_text("see file.txt"), None);
         assert_eq!(domain_in_text("mail me at a@b.com"), None);

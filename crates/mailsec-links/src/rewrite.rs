@@ -38,7 +38,9 @@ pub struct LinkRewriter {
 
 impl std::fmt::Debug for LinkRewriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LinkRewriter").field("template", &self.template).finish_non_exhaustive()
+        f.debug_struct("LinkRewriter")
+            .field("template", &self.template)
+            .finish_non_exhaustive()
     }
 }
 
@@ -62,7 +64,9 @@ impl LinkRewriter {
                 _ => {}
             }
         }
-        let (Some(url_param), Some(sig_param)) = (url_param, sig_param) else { return Err(bad()) };
+        let (Some(url_param), Some(sig_param)) = (url_param, sig_param) else {
+            return Err(bad());
+        };
         if url_param == sig_param {
             return Err(bad());
         }
@@ -106,7 +110,10 @@ impl LinkRewriter {
     /// after checking its MAC (in constant time).
     pub fn unwrap(&self, wrapped: &str) -> Result<String, LinksError> {
         let u = url::Url::parse(wrapped.trim()).map_err(|_| LinksError::BadWrappedUrl)?;
-        if u.scheme() != self.base.scheme() || u.host_str() != self.base.host_str() || u.path() != self.base.path() {
+        if u.scheme() != self.base.scheme()
+            || u.host_str() != self.base.host_str()
+            || u.path() != self.base.path()
+        {
             return Err(LinksError::BadWrappedUrl);
         }
         let mut original = None;
@@ -118,7 +125,9 @@ impl LinkRewriter {
                 sig = Some(v.into_owned());
             }
         }
-        let (Some(original), Some(sig)) = (original, sig) else { return Err(LinksError::BadWrappedUrl) };
+        let (Some(original), Some(sig)) = (original, sig) else {
+            return Err(LinksError::BadWrappedUrl);
+        };
         let tag = b64url_decode(&sig).ok_or(LinksError::BadWrappedUrl)?;
         let mut msg = Vec::with_capacity(CONTEXT.len() + original.len());
         msg.extend_from_slice(CONTEXT);
@@ -130,14 +139,23 @@ impl LinkRewriter {
     /// Rewrite an HTML document so that every `http`/`https` link (`a`,
     /// `area`, `form action`) goes through the confirmation URL.
     pub fn rewrite_html(&self, html: &str) -> Result<String, LinksError> {
-        let out = Rc::new(RefCell::new(Vec::with_capacity(html.len() + html.len() / 4)));
+        let out = Rc::new(RefCell::new(Vec::with_capacity(
+            html.len() + html.len() / 4,
+        )));
         let sink_out = Rc::clone(&out);
         let wrap_attr = |el: &mut Element<'_, '_>, attr: &str| {
             if let Some(v) = el.get_attribute(attr) {
                 let decoded = decode_entities(v.trim());
                 let lower = decoded.get(..8).unwrap_or(&decoded).to_ascii_lowercase();
-                if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("www.") {
-                    let target = if lower.starts_with("www.") { format!("http://{decoded}") } else { decoded };
+                if lower.starts_with("http://")
+                    || lower.starts_with("https://")
+                    || lower.starts_with("www.")
+                {
+                    let target = if lower.starts_with("www.") {
+                        format!("http://{decoded}")
+                    } else {
+                        decoded
+                    };
                     // set_attribute escapes '"' but not '&': escape it so the value reads back the same.
                     let wrapped = self.wrap(&target).replace('&', "&amp;");
                     let _ = el.set_attribute(attr, &wrapped);
@@ -146,15 +164,23 @@ impl LinkRewriter {
         };
         let settings = Settings::new()
             .with_strict(false)
-            .append_element_content_handler(element!("a[href], area[href]", |el: &mut Element<'_, '_>| {
+            .append_element_content_handler(element!("a[href], area[href]", |el: &mut Element<
+                '_,
+                '_,
+            >| {
                 wrap_attr(el, "href");
                 Ok(())
             }))
-            .append_element_content_handler(element!("form[action]", |el: &mut Element<'_, '_>| {
+            .append_element_content_handler(element!("form[action]", |el: &mut Element<
+                '_,
+                '_,
+            >| {
                 wrap_attr(el, "action");
                 Ok(())
             }));
-        let mut rewriter = HtmlRewriter::new(settings, move |chunk: &[u8]| sink_out.borrow_mut().extend_from_slice(chunk));
+        let mut rewriter = HtmlRewriter::new(settings, move |chunk: &[u8]| {
+            sink_out.borrow_mut().extend_from_slice(chunk)
+        });
         rewriter.write(html.as_bytes()).map_err(LinksError::Html)?;
         rewriter.end().map_err(LinksError::Html)?;
         let bytes = std::mem::take(&mut *out.borrow_mut());
@@ -167,7 +193,11 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 fn b64url_encode(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk.first().copied().unwrap_or(0), chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let b = [
+            chunk.first().copied().unwrap_or(0),
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         let chars = chunk.len() + 1;
         for i in 0..chars {
@@ -205,7 +235,11 @@ mod tests {
     #[test]
     fn wrap_unwrap() {
         let rw = LinkRewriter::new(KEY, TEMPLATE).unwrap();
-        for url in ["https://a.example/x?y=1&z=%20#frag", "http://b.example/", "https://c.example/ü?q=ä"] {
+        for url in [
+            "https://a.example/x?y=1&z=%20#frag",
+            "http://b.example/",
+            "https://c.example/ü?q=ä",
+        ] {
             let w = rw.wrap(url);
             assert!(w.contains("lang=en"));
             assert_eq!(rw.unwrap(&w).unwrap(), url);
@@ -217,7 +251,10 @@ mod tests {
         let rw = LinkRewriter::new(KEY, TEMPLATE).unwrap();
         let w = rw.wrap("https://a.example/x");
         let tampered = w.replace("a.example", "evil.example");
-        assert!(matches!(rw.unwrap(&tampered), Err(LinksError::BadWrappedUrl)));
+        assert!(matches!(
+            rw.unwrap(&tampered),
+            Err(LinksError::BadWrappedUrl)
+        ));
         let other = LinkRewriter::new(b"another key of 16+ bytes", TEMPLATE).unwrap();
         assert!(other.unwrap(&w).is_err());
         assert!(rw.unwrap("https://elsewhere.example/go?u=x&s=y").is_err());
@@ -226,7 +263,10 @@ mod tests {
 
     #[test]
     fn bad_setup() {
-        assert!(matches!(LinkRewriter::new(b"short", TEMPLATE), Err(LinksError::ShortKey)));
+        assert!(matches!(
+            LinkRewriter::new(b"short", TEMPLATE),
+            Err(LinksError::ShortKey)
+        ));
         assert!(LinkRewriter::new(KEY, "https://c.example/go?u={url}").is_err());
         assert!(LinkRewriter::new(KEY, "/relative?u={url}&s={sig}").is_err());
     }
@@ -244,7 +284,10 @@ mod tests {
             .filter(|l| l.target.starts_with("https://confirm.example.net/"))
             .map(|l| rw.unwrap(&l.target).unwrap())
             .collect();
-        assert_eq!(targets, ["https://a.example/x?y=1&z=2", "http://f.example/p"]);
+        assert_eq!(
+            targets,
+            ["https://a.example/x?y=1&z=2", "http://f.example/p"]
+        );
     }
 
     #[test]

@@ -158,6 +158,9 @@ pub enum Reason {
     BrandDisplayName {
         /// The brand named.
         brand: String,
+        /// Whether the name starts with the brand ("PayPal Service") rather
+        /// than mentioning it ("Lockergnome Apple Core").
+        leading: bool,
     },
     /// Reply-To goes to another domain than From.
     ReplyToMismatch {
@@ -167,7 +170,12 @@ pub enum Reason {
         reply_to_domain: String,
     },
     /// The text asks for credentials or payment with urgency or threat.
-    CredentialRequest,
+    CredentialRequest {
+        /// Distinct request phrases ("verify your", "enter your password" ...).
+        requests: usize,
+        /// Distinct pressure phrases ("suspended", "within 24 hours" ...).
+        pressure: usize,
+    },
     /// The message holds an HTML form.
     HtmlForm {
         /// Password fields in it.
@@ -211,7 +219,7 @@ impl Reason {
             Reason::Uribl { .. } => "uribl",
             Reason::BrandDisplayName { .. } => "brand_display_name",
             Reason::ReplyToMismatch { .. } => "reply_to_mismatch",
-            Reason::CredentialRequest => "credential_request",
+            Reason::CredentialRequest { .. } => "credential_request",
             Reason::HtmlForm { .. } => "html_form",
             Reason::HtmlAttachment { .. } => "html_attachment",
             Reason::OnlyLink => "only_link",
@@ -224,7 +232,9 @@ impl Reason {
         match self {
             Reason::Blocklisted { .. } => 3.0,
             Reason::Allowlisted => 0.0,
-            Reason::DisplayMismatch { whole_text: true, .. } => 0.6,
+            Reason::DisplayMismatch {
+                whole_text: true, ..
+            } => 0.6,
             Reason::DisplayMismatch { .. } => 0.3,
             Reason::BrandDisplayMismatch { .. } => 0.6,
             Reason::HttpsDowngrade => 0.2,
@@ -251,9 +261,11 @@ impl Reason {
             Reason::Redirect { .. } => 0.0,
             Reason::Model { .. } => 0.0, // weighted by the checker from the model's thresholds
             Reason::Uribl { .. } => 1.0,
-            Reason::BrandDisplayName { .. } => 0.5,
+            Reason::BrandDisplayName { leading: true, .. } => 0.65,
+            Reason::BrandDisplayName { .. } => 0.4,
             Reason::ReplyToMismatch { .. } => 0.1,
-            Reason::CredentialRequest => 0.5,
+            Reason::CredentialRequest { requests, pressure } if requests + pressure >= 3 => 0.65,
+            Reason::CredentialRequest { .. } => 0.5,
             Reason::HtmlForm { password_fields: 0 } => 0.1,
             Reason::HtmlForm { .. } => 0.8,
             Reason::HtmlAttachment { .. } => 0.5,
@@ -265,39 +277,99 @@ impl Reason {
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Reason::Blocklisted { matched } => write!(f, "listed on a phishing feed or block list ({matched:?})"),
+            Reason::Blocklisted { matched } => {
+                write!(f, "listed on a phishing feed or block list ({matched:?})")
+            }
             Reason::Allowlisted => write!(f, "the domain is allow-listed"),
-            Reason::DisplayMismatch { shown_domain, target_domain, .. } => {
-                write!(f, "the text shows {shown_domain} but the link goes to {target_domain}")
+            Reason::DisplayMismatch {
+                shown_domain,
+                target_domain,
+                ..
+            } => {
+                write!(
+                    f,
+                    "the text shows {shown_domain} but the link goes to {target_domain}"
+                )
             }
-            Reason::BrandDisplayMismatch { brand } => write!(f, "the text shows a {brand} address; the link goes elsewhere"),
+            Reason::BrandDisplayMismatch { brand } => write!(
+                f,
+                "the text shows a {brand} address; the link goes elsewhere"
+            ),
             Reason::HttpsDowngrade => write!(f, "the text says https but the link is plain http"),
-            Reason::Confusable { brand, host } => write!(f, "{host} looks like {brand} (confusable characters)"),
-            Reason::MixedScript { host } => write!(f, "{host} mixes writing systems"),
-            Reason::Typosquat { brand, distance } => write!(f, "the domain is {distance} edit(s) from {brand}"),
-            Reason::BrandInDomain { brand } => write!(f, "the domain uses the name {brand} but does not belong to it"),
-            Reason::BrandInSubdomain { brand } => write!(f, "{brand} appears in a subdomain of an unrelated domain"),
-            Reason::BrandInPath { brand } => write!(f, "{brand} appears in the path of an unrelated site"),
-            Reason::IpHost { private } => {
-                write!(f, "the link goes to a bare IP address{}", if *private { " (private)" } else { "" })
+            Reason::Confusable { brand, host } => {
+                write!(f, "{host} looks like {brand} (confusable characters)")
             }
-            Reason::UserInfo { user } => write!(f, "{user:?} before '@' is not the host; the host comes after it"),
-            Reason::Shortener { service } => write!(f, "the shortener {service} hides the destination"),
-            Reason::SuspiciousTld { tld } => write!(f, "the .{tld} top-level domain is often abused"),
-            Reason::FreeHosting { service } => write!(f, "hosted on {service}, where anyone can publish"),
-            Reason::CredentialWords { count } => write!(f, "{count} login/verify/payment word(s) in the URL"),
+            Reason::MixedScript { host } => write!(f, "{host} mixes writing systems"),
+            Reason::Typosquat { brand, distance } => {
+                write!(f, "the domain is {distance} edit(s) from {brand}")
+            }
+            Reason::BrandInDomain { brand } => write!(
+                f,
+                "the domain uses the name {brand} but does not belong to it"
+            ),
+            Reason::BrandInSubdomain { brand } => {
+                write!(f, "{brand} appears in a subdomain of an unrelated domain")
+            }
+            Reason::BrandInPath { brand } => {
+                write!(f, "{brand} appears in the path of an unrelated site")
+            }
+            Reason::IpHost { private } => {
+                write!(
+                    f,
+                    "the link goes to a bare IP address{}",
+                    if *private { " (private)" } else { "" }
+                )
+            }
+            Reason::UserInfo { user } => write!(
+                f,
+                "{user:?} before '@' is not the host; the host comes after it"
+            ),
+            Reason::Shortener { service } => {
+                write!(f, "the shortener {service} hides the destination")
+            }
+            Reason::SuspiciousTld { tld } => {
+                write!(f, "the .{tld} top-level domain is often abused")
+            }
+            Reason::FreeHosting { service } => {
+                write!(f, "hosted on {service}, where anyone can publish")
+            }
+            Reason::CredentialWords { count } => {
+                write!(f, "{count} login/verify/payment word(s) in the URL")
+            }
             Reason::InvisibleChars => write!(f, "invisible or direction-changing characters"),
-            Reason::DangerousScheme { scheme } => write!(f, "a {scheme}: URL runs or embeds content"),
+            Reason::DangerousScheme { scheme } => {
+                write!(f, "a {scheme}: URL runs or embeds content")
+            }
             Reason::NonStandardPort { port } => write!(f, "an unusual port {port}"),
             Reason::Redirect { target } => write!(f, "forwards to {target}"),
-            Reason::Model { probability } => write!(f, "the URL model rates it {:.0}% likely phishing", probability * 100.0),
+            Reason::Model { probability } => write!(
+                f,
+                "the URL model rates it {:.0}% likely phishing",
+                probability * 100.0
+            ),
             Reason::Uribl { zone } => write!(f, "the domain is listed on {zone}"),
-            Reason::BrandDisplayName { brand } => write!(f, "the sender name says {brand} but the address is not theirs"),
-            Reason::ReplyToMismatch { from_domain, reply_to_domain } => {
-                write!(f, "replies go to {reply_to_domain}, not the sender's {from_domain}")
+            Reason::BrandDisplayName { brand, .. } => write!(
+                f,
+                "the sender name says {brand} but the address is not theirs"
+            ),
+            Reason::ReplyToMismatch {
+                from_domain,
+                reply_to_domain,
+            } => {
+                write!(
+                    f,
+                    "replies go to {reply_to_domain}, not the sender's {from_domain}"
+                )
             }
-            Reason::CredentialRequest => write!(f, "the text asks for account details with urgency"),
-            Reason::HtmlForm { password_fields } => write!(f, "an HTML form ({password_fields} password field(s))"),
+            Reason::CredentialRequest { requests, pressure } => {
+                write!(
+                    f,
+                    "the text asks for account details ({requests} request and {pressure} pressure phrase(s))"
+                )
+            }
+            Reason::HtmlForm { password_fields } => {
+                write!(f, "an HTML form ({password_fields} password field(s))")
+            }
             Reason::HtmlAttachment { name } => write!(f, "an attached HTML page {name:?}"),
             Reason::OnlyLink => write!(f, "the message is little more than a link"),
         }
@@ -359,7 +431,11 @@ impl LinkFinding {
     pub fn host_highlight(&self) -> Option<(String, String, String)> {
         let host = self.host.as_deref()?;
         let reg = self.registered_domain.as_deref()?;
-        let reg_unicode = if reg.contains("xn--") { idna::domain_to_unicode(reg).0 } else { reg.to_owned() };
+        let reg_unicode = if reg.contains("xn--") {
+            idna::domain_to_unicode(reg).0
+        } else {
+            reg.to_owned()
+        };
         let before = host.strip_suffix(reg_unicode.as_str())?;
         Some((before.to_owned(), reg_unicode, String::new()))
     }

@@ -1,7 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 //! Any HTML, URL or message bytes: no panic, and link confirmation round-trips.
 
-use mailsec_links::{LinkChecker, LinkRewriter, links_in_html, links_in_text, normalize_url, normalize_url_lenient};
+use mailsec_links::{
+    LinkChecker, LinkRewriter, links_in_html, links_in_text, normalize_url, normalize_url_lenient,
+};
 use proptest::prelude::*;
 use std::sync::LazyLock;
 

@@ -34,7 +34,9 @@ pub(crate) fn run(args: Args, _ctx: &Ctx) -> anyhow::Result<()> {
 fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
     if path.as_os_str() == "-" {
         let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).context("cannot read standard input")?;
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .context("cannot read standard input")?;
         Ok(buf)
     } else {
         std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
@@ -72,7 +74,9 @@ fn run_urls(checker: &LinkChecker, list: &Path) -> anyhow::Result<()> {
 fn run_message(checker: &LinkChecker, file: &Path, as_json: bool) -> anyhow::Result<()> {
     let raw = read_input(file)?;
     let limits = mailsec::ParseLimits::default();
-    let msg = limits.parse(&raw).with_context(|| format!("cannot parse {}", file.display()))?;
+    let msg = limits
+        .parse(&raw)
+        .with_context(|| format!("cannot parse {}", file.display()))?;
     let report = checker.check_message(&msg);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -105,12 +109,24 @@ fn report_json(file: &Path, report: &MessageReport) -> serde_json::Value {
 }
 
 fn print_report(out: &mut impl Write, file: &Path, report: &MessageReport) -> std::io::Result<()> {
-    writeln!(out, "{}: {} (score {:.2})", file.display(), report.verdict(), report.score())?;
+    writeln!(
+        out,
+        "{}: {} (score {:.2})",
+        file.display(),
+        report.verdict(),
+        report.score()
+    )?;
     for r in report.reasons() {
         writeln!(out, "  message: {r}")?;
     }
     for f in report.links() {
-        writeln!(out, "  [{}] {} ({})", f.verdict(), f.url(), f.source().as_str())?;
+        writeln!(
+            out,
+            "  [{}] {} ({})",
+            f.verdict(),
+            f.url(),
+            f.source().as_str()
+        )?;
         if let Some(shown) = f.shown() {
             writeln!(out, "      shown: {shown}")?;
         }
