@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use mailsec_links::{normalize_url_lenient, registered_domain_of};
 
 /// The development corpus (beside the repository).
-pub fn corpus_dir() -> PathBuf {
+pub(crate) fn corpus_dir() -> PathBuf {
     PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../../shared/corpus"
@@ -16,7 +16,7 @@ pub fn corpus_dir() -> PathBuf {
 }
 
 /// RFC 4180 CSV rows.
-pub fn csv_rows(text: &str) -> Vec<Vec<String>> {
+pub(crate) fn csv_rows(text: &str) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     let mut row = Vec::new();
     let mut field = String::new();
@@ -65,7 +65,7 @@ fn column(path: &Path, name: &str) -> Vec<String> {
 }
 
 /// Phishing URLs (JPCERT 2025 and PhishTank 2020) and benign URLs (ISCX 2016).
-pub fn load_urls() -> (Vec<String>, Vec<String>) {
+pub(crate) fn load_urls() -> (Vec<String>, Vec<String>) {
     let dir = corpus_dir().join("urls");
     let mut phish = column(&dir.join("phish_jpcert_2025.csv"), "url");
     phish.extend(column(&dir.join("phish_phishtank_2020-05.csv"), "url"));
@@ -74,7 +74,7 @@ pub fn load_urls() -> (Vec<String>, Vec<String>) {
 }
 
 /// The URL with its scheme replaced by `http://`, so the scheme tells nothing.
-pub fn scheme_normalised(raw: &str) -> String {
+pub(crate) fn scheme_normalised(raw: &str) -> String {
     let t = raw.trim();
     let lower = t.get(..8).unwrap_or(t).to_ascii_lowercase();
     let rest = if lower.starts_with("https://") {
@@ -88,7 +88,7 @@ pub fn scheme_normalised(raw: &str) -> String {
 }
 
 /// The registered domain of a URL (its host when there is none).
-pub fn url_domain(raw: &str) -> String {
+pub(crate) fn url_domain(raw: &str) -> String {
     normalize_url_lenient(raw)
         .and_then(|u| {
             u.registered_domain()
@@ -99,7 +99,7 @@ pub fn url_domain(raw: &str) -> String {
 }
 
 /// Fold 0..5 of a registered domain: every URL of a domain is in one fold.
-pub fn fold(domain: &str) -> u32 {
+pub(crate) fn fold(domain: &str) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
     for b in domain.bytes() {
         h ^= u32::from(b);
@@ -109,17 +109,17 @@ pub fn fold(domain: &str) -> u32 {
 }
 
 /// The evaluation fold (never trained on).
-pub const TEST_FOLD: u32 = 0;
+pub(crate) const TEST_FOLD: u32 = 0;
 /// The fold the training tool picks thresholds on.
-pub const VALIDATION_FOLD: u32 = 1;
+pub(crate) const VALIDATION_FOLD: u32 = 1;
 
 /// Registered domain of any host (for reports).
-pub fn domain_of_host(host: &str) -> String {
+pub(crate) fn domain_of_host(host: &str) -> String {
     registered_domain_of(host).unwrap_or_else(|| host.to_owned())
 }
 
 /// Message files under `dir` (sorted).
-pub fn message_files(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn message_files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -130,13 +130,13 @@ pub fn message_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// The phishing mail folders.
-pub fn phishing_dirs() -> Vec<PathBuf> {
+pub(crate) fn phishing_dirs() -> Vec<PathBuf> {
     let c = corpus_dir();
     vec![c.join("nazario"), c.join("phishing_pot")]
 }
 
 /// The ham folders.
-pub fn ham_dirs() -> Vec<PathBuf> {
+pub(crate) fn ham_dirs() -> Vec<PathBuf> {
     let c = corpus_dir().join("spamassassin");
     ["easy_ham", "easy_ham_2", "hard_ham", "hard_ham_2"]
         .iter()

@@ -11,7 +11,7 @@ use crate::corpus;
 
 /// URL figures on the test fold (split by registered domain).
 #[derive(Debug, Default)]
-pub struct UrlFigures {
+pub(crate) struct UrlFigures {
     pub phishing_urls: usize,
     pub phishing_flagged: usize,
     pub phishing_as_phishing: usize,
@@ -24,19 +24,19 @@ pub struct UrlFigures {
 }
 
 impl UrlFigures {
-    pub fn phishing_detected(&self) -> f64 {
+    pub(crate) fn phishing_detected(&self) -> f64 {
         self.phishing_flagged as f64 / self.phishing_urls.max(1) as f64
     }
-    pub fn benign_phishing_rate(&self) -> f64 {
+    pub(crate) fn benign_phishing_rate(&self) -> f64 {
         self.benign_phishing as f64 / self.benign_urls.max(1) as f64
     }
-    pub fn benign_host_rate(&self) -> f64 {
+    pub(crate) fn benign_host_rate(&self) -> f64 {
         self.benign_hosts_with_phishing as f64 / self.benign_hosts.max(1) as f64
     }
 }
 
 /// Judge the test fold of the URL lists, schemes normalised to `http://`.
-pub fn urls(checker: &LinkChecker, fold: u32) -> UrlFigures {
+pub(crate) fn urls(checker: &LinkChecker, fold: u32) -> UrlFigures {
     let (phish, benign) = corpus::load_urls();
     let mut f = UrlFigures::default();
     let mut seen = HashSet::new();
@@ -85,7 +85,7 @@ pub fn urls(checker: &LinkChecker, fold: u32) -> UrlFigures {
 
 /// Message figures.
 #[derive(Debug, Default)]
-pub struct MailFigures {
+pub(crate) struct MailFigures {
     pub phishing_mails: usize,
     pub phishing_as_phishing: usize,
     pub phishing_as_suspicious: usize,
@@ -103,10 +103,10 @@ pub struct MailFigures {
 }
 
 impl MailFigures {
-    pub fn phishing_rate(&self) -> f64 {
+    pub(crate) fn phishing_rate(&self) -> f64 {
         self.phishing_as_phishing as f64 / self.phishing_mails.max(1) as f64
     }
-    pub fn ham_phishing_rate(&self) -> f64 {
+    pub(crate) fn ham_phishing_rate(&self) -> f64 {
         self.ham_phishing as f64 / self.ham_mails.max(1) as f64
     }
 }
@@ -139,7 +139,7 @@ fn describe(r: &mailsec_links::MessageReport) -> String {
 }
 
 /// Judge every `step`-th message of the phishing and ham folders.
-pub fn mails(checker: &LinkChecker, step: usize) -> MailFigures {
+pub(crate) fn mails(checker: &LinkChecker, step: usize) -> MailFigures {
     let mut f = MailFigures::default();
     for dir in corpus::phishing_dirs() {
         for path in corpus::message_files(&dir).into_iter().step_by(step) {

@@ -26,6 +26,12 @@ pub const SUSPICIOUS_AT: f32 = 0.5;
 /// Score at which a link or message becomes phishing.
 pub const PHISHING_AT: f32 = 1.0;
 
+/// The most the lexical model adds to a link's score. The model was trained
+/// on public URL lists whose benign side covers only ~150 sites, so it is
+/// trusted to ask for confirmation (suspicious), not to call a URL phishing
+/// on its own; with other evidence it tips a link over.
+pub const MODEL_WEIGHT: f32 = 0.5;
+
 /// The most the lexical model adds to a message's score.
 pub const MODEL_IN_MESSAGE: f32 = 0.35;
 
@@ -468,10 +474,11 @@ impl LinkChecker {
     ) -> Result<Vec<(String, String)>, LinksError> {
         let mut domains: Vec<&str> = Vec::new();
         for f in report.links.iter().filter(|f| f.source.is_clickable()) {
-            if let Some(d) = f.registered_domain.as_deref() {
-                if !domains.contains(&d) && domains.len() < 20 {
-                    domains.push(d);
-                }
+            if let Some(d) = f.registered_domain.as_deref()
+                && !domains.contains(&d)
+                && domains.len() < 20
+            {
+                domains.push(d);
             }
         }
         let mut listed = Vec::new();
@@ -535,11 +542,13 @@ impl LinkChecker {
         }
     }
 
-    /// What a model probability adds to a link's score.
+    /// What a model probability adds to a link's score: at most
+    /// [`MODEL_WEIGHT`], so the model on its own makes a URL suspicious,
+    /// never phishing.
     fn model_weight(&self, p: f32) -> f32 {
         match &self.model {
-            Some(m) if p >= m.phishing_threshold() => PHISHING_AT,
-            Some(m) if p >= m.suspicious_threshold() => SUSPICIOUS_AT,
+            Some(m) if p >= m.phishing_threshold() => MODEL_WEIGHT,
+            Some(m) if p >= m.suspicious_threshold() => MODEL_WEIGHT / 2.0,
             _ => 0.0,
         }
     }
@@ -556,7 +565,7 @@ impl LinkChecker {
         }
         if snap.allow.matches(u).is_some() || self.is_own(u) {
             reasons.push(Reason::Allowlisted);
-            let score = reasons.iter().map(Reason::weight).sum();
+            let score = reasons.iter().map(Reason::weight).sum::<f32>() + 0.0;
             return (reasons, score);
         }
         let scheme = u.scheme();
@@ -564,7 +573,7 @@ impl LinkChecker {
             reasons.push(Reason::DangerousScheme {
                 scheme: scheme.to_owned(),
             });
-            let score = reasons.iter().map(Reason::weight).sum();
+            let score = reasons.iter().map(Reason::weight).sum::<f32>() + 0.0;
             return (reasons, score);
         }
         if u.had_invisible_chars() {
@@ -595,10 +604,10 @@ impl LinkChecker {
                 .unwrap_or_default();
             reasons.push(Reason::UserInfo { user });
         }
-        if let Some(port) = u.url().port() {
-            if !matches!(port, 80 | 443 | 8080 | 8443) {
-                reasons.push(Reason::NonStandardPort { port });
-            }
+        if let Some(port) = u.url().port()
+            && !matches!(port, 80 | 443 | 8080 | 8443)
+        {
+            reasons.push(Reason::NonStandardPort { port });
         }
         let path_q = format!("{}?{}", u.url().path(), u.url().query().unwrap_or_default())
             .to_ascii_lowercase();
@@ -610,18 +619,24 @@ impl LinkChecker {
         if count > 0 {
             reasons.push(Reason::CredentialWords { count });
         }
-        let mut score: f32 = reasons.iter().map(Reason::weight).sum();
-        if let Some(model) = &self.model {
-            if matches!(
+        let mut score: f32 = reasons.iter().map(Reason::weight).sum::<f32>() + 0.0;
+        // A protected brand's own domains are known: the model is for URLs nobody vouches for.
+        let brand_owned = u
+            .registered_domain()
+            .is_some_and(|d| self.brands.owner_of(d).is_some())
+            && self.free_hosting.matching(host).is_none();
+        if let Some(model) = &self.model
+            && !brand_owned
+            && matches!(
                 u.host_kind(),
                 HostKind::Domain | HostKind::Ipv4 | HostKind::Ipv6
-            ) {
-                let p = model.probability_of(&self.url_features(u, model.dim()));
-                let w = self.model_weight(p);
-                if w > 0.0 {
-                    reasons.push(Reason::Model { probability: p });
-                    score += w;
-                }
+            )
+        {
+            let p = model.probability_of(&self.url_features(u, model.dim()));
+            let w = self.model_weight(p);
+            if w > 0.0 {
+                reasons.push(Reason::Model { probability: p });
+                score += w;
             }
         }
         (reasons, score)
@@ -649,10 +664,10 @@ impl LinkChecker {
                 service: s.to_owned(),
             });
         }
-        if let Some(t) = self.suspicious_tlds.matching(host) {
-            if t != host {
-                reasons.push(Reason::SuspiciousTld { tld: t.to_owned() });
-            }
+        if let Some(t) = self.suspicious_tlds.matching(host)
+            && t != host
+        {
+            reasons.push(Reason::SuspiciousTld { tld: t.to_owned() });
         }
     }
 
@@ -676,14 +691,14 @@ impl LinkChecker {
             .unwrap_or_default();
 
         // Confusables: the registered label's skeleton equals a brand's.
-        if let Some((b, form)) = self.brands.by_skeleton(&skeleton(&reg_label_unicode)) {
-            if reg_label_unicode != form {
-                reasons.push(Reason::Confusable {
-                    brand: b.token.clone(),
-                    host: host_unicode.to_owned(),
-                });
-                return;
-            }
+        if let Some((b, form)) = self.brands.by_skeleton(&skeleton(&reg_label_unicode))
+            && reg_label_unicode != form
+        {
+            reasons.push(Reason::Confusable {
+                brand: b.token.clone(),
+                host: host_unicode.to_owned(),
+            });
+            return;
         }
         // Typosquats of the registered label.
         if reg_label.len() >= 5 && reg_label.is_ascii() {
@@ -728,14 +743,14 @@ impl LinkChecker {
                 } else {
                     label
                 };
-                if let Some((b, form)) = self.brands.by_skeleton(&skeleton(label)) {
-                    if label != form {
-                        reasons.push(Reason::Confusable {
-                            brand: b.token.clone(),
-                            host: host_unicode.to_owned(),
-                        });
-                        return;
-                    }
+                if let Some((b, form)) = self.brands.by_skeleton(&skeleton(label))
+                    && label != form
+                {
+                    reasons.push(Reason::Confusable {
+                        brand: b.token.clone(),
+                        host: host_unicode.to_owned(),
+                    });
+                    return;
                 }
                 for b in self
                     .brands
@@ -838,12 +853,12 @@ impl LinkChecker {
                     && !target_domain.is_empty()
                 {
                     let whole_text = is_just_address(shown);
-                    if let (true, Some(b)) = (whole_text, self.brands.owner_of(&shown_domain)) {
-                        if !lists::Brands::owns(b, &target_domain) {
-                            extra.push(Reason::BrandDisplayMismatch {
-                                brand: b.token.clone(),
-                            });
-                        }
+                    if let (true, Some(b)) = (whole_text, self.brands.owner_of(&shown_domain))
+                        && !lists::Brands::owns(b, &target_domain)
+                    {
+                        extra.push(Reason::BrandDisplayMismatch {
+                            brand: b.token.clone(),
+                        });
                     }
                     extra.push(Reason::DisplayMismatch {
                         shown_domain,

@@ -277,10 +277,10 @@ pub fn links_in_html(html: &str, out: &mut Vec<RawLink>) -> HtmlFacts {
             let mut st = s_area.borrow_mut();
             if let Some(h) = el.get_attribute("href") {
                 let idx = st.push(&h, LinkSource::Area);
-                if let (Some(i), Some(alt)) = (idx, el.get_attribute("alt")) {
-                    if let Some(l) = st.links.get_mut(i) {
-                        l.shown = Some(decode_entities(&alt));
-                    }
+                if let (Some(i), Some(alt)) = (idx, el.get_attribute("alt"))
+                    && let Some(l) = st.links.get_mut(i)
+                {
+                    l.shown = Some(decode_entities(&alt));
                 }
             }
             Ok(())
@@ -299,10 +299,10 @@ pub fn links_in_html(html: &str, out: &mut Vec<RawLink>) -> HtmlFacts {
         >| {
             let mut st = s_img.borrow_mut();
             for attr in ["src", "background"] {
-                if let Some(h) = el.get_attribute(attr) {
-                    if !h.trim_start().to_ascii_lowercase().starts_with("cid:") {
-                        st.push(&h, LinkSource::Image);
-                    }
+                if let Some(h) = el.get_attribute(attr)
+                    && !h.trim_start().to_ascii_lowercase().starts_with("cid:")
+                {
+                    st.push(&h, LinkSource::Image);
                 }
             }
             Ok(())
@@ -323,19 +323,17 @@ pub fn links_in_html(html: &str, out: &mut Vec<RawLink>) -> HtmlFacts {
             let refresh = el
                 .get_attribute("http-equiv")
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh"));
-            if refresh {
-                if let Some(content) = el.get_attribute("content") {
-                    let content = decode_entities(&content);
-                    let lower = content.to_ascii_lowercase();
-                    if let Some(pos) = lower.find("url") {
-                        let rest = content.get(pos + 3..).unwrap_or_default().trim_start();
-                        let rest = rest
-                            .strip_prefix('=')
-                            .unwrap_or(rest)
-                            .trim()
-                            .trim_matches(['"', '\'']);
-                        s_meta.borrow_mut().push(rest, LinkSource::MetaRefresh);
-                    }
+            if refresh && let Some(content) = el.get_attribute("content") {
+                let content = decode_entities(&content);
+                let lower = content.to_ascii_lowercase();
+                if let Some(pos) = lower.find("url") {
+                    let rest = content.get(pos + 3..).unwrap_or_default().trim_start();
+                    let rest = rest
+                        .strip_prefix('=')
+                        .unwrap_or(rest)
+                        .trim()
+                        .trim_matches(['"', '\'']);
+                    s_meta.borrow_mut().push(rest, LinkSource::MetaRefresh);
                 }
             }
             Ok(())
@@ -352,10 +350,11 @@ pub fn links_in_html(html: &str, out: &mut Vec<RawLink>) -> HtmlFacts {
             Ok(())
         }))
         .append_element_content_handler(element!("[style]", move |el: &mut Element<'_, '_>| {
-            if let Some(css) = el.get_attribute("style") {
-                if css.len() > 4 && css.to_ascii_lowercase().contains("url(") {
-                    s_style.borrow_mut().css(&decode_entities(&css));
-                }
+            if let Some(css) = el.get_attribute("style")
+                && css.len() > 4
+                && css.to_ascii_lowercase().contains("url(")
+            {
+                s_style.borrow_mut().css(&decode_entities(&css));
             }
             Ok(())
         }))
@@ -380,12 +379,12 @@ pub fn links_in_html(html: &str, out: &mut Vec<RawLink>) -> HtmlFacts {
                         return Ok(());
                     }
                     let decoded = decode_entities(chunk);
-                    if let Some(i) = st.open_anchor {
-                        if let Some(l) = st.links.get_mut(i) {
-                            let shown = l.shown.get_or_insert_with(String::new);
-                            if shown.len() < MAX_SHOWN {
-                                shown.push_str(&decoded);
-                            }
+                    if let Some(i) = st.open_anchor
+                        && let Some(l) = st.links.get_mut(i)
+                    {
+                        let shown = l.shown.get_or_insert_with(String::new);
+                        if shown.len() < MAX_SHOWN {
+                            shown.push_str(&decoded);
                         }
                     }
                     if st.facts.text.len() < MAX_TEXT {
@@ -519,26 +518,26 @@ pub const MAX_NESTING: usize = 3;
 /// forwards to), decoded one level.
 pub fn nested_urls(url: &url::Url) -> Vec<String> {
     let mut found = Vec::new();
-    if let Some(q) = url.query() {
-        if q.len() <= crate::normalize::MAX_URL_LEN {
-            for (_, v) in url::form_urlencoded::parse(q.as_bytes()) {
-                let v = v.trim();
-                let lower = v.get(..8).unwrap_or(v).to_ascii_lowercase();
-                if lower.starts_with("http://")
-                    || lower.starts_with("https://")
-                    || lower.starts_with("www.")
-                {
-                    found.push(v.to_owned());
-                } else if lower.starts_with("http%3a") || lower.starts_with("https%3a") {
-                    let once: String = url::form_urlencoded::parse(format!("x={v}").as_bytes())
-                        .next()
-                        .map(|(_, d)| d.into_owned())
-                        .unwrap_or_default();
-                    found.push(once);
-                }
-                if found.len() >= 4 {
-                    break;
-                }
+    if let Some(q) = url.query()
+        && q.len() <= crate::normalize::MAX_URL_LEN
+    {
+        for (_, v) in url::form_urlencoded::parse(q.as_bytes()) {
+            let v = v.trim();
+            let lower = v.get(..8).unwrap_or(v).to_ascii_lowercase();
+            if lower.starts_with("http://")
+                || lower.starts_with("https://")
+                || lower.starts_with("www.")
+            {
+                found.push(v.to_owned());
+            } else if lower.starts_with("http%3a") || lower.starts_with("https%3a") {
+                let once: String = url::form_urlencoded::parse(format!("x={v}").as_bytes())
+                    .next()
+                    .map(|(_, d)| d.into_owned())
+                    .unwrap_or_default();
+                found.push(once);
+            }
+            if found.len() >= 4 {
+                break;
             }
         }
     }

@@ -64,10 +64,10 @@ impl FeedSet {
 
     /// How `url` is listed, if it is.
     pub fn matches(&self, url: &NormalizedUrl) -> Option<FeedMatch> {
-        if let Some(d) = url.registered_domain() {
-            if self.domains.contains(d) {
-                return Some(FeedMatch::Domain);
-            }
+        if let Some(d) = url.registered_domain()
+            && self.domains.contains(d)
+        {
+            return Some(FeedMatch::Domain);
         }
         let host = url.host_str()?;
         if self.hosts.contains(host) {

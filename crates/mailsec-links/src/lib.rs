@@ -71,7 +71,9 @@ mod normalize;
 mod rewrite;
 mod verdict;
 
-pub use checker::{LinkChecker, LinkCheckerBuilder, MODEL_IN_MESSAGE, PHISHING_AT, SUSPICIOUS_AT};
+pub use checker::{
+    LinkChecker, LinkCheckerBuilder, MODEL_IN_MESSAGE, MODEL_WEIGHT, PHISHING_AT, SUSPICIOUS_AT,
+};
 pub use error::LinksError;
 pub use extract::{
     HtmlFacts, LinkSource, MAX_LINKS_PER_PART, MAX_NESTING, RawLink, decode_entities,

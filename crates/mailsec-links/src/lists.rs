@@ -114,12 +114,12 @@ impl Brands {
             .or_insert((idx, token.clone()));
         for d in &domains {
             self.owned.entry(d.clone()).or_default().push(idx);
-            if let Some(first) = d.split('.').next() {
-                if first.len() >= 4 {
-                    self.skeletons
-                        .entry(skeleton(first))
-                        .or_insert((idx, first.to_owned()));
-                }
+            if let Some(first) = d.split('.').next()
+                && first.len() >= 4
+            {
+                self.skeletons
+                    .entry(skeleton(first))
+                    .or_insert((idx, first.to_owned()));
             }
         }
         self.list.push(Brand {

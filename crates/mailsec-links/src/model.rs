@@ -411,12 +411,12 @@ pub(crate) fn features(url: &NormalizedUrl, lists: &FeatureLists<'_>, dim: usize
     {
         s.hashed("pw", &shape(w));
     }
-    if let Some(last) = path.rsplit('/').next() {
-        if let Some((_, ext)) = last.rsplit_once('.') {
-            if ext.len() <= 5 && !ext.is_empty() {
-                s.hashed("ext", &ext.to_ascii_lowercase());
-            }
-        }
+    if let Some(last) = path.rsplit('/').next()
+        && let Some((_, ext)) = last.rsplit_once('.')
+        && ext.len() <= 5
+        && !ext.is_empty()
+    {
+        s.hashed("ext", &ext.to_ascii_lowercase());
     }
     for pair in query.split('&').take(8) {
         let k = pair.split('=').next().unwrap_or_default();
