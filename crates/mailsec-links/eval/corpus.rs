@@ -1,0 +1,145 @@
+//! Shared by the training tool, the evaluation example and the evaluation
+//! test: reading the development corpus and splitting URLs by registered domain.
+//! (Not part of the library.)
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use mailsec_links::{normalize_url_lenient, registered_domain_of};
+
+/// The development corpus (beside the repository).
+pub(crate) fn corpus_dir() -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/corpus"
+    ))
+}
+
+/// RFC 4180 CSV rows.
+pub(crate) fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        rows.push(row);
+    }
+    rows
+}
+
+fn column(path: &Path, name: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let rows = csv_rows(&text);
+    let Some(header) = rows.first() else {
+        return Vec::new();
+    };
+    let idx = header
+        .iter()
+        .position(|h| h.trim().eq_ignore_ascii_case(name))
+        .unwrap_or(0);
+    rows.iter()
+        .skip(1)
+        .filter_map(|r| r.get(idx).cloned())
+        .filter(|u| !u.trim().is_empty())
+        .collect()
+}
+
+/// Phishing URLs (JPCERT 2025 and PhishTank 2020) and benign URLs (ISCX 2016).
+pub(crate) fn load_urls() -> (Vec<String>, Vec<String>) {
+    let dir = corpus_dir().join("urls");
+    let mut phish = column(&dir.join("phish_jpcert_2025.csv"), "url");
+    phish.extend(column(&dir.join("phish_phishtank_2020-05.csv"), "url"));
+    let benign = column(&dir.join("benign_iscx_url2016.csv"), "url");
+    (phish, benign)
+}
+
+/// The URL with its scheme replaced by `http://`, so the scheme tells nothing.
+pub(crate) fn scheme_normalised(raw: &str) -> String {
+    let t = raw.trim();
+    let lower = t.get(..8).unwrap_or(t).to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") {
+        t.get(8..).unwrap_or_default()
+    } else if lower.starts_with("http://") {
+        t.get(7..).unwrap_or_default()
+    } else {
+        t
+    };
+    format!("http://{rest}")
+}
+
+/// The registered domain of a URL (its host when there is none).
+pub(crate) fn url_domain(raw: &str) -> String {
+    normalize_url_lenient(raw)
+        .and_then(|u| {
+            u.registered_domain()
+                .map(str::to_owned)
+                .or_else(|| u.host_str().map(str::to_owned))
+        })
+        .unwrap_or_default()
+}
+
+/// Fold 0..5 of a registered domain: every URL of a domain is in one fold.
+pub(crate) fn fold(domain: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in domain.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h % 5
+}
+
+/// The evaluation fold (never trained on).
+pub(crate) const TEST_FOLD: u32 = 0;
+/// The fold the training tool picks thresholds on.
+pub(crate) const VALIDATION_FOLD: u32 = 1;
+
+/// Registered domain of any host (for reports).
+pub(crate) fn domain_of_host(host: &str) -> String {
+    registered_domain_of(host).unwrap_or_else(|| host.to_owned())
+}
+
+/// Message files under `dir` (sorted).
+pub(crate) fn message_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The phishing mail folders.
+pub(crate) fn phishing_dirs() -> Vec<PathBuf> {
+    let c = corpus_dir();
+    vec![c.join("nazario"), c.join("phishing_pot")]
+}
+
+/// The ham folders.
+pub(crate) fn ham_dirs() -> Vec<PathBuf> {
+    let c = corpus_dir().join("spamassassin");
+    ["easy_ham", "easy_ham_2", "hard_ham", "hard_ham_2"]
+        .iter()
+        .map(|d| c.join(d))
+        .collect()
+}

@@ -1,0 +1,1316 @@
+//! The link checker: lists, feeds and model built once, then used for every message.
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use aho_corasick::AhoCorasick;
+use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+use mailsec_dns::Resolver;
+
+use crate::LinksError;
+use crate::extract::{
+    HtmlFacts, LinkSource, MAX_NESTING, RawLink, links_in_html, links_in_text, nested_urls,
+};
+use crate::feeds::{FeedSet, Feeds};
+use crate::lists::{self, Brands, SuffixSet, edit_distance, is_mixed_script, skeleton};
+use crate::model::{CREDENTIAL_WORDS, FeatureLists, Features, UrlModel, features};
+use crate::normalize::{
+    HostKind, NormalizedUrl, domain_in_text, normalize_url, normalize_url_lenient,
+    registered_domain_of,
+};
+use crate::verdict::{LinkFinding, MessageReport, Reason, Verdict};
+
+/// Score at which a link or message becomes suspicious.
+pub const SUSPICIOUS_AT: f32 = 0.5;
+/// Score at which a link or message becomes phishing.
+pub const PHISHING_AT: f32 = 1.0;
+
+/// The most the lexical model adds to a link's score. The model was trained
+/// on public URL lists whose benign side covers only ~150 sites, so it is
+/// trusted to ask for confirmation (suspicious), not to call a URL phishing
+/// on its own; with other evidence it tips a link over.
+pub const MODEL_WEIGHT: f32 = 0.5;
+
+/// The most the lexical model adds to a message's score.
+pub const MODEL_IN_MESSAGE: f32 = 0.35;
+
+/// Most links judged per message.
+const MAX_LINKS: usize = 2000;
+/// Most nested messages followed.
+const MAX_MESSAGE_DEPTH: usize = 3;
+/// Most text scanned for wording, per message.
+const MAX_WORDING_TEXT: usize = 64 * 1024;
+
+/// Builds a [`LinkChecker`]: shipped lists plus the caller's additions.
+#[derive(Debug)]
+pub struct LinkCheckerBuilder {
+    brands: Brands,
+    own: SuffixSet,
+    redirectors: SuffixSet,
+    shorteners: SuffixSet,
+    free_hosting: SuffixSet,
+    suspicious_tlds: SuffixSet,
+    feeds: Option<Arc<Feeds>>,
+    model: Option<UrlModel>,
+    use_model: bool,
+    uribl_zones: Vec<String>,
+}
+
+impl Default for LinkCheckerBuilder {
+    fn default() -> Self {
+        LinkCheckerBuilder {
+            brands: Brands::from_list(lists::BRANDS),
+            own: SuffixSet::default(),
+            redirectors: SuffixSet::from_list(lists::REDIRECTORS),
+            shorteners: SuffixSet::from_list(lists::SHORTENERS),
+            free_hosting: SuffixSet::from_list(lists::FREE_HOSTING),
+            suspicious_tlds: SuffixSet::from_list(lists::SUSPICIOUS_TLDS),
+            feeds: None,
+            model: None,
+            use_model: true,
+            uribl_zones: Vec::new(),
+        }
+    }
+}
+
+impl LinkCheckerBuilder {
+    /// Protect a brand: its name (as it appears in host names) and the
+    /// registered domains that belong to it.
+    pub fn brand(mut self, name: &str, domains: &[&str]) -> Self {
+        self.brands.add(name, domains.iter().copied(), false);
+        self
+    }
+
+    /// One of the caller's own domains: links there are trusted and text
+    /// naming them is not a mismatch.
+    pub fn own_domain(mut self, domain: &str) -> Self {
+        self.own.insert(domain);
+        self
+    }
+
+    /// A click-tracking or redirect service whose links may show another domain.
+    pub fn redirector(mut self, domain: &str) -> Self {
+        self.redirectors.insert(domain);
+        self
+    }
+
+    /// An extra URL shortener.
+    pub fn shortener(mut self, domain: &str) -> Self {
+        self.shorteners.insert(domain);
+        self
+    }
+
+    /// Extra free-hosting or dynamic-DNS domain.
+    pub fn free_hosting(mut self, domain: &str) -> Self {
+        self.free_hosting.insert(domain);
+        self
+    }
+
+    /// Block and allow sets, shared with whoever reloads them.
+    pub fn feeds(mut self, feeds: Arc<Feeds>) -> Self {
+        self.feeds = Some(feeds);
+        self
+    }
+
+    /// Use this lexical model instead of the shipped one.
+    pub fn model(mut self, model: UrlModel) -> Self {
+        self.model = Some(model);
+        self
+    }
+
+    /// Do not use the lexical model (rules, lists and feeds only).
+    pub fn without_model(mut self) -> Self {
+        self.use_model = false;
+        self
+    }
+
+    /// Query this URIBL/SURBL-style zone in [`LinkChecker::check_message_with_dns`].
+    pub fn uribl_zone(mut self, zone: &str) -> Self {
+        self.uribl_zones
+            .push(zone.trim().trim_matches('.').to_ascii_lowercase());
+        self
+    }
+
+    /// Build the checker.
+    pub fn build(self) -> Result<LinkChecker, LinksError> {
+        let model = match (self.use_model, self.model) {
+            (false, _) => None,
+            (true, Some(m)) => Some(m),
+            (true, None) => Some(UrlModel::shipped()?),
+        };
+        let wording = Wording::new().map_err(|e| LinksError::Model(e.to_string()))?;
+        Ok(LinkChecker {
+            brands: self.brands,
+            own: self.own,
+            redirectors: self.redirectors,
+            shorteners: self.shorteners,
+            free_hosting: self.free_hosting,
+            suspicious_tlds: self.suspicious_tlds,
+            feeds: self.feeds.unwrap_or_default(),
+            model,
+            uribl_zones: self.uribl_zones,
+            wording,
+        })
+    }
+}
+
+/// Phrase sets for credential-request wording.
+#[derive(Debug)]
+struct Wording {
+    /// Requests: verify/confirm/update your account, enter your password ...
+    ask: AhoCorasick,
+    /// Pressure: suspended, locked, unusual activity, within 24 hours ...
+    threat: AhoCorasick,
+}
+
+const ASK: &[&str] = &[
+    "verify your",
+    "confirm your",
+    "update your",
+    "validate your",
+    "verify account",
+    "confirm account",
+    "reactivate",
+    "re-activate",
+    "unlock your",
+    "restore your",
+    "secure your account",
+    "log in to your",
+    "login to your",
+    "sign in to your",
+    "log into your",
+    "account verification",
+    "billing information",
+    "payment information",
+    "payment details",
+    "card details",
+    "social security number",
+    "enter your password",
+    "reset your password",
+    "password expire",
+    "mailbox",
+    "storage is full",
+    "pending messages",
+    "undelivered messages",
+    "shared a document",
+    "shared a file",
+    "account information",
+    "personal information",
+    "your identity",
+    "アカウント",
+    "ログイン",
+    "パスワード",
+    "ご本人",
+    "お支払い",
+    "カード情報",
+    "sua conta",
+    "seus dados",
+    "senha",
+    "su cuenta",
+    "contraseña",
+    "votre compte",
+    "mot de passe",
+    "ihr konto",
+    "passwort",
+    "il tuo account",
+];
+
+const THREAT: &[&str] = &[
+    "suspended",
+    "account has been locked",
+    "account is locked",
+    "account will be",
+    "has been limited",
+    "unusual activity",
+    "unusual sign",
+    "suspicious activity",
+    "unauthorized",
+    "unauthorised",
+    "will be closed",
+    "will be deactivated",
+    "deactivated",
+    "will be terminated",
+    "will expire",
+    "has expired",
+    "within 24 hours",
+    "within 48 hours",
+    "within 72 hours",
+    "failure to",
+    "permanently",
+    "security alert",
+    "security notice",
+    "security reasons",
+    "final notice",
+    "action required",
+    "停止",
+    "制限",
+    "期限",
+    "bloquead",
+    "suspens",
+    "vencid",
+    "gesperrt",
+    "urgente",
+];
+
+impl Wording {
+    fn new() -> Result<Self, aho_corasick::BuildError> {
+        let build = |p: &[&str]| AhoCorasick::builder().ascii_case_insensitive(true).build(p);
+        Ok(Wording {
+            ask: build(ASK)?,
+            threat: build(THREAT)?,
+        })
+    }
+
+    /// Distinct request and pressure phrases in `text`.
+    fn count(&self, text: &str) -> (usize, usize) {
+        let distinct = |ac: &AhoCorasick| {
+            let mut seen = 0u128;
+            for m in ac.find_iter(text) {
+                seen |= 1u128 << (m.pattern().as_usize() % 128);
+            }
+            seen.count_ones() as usize
+        };
+        (distinct(&self.ask), distinct(&self.threat))
+    }
+}
+
+/// Finds and judges the links of messages and URLs.
+///
+/// Build it once ([`LinkChecker::builder`]) and share it: it is `Send + Sync`
+/// and every check borrows it immutably; feeds reload underneath it.
+#[derive(Debug)]
+pub struct LinkChecker {
+    brands: Brands,
+    own: SuffixSet,
+    redirectors: SuffixSet,
+    shorteners: SuffixSet,
+    free_hosting: SuffixSet,
+    suspicious_tlds: SuffixSet,
+    feeds: Arc<Feeds>,
+    model: Option<UrlModel>,
+    uribl_zones: Vec<String>,
+    wording: Wording,
+}
+
+/// The feed snapshots one check uses.
+struct Snap {
+    block: Arc<FeedSet>,
+    allow: Arc<FeedSet>,
+}
+
+/// What walking a message's parts collects.
+#[derive(Default)]
+struct Collected {
+    links: Vec<RawLink>,
+    text: String,
+    forms: usize,
+    password_fields: usize,
+    html_attachments: Vec<String>,
+}
+
+impl Collected {
+    fn add_text(&mut self, t: &str) {
+        if self.text.len() < MAX_WORDING_TEXT {
+            let room = MAX_WORDING_TEXT - self.text.len();
+            let mut end = t.len().min(room);
+            while !t.is_char_boundary(end) {
+                end -= 1;
+            }
+            self.text.push_str(t.get(..end).unwrap_or_default());
+            self.text.push('\n');
+        }
+    }
+
+    fn add_html(&mut self, html: &str) {
+        let HtmlFacts {
+            text,
+            forms,
+            password_fields,
+        } = links_in_html(html, &mut self.links);
+        self.add_text(&text);
+        self.forms += forms;
+        self.password_fields += password_fields;
+    }
+}
+
+impl LinkChecker {
+    /// A builder with the shipped brand, shortener, redirector, free-hosting and TLD lists.
+    pub fn builder() -> LinkCheckerBuilder {
+        LinkCheckerBuilder::default()
+    }
+
+    /// A checker with the shipped lists and model and no feeds.
+    pub fn new() -> Result<Self, LinksError> {
+        Self::builder().build()
+    }
+
+    /// The block and allow sets this checker reads (reload them with
+    /// [`Feeds::replace_block`] / [`Feeds::replace_allow`]).
+    pub fn feeds(&self) -> &Arc<Feeds> {
+        &self.feeds
+    }
+
+    fn snap(&self) -> Snap {
+        Snap {
+            block: self.feeds.block(),
+            allow: self.feeds.allow(),
+        }
+    }
+
+    /// The lexical model's features for a URL (for training tools).
+    pub fn url_features(&self, url: &NormalizedUrl, dim: usize) -> Features {
+        let lists = FeatureLists {
+            brands: &self.brands,
+            suspicious_tlds: &self.suspicious_tlds,
+            free_hosting: &self.free_hosting,
+            shorteners: &self.shorteners,
+        };
+        features(url, &lists, dim)
+    }
+
+    /// Judge one URL on its own (no visible text). Text without a scheme
+    /// is read as `http://`. An unparsable URL is `safe` with no reasons
+    /// and its text kept as written.
+    pub fn check_url(&self, raw: &str) -> LinkFinding {
+        let snap = self.snap();
+        match normalize_url_lenient(raw) {
+            Some(u) => {
+                let (reasons, score) = self.url_reasons(&u, &snap);
+                self.finding(&u, None, LinkSource::Text, reasons, score)
+            }
+            None => LinkFinding {
+                url: raw.trim().to_owned(),
+                shown: None,
+                source: LinkSource::Text,
+                verdict: Verdict::Safe,
+                score: 0.0,
+                reasons: Vec::new(),
+                host: None,
+                registered_domain: None,
+                model_part: 0.0,
+            },
+        }
+    }
+
+    /// Parse raw bytes and check the message. Prefer
+    /// [`check_message`](Self::check_message) when the message is already parsed.
+    pub fn check_raw(&self, raw: &[u8]) -> Result<MessageReport, LinksError> {
+        let msg = MessageParser::default()
+            .parse(raw)
+            .ok_or(LinksError::UnparsableMessage)?;
+        Ok(self.check_message(&msg))
+    }
+
+    /// Find and judge every link of a parsed message, and judge the message.
+    pub fn check_message(&self, msg: &Message<'_>) -> MessageReport {
+        let snap = self.snap();
+        let mut c = Collected::default();
+        if let Some(subject) = msg.subject() {
+            links_in_text(subject, LinkSource::Subject, &mut c.links);
+            c.add_text(subject);
+        }
+        collect_parts(msg, 0, &mut c);
+
+        let mut seen = HashSet::new();
+        let mut cache: HashMap<String, (Vec<Reason>, f32)> = HashMap::new();
+        let mut findings = Vec::new();
+        for raw in &c.links {
+            if findings.len() >= MAX_LINKS {
+                break;
+            }
+            if !seen.insert((raw.target.as_str(), raw.shown.as_deref(), raw.source)) {
+                continue;
+            }
+            self.judge_link(raw, &snap, &mut cache, 0, &mut findings);
+        }
+
+        let reasons = self.message_reasons(msg, &c, &findings);
+        let mut report = MessageReport {
+            verdict: Verdict::Safe,
+            score: 0.0,
+            links: findings,
+            reasons,
+        };
+        self.score_message(&mut report);
+        report
+    }
+
+    /// [`check_message`](Self::check_message), then URIBL look-ups of the
+    /// links' registered domains in the configured zones.
+    pub async fn check_message_with_dns(
+        &self,
+        msg: &Message<'_>,
+        resolver: &dyn Resolver,
+    ) -> Result<MessageReport, LinksError> {
+        let mut report = self.check_message(msg);
+        let listed = self.uribl_lookup(&report, resolver).await?;
+        if !listed.is_empty() {
+            for f in &mut report.links {
+                let Some(d) = f.registered_domain.as_deref() else {
+                    continue;
+                };
+                for (domain, zone) in &listed {
+                    if domain == d {
+                        f.reasons.insert(0, Reason::Uribl { zone: zone.clone() });
+                        f.score += Reason::Uribl {
+                            zone: String::new(),
+                        }
+                        .weight();
+                        f.verdict = verdict_for(f.score);
+                    }
+                }
+            }
+            self.score_message(&mut report);
+        }
+        Ok(report)
+    }
+
+    /// The `(registered domain, zone)` pairs listed in the configured URIBL zones.
+    pub async fn uribl_lookup(
+        &self,
+        report: &MessageReport,
+        resolver: &dyn Resolver,
+    ) -> Result<Vec<(String, String)>, LinksError> {
+        let mut domains: Vec<&str> = Vec::new();
+        for f in report.links.iter().filter(|f| f.source.is_clickable()) {
+            if let Some(d) = f.registered_domain.as_deref()
+                && !domains.contains(&d)
+                && domains.len() < 20
+            {
+                domains.push(d);
+            }
+        }
+        let mut listed = Vec::new();
+        for zone in &self.uribl_zones {
+            for d in &domains {
+                match resolver.a(&format!("{d}.{zone}")).await {
+                    Ok(answer) => {
+                        let hit = answer.records().iter().any(|ip| {
+                            let o = ip.octets();
+                            o[0] == 127
+                                && *ip != std::net::Ipv4Addr::new(127, 0, 0, 1)
+                                && o[1] != 255
+                        });
+                        if hit {
+                            listed.push(((*d).to_owned(), zone.clone()));
+                        }
+                    }
+                    Err(e) if e.is_void() => {}
+                    Err(e) => return Err(LinksError::Dns(e)),
+                }
+            }
+        }
+        Ok(listed)
+    }
+
+    fn finding(
+        &self,
+        u: &NormalizedUrl,
+        shown: Option<String>,
+        source: LinkSource,
+        mut reasons: Vec<Reason>,
+        score: f32,
+    ) -> LinkFinding {
+        reasons.sort_by(|a, b| b.weight().total_cmp(&a.weight()));
+        let blocked = reasons
+            .iter()
+            .any(|r| matches!(r, Reason::Blocklisted { .. }));
+        let allowed = !blocked && reasons.iter().any(|r| matches!(r, Reason::Allowlisted));
+        let model_part = reasons
+            .iter()
+            .find_map(|r| match r {
+                Reason::Model { probability } => Some(self.model_weight(*probability)),
+                _ => None,
+            })
+            .unwrap_or(0.0);
+        let verdict = if allowed {
+            Verdict::Safe
+        } else {
+            verdict_for(score)
+        };
+        LinkFinding {
+            url: u.as_str().to_owned(),
+            shown,
+            source,
+            verdict,
+            score: if allowed { 0.0 } else { score },
+            reasons,
+            host: u.host_unicode().map(str::to_owned),
+            registered_domain: u.registered_domain().map(str::to_owned),
+            model_part,
+        }
+    }
+
+    /// What a model probability adds to a link's score: at most
+    /// [`MODEL_WEIGHT`], so the model on its own makes a URL suspicious,
+    /// never phishing.
+    fn model_weight(&self, p: f32) -> f32 {
+        match &self.model {
+            Some(m) if p >= m.phishing_threshold() => MODEL_WEIGHT,
+            Some(m) if p >= m.suspicious_threshold() => MODEL_WEIGHT / 2.0,
+            _ => 0.0,
+        }
+    }
+
+    fn is_own(&self, u: &NormalizedUrl) -> bool {
+        u.host_str().is_some_and(|h| self.own.matching(h).is_some())
+    }
+
+    /// Reasons that depend on the URL alone, and their score.
+    fn url_reasons(&self, u: &NormalizedUrl, snap: &Snap) -> (Vec<Reason>, f32) {
+        let mut reasons = Vec::new();
+        if let Some(m) = snap.block.matches(u) {
+            reasons.push(Reason::Blocklisted { matched: m });
+        }
+        if snap.allow.matches(u).is_some() || self.is_own(u) {
+            reasons.push(Reason::Allowlisted);
+            let score = reasons.iter().map(Reason::weight).sum::<f32>() + 0.0;
+            return (reasons, score);
+        }
+        let scheme = u.scheme();
+        if matches!(scheme, "javascript" | "vbscript" | "data") {
+            reasons.push(Reason::DangerousScheme {
+                scheme: scheme.to_owned(),
+            });
+            let score = reasons.iter().map(Reason::weight).sum::<f32>() + 0.0;
+            return (reasons, score);
+        }
+        if u.had_invisible_chars() {
+            reasons.push(Reason::InvisibleChars);
+        }
+        let host = u.host_str().unwrap_or_default();
+        match u.host_kind() {
+            HostKind::Ipv4 | HostKind::Ipv6 => {
+                let private = host.parse::<IpAddr>().is_ok_and(|ip| match ip {
+                    IpAddr::V4(v4) => {
+                        v4.is_private()
+                            || v4.is_loopback()
+                            || v4.is_link_local()
+                            || v4.is_unspecified()
+                    }
+                    IpAddr::V6(v6) => v6.is_loopback() || v6.is_unspecified(),
+                });
+                reasons.push(Reason::IpHost { private });
+            }
+            HostKind::Domain => self.domain_reasons(u, host, &mut reasons),
+            _ => {}
+        }
+        if u.has_userinfo() {
+            let user = u.url().username();
+            let user = url::form_urlencoded::parse(format!("u={user}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            reasons.push(Reason::UserInfo { user });
+        }
+        if let Some(port) = u.url().port()
+            && !matches!(port, 80 | 443 | 8080 | 8443)
+        {
+            reasons.push(Reason::NonStandardPort { port });
+        }
+        let path_q = format!("{}?{}", u.url().path(), u.url().query().unwrap_or_default())
+            .to_ascii_lowercase();
+        let hay_host = host.to_ascii_lowercase();
+        let count = CREDENTIAL_WORDS
+            .iter()
+            .filter(|w| path_q.contains(*w) || hay_host.contains(*w))
+            .count();
+        if count > 0 {
+            reasons.push(Reason::CredentialWords { count });
+        }
+        let mut score: f32 = reasons.iter().map(Reason::weight).sum::<f32>() + 0.0;
+        // A protected brand's own domains are known: the model is for URLs nobody vouches for.
+        let brand_owned = u
+            .registered_domain()
+            .is_some_and(|d| self.brands.owner_of(d).is_some())
+            && self.free_hosting.matching(host).is_none();
+        if let Some(model) = &self.model
+            && !brand_owned
+            && matches!(
+                u.host_kind(),
+                HostKind::Domain | HostKind::Ipv4 | HostKind::Ipv6
+            )
+        {
+            let p = model.probability_of(&self.url_features(u, model.dim()));
+            let w = self.model_weight(p);
+            if w > 0.0 {
+                reasons.push(Reason::Model { probability: p });
+                score += w;
+            }
+        }
+        (reasons, score)
+    }
+
+    fn domain_reasons(&self, u: &NormalizedUrl, host: &str, reasons: &mut Vec<Reason>) {
+        let reg = u.registered_domain().unwrap_or(host);
+        let host_unicode = u.host_unicode().unwrap_or(host);
+        let owned = self.brands.owner_of(reg).is_some();
+        if host_unicode.split('.').any(is_mixed_script) {
+            reasons.push(Reason::MixedScript {
+                host: host_unicode.to_owned(),
+            });
+        }
+        if !owned {
+            self.brand_reasons(u, host, reg, host_unicode, reasons);
+        }
+        if let Some(s) = self.shorteners.matching(host) {
+            reasons.push(Reason::Shortener {
+                service: s.to_owned(),
+            });
+        }
+        if let Some(s) = self.free_hosting.matching(host) {
+            reasons.push(Reason::FreeHosting {
+                service: s.to_owned(),
+            });
+        }
+        if let Some(t) = self.suspicious_tlds.matching(host)
+            && t != host
+        {
+            reasons.push(Reason::SuspiciousTld { tld: t.to_owned() });
+        }
+    }
+
+    fn brand_reasons(
+        &self,
+        u: &NormalizedUrl,
+        host: &str,
+        reg: &str,
+        host_unicode: &str,
+        reasons: &mut Vec<Reason>,
+    ) {
+        let reg_label = reg.split('.').next().unwrap_or_default();
+        let reg_label_unicode = if reg_label.starts_with("xn--") {
+            idna::domain_to_unicode(reg_label).0
+        } else {
+            reg_label.to_owned()
+        };
+        let sub = host
+            .strip_suffix(reg)
+            .map(|s| s.trim_end_matches('.'))
+            .unwrap_or_default();
+
+        // Confusables: the registered label's skeleton equals a brand's.
+        if let Some((b, form)) = self.brands.by_skeleton(&skeleton(&reg_label_unicode))
+            && reg_label_unicode != form
+        {
+            reasons.push(Reason::Confusable {
+                brand: b.token.clone(),
+                host: host_unicode.to_owned(),
+            });
+            return;
+        }
+        // Typosquats of the registered label.
+        if reg_label.len() >= 5 && reg_label.is_ascii() {
+            for b in self
+                .brands
+                .list
+                .iter()
+                .filter(|b| !b.common_word && b.token.len() >= 6)
+            {
+                let max = if b.token.len() >= 9 { 2 } else { 1 };
+                let d = edit_distance(reg_label, &b.token, max);
+                if d >= 1 && d <= max {
+                    reasons.push(Reason::Typosquat {
+                        brand: b.token.clone(),
+                        distance: d,
+                    });
+                    return;
+                }
+            }
+        }
+        // The brand's name inside another owner's registered domain.
+        for b in &self.brands.list {
+            let hit = if b.common_word {
+                reg_label == b.token
+            } else {
+                names_brand(reg_label, &b.token)
+            };
+            if hit {
+                reasons.push(Reason::BrandInDomain {
+                    brand: b.token.clone(),
+                });
+                return;
+            }
+        }
+        // In subdomains.
+        if !sub.is_empty() {
+            for label in sub.split('.') {
+                let label_unicode;
+                let label = if label.starts_with("xn--") {
+                    label_unicode = idna::domain_to_unicode(label).0;
+                    label_unicode.as_str()
+                } else {
+                    label
+                };
+                if let Some((b, form)) = self.brands.by_skeleton(&skeleton(label))
+                    && label != form
+                {
+                    reasons.push(Reason::Confusable {
+                        brand: b.token.clone(),
+                        host: host_unicode.to_owned(),
+                    });
+                    return;
+                }
+                for b in self
+                    .brands
+                    .list
+                    .iter()
+                    .filter(|b| !b.common_word && b.token.len() >= 4)
+                {
+                    if names_brand(label, &b.token) {
+                        reasons.push(Reason::BrandInSubdomain {
+                            brand: b.token.clone(),
+                        });
+                        return;
+                    }
+                }
+            }
+        }
+        // In the path.
+        let path = u.url().path();
+        if path.len() > 1 {
+            let lower = path.to_ascii_lowercase();
+            for b in self
+                .brands
+                .list
+                .iter()
+                .filter(|b| !b.common_word && b.token.len() >= 5)
+            {
+                if lower
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .any(|w| w == b.token)
+                {
+                    reasons.push(Reason::BrandInPath {
+                        brand: b.token.clone(),
+                    });
+                    return;
+                }
+            }
+        }
+    }
+
+    fn judge_link(
+        &self,
+        raw: &RawLink,
+        snap: &Snap,
+        cache: &mut HashMap<String, (Vec<Reason>, f32)>,
+        depth: usize,
+        out: &mut Vec<LinkFinding>,
+    ) {
+        let Some(u) = normalize_url(&raw.target) else {
+            return;
+        };
+        if matches!(
+            u.scheme(),
+            "mailto" | "tel" | "cid" | "file" | "about" | "sms" | "callto"
+        ) {
+            return;
+        }
+        let (mut reasons, mut score) = match cache.get(&raw.target) {
+            Some(hit) => hit.clone(),
+            None => {
+                let r = self.url_reasons(&u, snap);
+                cache.insert(raw.target.clone(), r.clone());
+                r
+            }
+        };
+        let nested: Vec<NormalizedUrl> = if depth < MAX_NESTING {
+            nested_urls(u.url())
+                .iter()
+                .filter_map(|n| normalize_url(n))
+                .take(3)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let allowed = reasons.iter().any(|r| matches!(r, Reason::Allowlisted));
+        if let Some(shown) = raw.shown.as_deref() {
+            let mut extra = Vec::new();
+            if shown.chars().any(crate::normalize::is_invisible)
+                && !reasons.contains(&Reason::InvisibleChars)
+            {
+                extra.push(Reason::InvisibleChars);
+            }
+            if let Some((shown_domain, says_https)) = domain_in_text(shown) {
+                let target_domain = u
+                    .registered_domain()
+                    .or(u.host_str())
+                    .unwrap_or_default()
+                    .to_owned();
+                let via_redirector = u
+                    .host_str()
+                    .is_some_and(|h| self.redirectors.matching(h).is_some());
+                let nested_match = nested
+                    .iter()
+                    .any(|n| n.registered_domain() == Some(shown_domain.as_str()));
+                let shown_own = self.own.matching(&shown_domain).is_some();
+                if shown_domain != target_domain
+                    && !allowed
+                    && !via_redirector
+                    && !nested_match
+                    && !shown_own
+                    && !target_domain.is_empty()
+                {
+                    let whole_text = is_just_address(shown);
+                    if let (true, Some(b)) = (whole_text, self.brands.owner_of(&shown_domain))
+                        && !lists::Brands::owns(b, &target_domain)
+                    {
+                        extra.push(Reason::BrandDisplayMismatch {
+                            brand: b.token.clone(),
+                        });
+                    }
+                    extra.push(Reason::DisplayMismatch {
+                        shown_domain,
+                        target_domain,
+                        whole_text,
+                    });
+                }
+                if says_https && u.scheme() == "http" && !allowed {
+                    extra.push(Reason::HttpsDowngrade);
+                }
+            }
+            score += extra.iter().map(Reason::weight).sum::<f32>();
+            reasons.extend(extra);
+        }
+        for n in &nested {
+            reasons.push(Reason::Redirect {
+                target: n.as_str().to_owned(),
+            });
+        }
+        out.push(self.finding(&u, raw.shown.clone(), raw.source, reasons, score));
+        for n in nested {
+            if out.len() >= MAX_LINKS {
+                break;
+            }
+            let inner = RawLink {
+                target: n.as_str().to_owned(),
+                shown: raw.shown.clone(),
+                source: LinkSource::Nested,
+            };
+            self.judge_link(&inner, snap, cache, depth + 1, out);
+        }
+    }
+
+    fn message_reasons(
+        &self,
+        msg: &Message<'_>,
+        c: &Collected,
+        links: &[LinkFinding],
+    ) -> Vec<Reason> {
+        let mut reasons = Vec::new();
+        let from = msg.from().and_then(|a| a.first());
+        let from_domain = from
+            .and_then(|a| a.address())
+            .and_then(|a| a.rsplit_once('@'))
+            .map(|(_, d)| d.trim_end_matches('>').to_ascii_lowercase());
+        let from_reg = from_domain
+            .as_deref()
+            .map(|d| registered_domain_of(d).unwrap_or_else(|| d.to_owned()));
+        if let Some(name) = from.and_then(|a| a.name()) {
+            let lower = name.to_lowercase();
+            let words: Vec<&str> = lower
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            let joined: String = words.concat();
+            for b in &self.brands.list {
+                let hit = words.iter().any(|w| *w == b.token)
+                    || (!b.common_word && b.token.len() >= 5 && joined.contains(b.token.as_str()));
+                if hit {
+                    let owns = from_reg.as_deref().is_some_and(|d| Brands::owns(b, d));
+                    let own = from_domain
+                        .as_deref()
+                        .is_some_and(|d| self.own.matching(d).is_some());
+                    if !owns && !own {
+                        let leading = words
+                            .first()
+                            .is_some_and(|w| w.starts_with(b.token.as_str()));
+                        reasons.push(Reason::BrandDisplayName {
+                            brand: b.token.clone(),
+                            leading,
+                        });
+                    }
+                    break;
+                }
+            }
+        }
+        let reply = msg
+            .reply_to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .and_then(|a| a.rsplit_once('@'))
+            .map(|(_, d)| d.trim_end_matches('>').to_ascii_lowercase());
+        if let (Some(f), Some(r)) = (from_reg.as_deref(), reply.as_deref()) {
+            let r_reg = registered_domain_of(r).unwrap_or_else(|| r.to_owned());
+            if f != r_reg {
+                reasons.push(Reason::ReplyToMismatch {
+                    from_domain: f.to_owned(),
+                    reply_to_domain: r_reg,
+                });
+            }
+        }
+        let (ask, threat) = self.wording.count(&c.text);
+        if (ask >= 1 && threat >= 1) || ask >= 3 {
+            reasons.push(Reason::CredentialRequest {
+                requests: ask,
+                pressure: threat,
+            });
+        }
+        if c.forms > 0 {
+            reasons.push(Reason::HtmlForm {
+                password_fields: c.password_fields,
+            });
+        }
+        for name in &c.html_attachments {
+            reasons.push(Reason::HtmlAttachment { name: name.clone() });
+        }
+        let clickable = links
+            .iter()
+            .filter(|l| l.source.is_clickable() && l.source != LinkSource::Nested)
+            .count();
+        let words = c.text.split_whitespace().count();
+        if (clickable >= 1 || c.forms > 0) && words <= 25 {
+            reasons.push(Reason::OnlyLink);
+        }
+        reasons
+    }
+
+    /// The message score: the strongest clickable link plus the message
+    /// reasons. The lexical model was trained on URL lists, not on mail, so
+    /// in a message it counts at most [`MODEL_IN_MESSAGE`]: on its own it
+    /// makes a message suspicious, never phishing.
+    fn score_message(&self, report: &mut MessageReport) {
+        let link_max = report
+            .links
+            .iter()
+            .filter(|l| l.source.is_clickable())
+            .map(|l| l.score - l.model_part + l.model_part.min(MODEL_IN_MESSAGE))
+            .fold(0.0f32, f32::max);
+        let context: f32 = report.reasons.iter().map(Reason::weight).sum();
+        report.score = link_max + context;
+        report.verdict = verdict_for(report.score);
+    }
+}
+
+/// Whether a host label names a brand: the label is the brand, or one of
+/// its hyphen-separated parts is, or (for names of six letters or more) it
+/// contains it (`paypal-secure`, `securepaypal`, but not `enigmail` for `gmail`).
+fn names_brand(label: &str, token: &str) -> bool {
+    if token.len() >= 6 {
+        label.contains(token)
+    } else {
+        label.split('-').any(|p| p == token)
+    }
+}
+
+/// Whether anchor text is itself a URL (`https://…`, `www.…`), as opposed
+/// to a sentence or a site name that mentions a domain ("Dilbert.com").
+fn is_just_address(shown: &str) -> bool {
+    let t = shown.trim().to_ascii_lowercase();
+    !t.contains(char::is_whitespace)
+        && (t.starts_with("http://") || t.starts_with("https://") || t.starts_with("www."))
+}
+
+fn verdict_for(score: f32) -> Verdict {
+    if score >= PHISHING_AT {
+        Verdict::Phishing
+    } else if score >= SUSPICIOUS_AT {
+        Verdict::Suspicious
+    } else {
+        Verdict::Safe
+    }
+}
+
+fn is_attachment(part: &mail_parser::MessagePart<'_>) -> bool {
+    part.content_disposition()
+        .is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"))
+        || part.attachment_name().is_some()
+}
+
+fn is_html_name(name: &str) -> bool {
+    let lower = name
+        .trim()
+        .trim_end_matches(['"', '\''])
+        .to_ascii_lowercase();
+    [".htm", ".html", ".shtml", ".xhtml", ".mht", ".svg"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+}
+
+fn collect_parts(msg: &Message<'_>, depth: usize, c: &mut Collected) {
+    for part in &msg.parts {
+        match &part.body {
+            PartType::Text(t) => {
+                links_in_text(t, LinkSource::Text, &mut c.links);
+                if !is_attachment(part) {
+                    c.add_text(t);
+                }
+            }
+            PartType::Html(h) => {
+                if is_attachment(part) {
+                    c.html_attachments
+                        .push(part.attachment_name().unwrap_or_default().to_owned());
+                }
+                c.add_html(h);
+            }
+            PartType::Binary(b) | PartType::InlineBinary(b) => {
+                let name = part.attachment_name().unwrap_or_default();
+                if is_html_name(name) {
+                    c.html_attachments.push(name.to_owned());
+                    let text = String::from_utf8_lossy(b);
+                    c.add_html(&text);
+                }
+            }
+            PartType::Message(inner) => {
+                if depth < MAX_MESSAGE_DEPTH {
+                    if let Some(subject) = inner.subject() {
+                        links_in_text(subject, LinkSource::Subject, &mut c.links);
+                    }
+                    collect_parts(inner, depth + 1, c);
+                }
+            }
+            PartType::Multipart(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checker() -> LinkChecker {
+        LinkChecker::builder()
+            .without_model()
+            .own_domain("mycorp.example")
+            .build()
+            .unwrap()
+    }
+
+    fn codes(f: &LinkFinding) -> Vec<&'static str> {
+        f.reasons().iter().map(Reason::code).collect()
+    }
+
+    #[test]
+    fn url_reasons_each() {
+        let c = checker();
+        let cases: &[(&str, &str)] = &[
+            ("http://203.0.113.9/login", "ip_host"),
+            ("http://0xcb.0.113.9/", "ip_host"),
+            ("https://www.paypal.com@evil.example.net/", "userinfo"),
+            ("https://bit.ly/abc", "shortener"),
+            ("https://evil-site.xyz/", "suspicious_tld"),
+            ("https://foo.000webhostapp.com/", "free_hosting"),
+            ("https://xn--pypal-4ve.com/", "confusable"),
+            ("https://paypa1.com/", "confusable"),
+            ("https://paypol.com/", "typosquat"),
+            ("https://microsfot.com/", "typosquat"),
+            ("https://paypal-secure-help.com/", "brand_in_domain"),
+            ("https://paypal.com.evil.example.net/", "brand_in_subdomain"),
+            ("https://evil.example.net/paypal/login", "brand_in_path"),
+            ("https://evil.example.net/signin/verify", "credential_words"),
+            ("javascript:alert(1)", "dangerous_scheme"),
+            ("data:text/html;base64,PHNjcmlwdD4=", "dangerous_scheme"),
+            ("http://evil.example.net:8888/", "non_standard_port"),
+            ("http://ex\u{200B}ample.org/", "invisible_chars"),
+        ];
+        for (url, code) in cases {
+            let f = c.check_url(url);
+            assert!(codes(&f).contains(code), "{url}: {:?}", f.reasons());
+        }
+        let f = c.check_url("http://xn--80ak6aa92e.com/");
+        assert!(codes(&f).contains(&"confusable"), "{:?}", f.reasons());
+        assert_eq!(f.host(), Some("аррӏе.com"));
+        let f = c.check_url("https://pаypal.com/");
+        assert!(codes(&f).contains(&"mixed_script"), "{:?}", f.reasons());
+        assert_eq!(f.verdict(), Verdict::Phishing);
+    }
+
+    #[test]
+    fn brands_own_domains_are_clean() {
+        let c = checker();
+        for url in [
+            "https://www.paypal.com/signin",
+            "https://login.microsoftonline.com/",
+            "https://www.amazon.co.jp/",
+        ] {
+            let f = c.check_url(url);
+            assert!(
+                f.reasons().iter().all(|r| !r.code().starts_with("brand")
+                    && r.code() != "typosquat"
+                    && r.code() != "confusable"),
+                "{url}: {:?}",
+                f.reasons()
+            );
+            assert_ne!(f.verdict(), Verdict::Phishing);
+        }
+        assert_eq!(
+            c.check_url("https://intranet.mycorp.example/x").verdict(),
+            Verdict::Safe
+        );
+    }
+
+    #[test]
+    fn caller_brand() {
+        let c = LinkChecker::builder()
+            .without_model()
+            .brand("acmebank", &["acmebank.example"])
+            .build()
+            .unwrap();
+        assert!(codes(&c.check_url("https://acmebank-login.com/")).contains(&"brand_in_domain"));
+        assert!(codes(&c.check_url("https://acrnebank.example.org/")).contains(&"confusable"));
+        assert!(codes(&c.check_url("https://www.acmebank.example/")).is_empty());
+    }
+
+    fn msg(html: &str) -> String {
+        format!(
+            "From: Service <service@sender.example.org>\r\nTo: you@example.net\r\nSubject: Hello\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n"
+        )
+    }
+
+    #[test]
+    fn display_mismatch_and_downgrade() {
+        let c = checker();
+        let r = c
+            .check_raw(msg(r#"<p>Please see <a href="http://evil.example.net/x">https://www.paypal.com/signin</a> for details of this.</p>"#).as_bytes())
+            .unwrap();
+        let f = &r.links()[0];
+        let cs = codes(f);
+        assert!(
+            cs.contains(&"display_mismatch")
+                && cs.contains(&"brand_display_mismatch")
+                && cs.contains(&"https_downgrade"),
+            "{cs:?}"
+        );
+        assert_eq!(f.verdict(), Verdict::Phishing);
+        assert_eq!(f.shown(), Some("https://www.paypal.com/signin"));
+
+        // Same domain, a redirector, a nested match and the caller's own domain are fine.
+        for html in [
+            r#"<a href="https://www.example.org/a">www.example.org</a>"#,
+            r#"<a href="https://nam01.safelinks.protection.outlook.com/?url=https%3A%2F%2Fx.example.com">www.other.example.com</a>"#,
+            r#"<a href="https://track.example.net/c?u=https%3A%2F%2Fshop.example.com%2F">shop.example.com</a>"#,
+            r#"<a href="https://evil.example.net/">intranet.mycorp.example</a>"#,
+        ] {
+            let r = c.check_raw(msg(html).as_bytes()).unwrap();
+            assert!(
+                r.links()
+                    .iter()
+                    .all(|l| !codes(l).contains(&"display_mismatch")),
+                "{html}: {:?}",
+                r.links()
+            );
+        }
+    }
+
+    #[test]
+    fn nested_redirects_are_followed() {
+        let c = checker();
+        let r = c
+            .check_raw(msg(r#"<a href="https://www.google.com/url?q=http://203.0.113.5/paypal/">Log in</a>"#).as_bytes())
+            .unwrap();
+        assert_eq!(r.links().len(), 2);
+        assert!(codes(&r.links()[0]).contains(&"redirect"));
+        assert_eq!(r.links()[1].source(), LinkSource::Nested);
+        assert!(codes(&r.links()[1]).contains(&"ip_host"));
+    }
+
+    #[test]
+    fn message_context_reasons() {
+        let c = checker();
+        let raw = "From: PayPal Security <alert@mailer.example.net>\r\nReply-To: x@other.example.org\r\nSubject: Account suspended\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>Your account has been suspended. Verify your identity.</p><form action=\"http://collect.example.net/p\"><input type=password name=p></form>\r\n--b\r\nContent-Type: text/html; name=invoice.html\r\nContent-Disposition: attachment; filename=invoice.html\r\n\r\n<html><body>open me</body></html>\r\n--b--\r\n";
+        let r = c.check_raw(raw.as_bytes()).unwrap();
+        let cs: Vec<&str> = r.reasons().iter().map(Reason::code).collect();
+        for code in [
+            "brand_display_name",
+            "reply_to_mismatch",
+            "credential_request",
+            "html_form",
+            "html_attachment",
+            "only_link",
+        ] {
+            assert!(cs.contains(&code), "{code} not in {cs:?}");
+        }
+        assert_eq!(r.verdict(), Verdict::Phishing);
+        assert!(r.links().iter().any(|l| l.source() == LinkSource::Form));
+    }
+
+    #[test]
+    fn ordinary_mail_is_safe() {
+        let c = checker();
+        let raw = "From: Alice <alice@example.org>\r\nTo: bob@example.net\r\nSubject: Notes from today\r\n\r\nHi Bob,\r\n\r\nthe slides are at https://www.example.org/talks/2026/slides.pdf and the\r\nrecording will follow next week. See you at the meeting on Thursday, we\r\nstill need to decide the agenda for the workshop.\r\n\r\nAlice\r\n";
+        let r = c.check_raw(raw.as_bytes()).unwrap();
+        assert_eq!(
+            r.verdict(),
+            Verdict::Safe,
+            "{:?} {:?}",
+            r.reasons(),
+            r.links()
+        );
+        assert_eq!(r.links().len(), 1);
+    }
+
+    #[test]
+    fn feeds_block_and_allow() {
+        let feeds = Arc::new(Feeds::new());
+        let c = LinkChecker::builder()
+            .without_model()
+            .feeds(Arc::clone(&feeds))
+            .build()
+            .unwrap();
+        assert_eq!(
+            c.check_url("https://quiet.example.com/page").verdict(),
+            Verdict::Safe
+        );
+        feeds.replace_block(FeedSet::from_plain_list("https://quiet.example.com/page\n"));
+        let f = c.check_url("http://quiet.example.com/page");
+        assert_eq!(f.verdict(), Verdict::Phishing);
+        assert_eq!(f.reasons()[0].code(), "blocklisted");
+        feeds.replace_allow(FeedSet::from_domain_list("bit.ly\n"));
+        assert_eq!(c.check_url("https://bit.ly/x").verdict(), Verdict::Safe);
+    }
+
+    #[test]
+    fn checker_is_send_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<LinkChecker>();
+    }
+
+    #[test]
+    fn uribl() {
+        use mailsec_dns::{Record, StaticResolver};
+        let c = LinkChecker::builder()
+            .without_model()
+            .uribl_zone("uribl.test")
+            .build()
+            .unwrap();
+        let mut dns = StaticResolver::new();
+        dns.add(
+            "listed.example.uribl.test",
+            Record::A(std::net::Ipv4Addr::new(127, 0, 0, 2)),
+        );
+        let raw = msg(
+            r#"<p>Some words to read here and there so it is not only a link, really quite a few words in all of this text.</p><a href="https://www.listed.example/x">here</a><a href="https://clean.example/">there</a>"#,
+        );
+        let parsed = MessageParser::default().parse(raw.as_bytes()).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let r = rt
+            .block_on(c.check_message_with_dns(&parsed, &dns))
+            .unwrap();
+        let listed = r
+            .links()
+            .iter()
+            .find(|l| l.registered_domain() == Some("listed.example"))
+            .unwrap();
+        assert_eq!(listed.verdict(), Verdict::Phishing);
+        assert!(codes(listed).contains(&"uribl"));
+        let clean = r
+            .links()
+            .iter()
+            .find(|l| l.registered_domain() == Some("clean.example"))
+            .unwrap();
+        assert_eq!(clean.verdict(), Verdict::Safe);
+    }
+}

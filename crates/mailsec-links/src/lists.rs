@@ -1,0 +1,239 @@
+//! The lists shipped with the crate (embedded data files) and the protected brands.
+
+use std::collections::{HashMap, HashSet};
+
+use unicode_security::MixedScript as _;
+
+/// Protected brands shipped with the crate: `token domain...` a line.
+pub(crate) const BRANDS: &str = include_str!("../data/brands.txt");
+/// URL shorteners.
+pub(crate) const SHORTENERS: &str = include_str!("../data/shorteners.txt");
+/// Free hosting, site builders and dynamic DNS.
+pub(crate) const FREE_HOSTING: &str = include_str!("../data/free_hosting.txt");
+/// TLDs with a high share of abuse.
+pub(crate) const SUSPICIOUS_TLDS: &str = include_str!("../data/suspicious_tlds.txt");
+/// Click-tracking and redirect services of legitimate senders.
+pub(crate) const REDIRECTORS: &str = include_str!("../data/redirectors.txt");
+
+/// Lines of a list file: trimmed, lower case, without comments and blanks.
+pub(crate) fn entries(text: &str) -> impl Iterator<Item = &str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// A set of host suffixes: `matches("a.b.example.com")` is true when
+/// `example.com` (or `b.example.com` ...) is in the set.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SuffixSet {
+    set: HashSet<String>,
+}
+
+impl SuffixSet {
+    pub(crate) fn from_list(text: &str) -> Self {
+        SuffixSet {
+            set: entries(text).map(|s| s.to_ascii_lowercase()).collect(),
+        }
+    }
+
+    pub(crate) fn insert(&mut self, s: &str) {
+        self.set
+            .insert(s.trim().trim_end_matches('.').to_ascii_lowercase());
+    }
+
+    /// The listed suffix `host` falls under, if any.
+    pub(crate) fn matching<'a>(&'a self, host: &str) -> Option<&'a str> {
+        let mut rest = host;
+        loop {
+            if let Some(hit) = self.set.get(rest) {
+                return Some(hit.as_str());
+            }
+            match rest.find('.') {
+                Some(i) => rest = rest.get(i + 1..)?,
+                None => return None,
+            }
+        }
+    }
+
+    pub(crate) fn contains(&self, s: &str) -> bool {
+        self.set.contains(s)
+    }
+}
+
+/// One protected brand.
+#[derive(Debug, Clone)]
+pub(crate) struct Brand {
+    /// Lower-case ASCII token (`paypal`).
+    pub(crate) token: String,
+    /// Registered domains that belong to the brand.
+    pub(crate) domains: Vec<String>,
+    /// A common word: only whole labels and words count, no edit distance, no paths.
+    pub(crate) common_word: bool,
+}
+
+/// The brands and the look-up structures built from them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Brands {
+    pub(crate) list: Vec<Brand>,
+    /// TR39 skeleton of a brand token or of a brand domain's first label →
+    /// (brand index, the form as spelled).
+    skeletons: HashMap<String, (usize, String)>,
+    /// Registered domain → brand index.
+    owned: HashMap<String, Vec<usize>>,
+}
+
+impl Brands {
+    pub(crate) fn from_list(text: &str) -> Self {
+        let mut b = Brands::default();
+        for line in entries(text) {
+            let mut parts = line.split_whitespace();
+            let Some(token) = parts.next() else { continue };
+            let (token, common_word) = match token.strip_prefix('=') {
+                Some(t) => (t, true),
+                None => (token, false),
+            };
+            b.add(token, parts, common_word);
+        }
+        b
+    }
+
+    pub(crate) fn add<'a>(
+        &mut self,
+        token: &str,
+        domains: impl IntoIterator<Item = &'a str>,
+        common_word: bool,
+    ) {
+        let token = token.to_lowercase();
+        let domains: Vec<String> = domains
+            .into_iter()
+            .map(|d| d.trim().to_ascii_lowercase())
+            .collect();
+        let idx = self.list.len();
+        self.skeletons
+            .entry(skeleton(&token))
+            .or_insert((idx, token.clone()));
+        for d in &domains {
+            self.owned.entry(d.clone()).or_default().push(idx);
+            if let Some(first) = d.split('.').next()
+                && first.len() >= 4
+            {
+                self.skeletons
+                    .entry(skeleton(first))
+                    .or_insert((idx, first.to_owned()));
+            }
+        }
+        self.list.push(Brand {
+            token,
+            domains,
+            common_word,
+        });
+    }
+
+    /// Whether `registered_domain` belongs to any brand.
+    pub(crate) fn owner_of(&self, registered_domain: &str) -> Option<&Brand> {
+        self.owned
+            .get(registered_domain)
+            .and_then(|v| v.first())
+            .and_then(|&i| self.list.get(i))
+    }
+
+    /// Whether `registered_domain` belongs to `brand`.
+    pub(crate) fn owns(brand: &Brand, registered_domain: &str) -> bool {
+        brand.domains.iter().any(|d| d == registered_domain)
+    }
+
+    /// The brand whose name (or a domain label of it) has the skeleton
+    /// `label_skeleton`, with that name as spelled.
+    pub(crate) fn by_skeleton(&self, label_skeleton: &str) -> Option<(&Brand, &str)> {
+        self.skeletons
+            .get(label_skeleton)
+            .and_then(|(i, form)| Some((self.list.get(*i)?, form.as_str())))
+    }
+}
+
+/// The TR39 skeleton of a string, lower-cased afterwards so case does not matter.
+pub(crate) fn skeleton(s: &str) -> String {
+    let sk: String = unicode_security::confusable_detection::skeleton(s).collect();
+    let lower = sk.to_lowercase();
+    // Lower-casing can itself produce confusable forms; one more pass settles it.
+    if lower == sk {
+        lower
+    } else {
+        unicode_security::confusable_detection::skeleton(&lower).collect()
+    }
+}
+
+/// Whether a label mixes scripts in a way TR39 calls not single-script.
+pub(crate) fn is_mixed_script(label: &str) -> bool {
+    !label.is_ascii() && !label.is_single_script()
+}
+
+/// Damerau-Levenshtein (optimal string alignment) distance, bounded:
+/// returns `max + 1` as soon as the distance must exceed `max`.
+pub(crate) fn edit_distance(a: &str, b: &str, max: usize) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > max {
+        return max + 1;
+    }
+    let w = b.len() + 1;
+    let mut prev2 = vec![0usize; w];
+    let mut prev: Vec<usize> = (0..w).collect();
+    let mut cur = vec![0usize; w];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..w {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > max {
+            return max + 1;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_lists_parse() {
+        let b = Brands::from_list(BRANDS);
+        assert!(b.list.len() > 50);
+        assert!(b.owner_of("paypal.com").is_some());
+        assert!(SuffixSet::from_list(SHORTENERS).contains("bit.ly"));
+        let fh = SuffixSet::from_list(FREE_HOSTING);
+        assert_eq!(
+            fh.matching("evil.000webhostapp.com"),
+            Some("000webhostapp.com")
+        );
+        assert_eq!(fh.matching("example.org"), None);
+    }
+
+    #[test]
+    fn skeletons_and_scripts() {
+        assert_eq!(skeleton("pаypal"), skeleton("paypal"));
+        assert_eq!(skeleton("PayPal"), skeleton("paypal"));
+        assert!(is_mixed_script("pаypal"));
+        assert!(!is_mixed_script("paypal"));
+        assert!(!is_mixed_script("日本語"));
+    }
+
+    #[test]
+    fn distances() {
+        assert_eq!(edit_distance("paypal", "paypal", 2), 0);
+        assert_eq!(edit_distance("paypal", "paypa1", 2), 1);
+        assert_eq!(edit_distance("paypal", "papyal", 2), 1);
+        assert_eq!(edit_distance("paypal", "pay", 2), 3);
+        assert_eq!(edit_distance("microsoft", "micorsoft", 2), 1);
+    }
+}

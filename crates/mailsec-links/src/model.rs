@@ -1,0 +1,473 @@
+//! The lexical URL model: logistic regression over features of the URL text.
+//!
+//! The model sees only the URL (never the scheme: `http` and `https` give
+//! the same features), so it can judge hosts that no feed knows. Its weights
+//! are trained offline by `examples/train_url_model.rs` and shipped as
+//! `data/url_model.txt`.
+
+use crate::LinksError;
+use crate::lists::{Brands, SuffixSet};
+use crate::normalize::{HostKind, NormalizedUrl};
+
+/// The weights shipped with the crate.
+const SHIPPED: &str = include_str!("../data/url_model.txt");
+
+/// Number of dense (named) features; hashed features follow them.
+pub const DENSE_FEATURES: usize = 40;
+
+/// A sparse feature vector: `(index, value)` pairs.
+pub type Features = Vec<(u32, f32)>;
+
+/// Logistic regression over dense and hashed URL features.
+#[derive(Debug, Clone)]
+pub struct UrlModel {
+    dim: usize,
+    weights: Vec<f32>,
+    bias: f32,
+    suspicious: f32,
+    phishing: f32,
+}
+
+impl UrlModel {
+    /// The model shipped with the crate.
+    pub fn shipped() -> Result<Self, LinksError> {
+        Self::from_text(SHIPPED)
+    }
+
+    /// A model from weights: `dim` features (a power of two, more than
+    /// [`DENSE_FEATURES`]), a bias, and the probabilities at which a URL
+    /// becomes suspicious and phishing.
+    pub fn new(
+        weights: Vec<f32>,
+        bias: f32,
+        suspicious: f32,
+        phishing: f32,
+    ) -> Result<Self, LinksError> {
+        let dim = weights.len();
+        if !dim.is_power_of_two() || dim <= DENSE_FEATURES {
+            return Err(LinksError::Model(format!(
+                "dimension {dim} is not a power of two above {DENSE_FEATURES}"
+            )));
+        }
+        Ok(UrlModel {
+            dim,
+            weights,
+            bias,
+            suspicious,
+            phishing,
+        })
+    }
+
+    /// Read weights in the text format [`UrlModel::to_text`] writes.
+    pub fn from_text(text: &str) -> Result<Self, LinksError> {
+        let bad = |what: &str| LinksError::Model(what.to_owned());
+        let mut lines = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'));
+        if lines.next() != Some("mailsec-url-model 1") {
+            return Err(bad("missing header line `mailsec-url-model 1`"));
+        }
+        let mut field = |name: &str| -> Result<f64, LinksError> {
+            let line = lines.next().ok_or_else(|| bad("truncated"))?;
+            let (k, v) = line
+                .split_once(' ')
+                .ok_or_else(|| bad("expected `name value`"))?;
+            if k != name {
+                return Err(LinksError::Model(format!("expected {name}, found {k}")));
+            }
+            v.trim()
+                .parse::<f64>()
+                .map_err(|_| LinksError::Model(format!("bad number for {name}")))
+        };
+        let dim = field("dim")? as usize;
+        let bias = field("bias")? as f32;
+        let suspicious = field("suspicious")? as f32;
+        let phishing = field("phishing")? as f32;
+        if !dim.is_power_of_two() || dim <= DENSE_FEATURES || dim > 1 << 24 {
+            return Err(bad("bad dimension"));
+        }
+        let mut weights = vec![0f32; dim];
+        for line in lines {
+            let (i, w) = line
+                .split_once(' ')
+                .ok_or_else(|| bad("expected `index weight`"))?;
+            let i: usize = i.parse().map_err(|_| bad("bad index"))?;
+            let w: f32 = w.trim().parse().map_err(|_| bad("bad weight"))?;
+            *weights
+                .get_mut(i)
+                .ok_or_else(|| bad("index out of range"))? = w;
+        }
+        Ok(UrlModel {
+            dim,
+            weights,
+            bias,
+            suspicious,
+            phishing,
+        })
+    }
+
+    /// The weights in a line-oriented text format (non-zero weights only).
+    pub fn to_text(&self) -> String {
+        let mut s = format!(
+            "mailsec-url-model 1\ndim {}\nbias {}\nsuspicious {}\nphishing {}\n",
+            self.dim, self.bias, self.suspicious, self.phishing
+        );
+        for (i, w) in self.weights.iter().enumerate() {
+            if *w != 0.0 {
+                s.push_str(&format!("{i} {w}\n"));
+            }
+        }
+        s
+    }
+
+    /// Number of features (dense and hashed).
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Probability at or above which a URL counts as suspicious.
+    pub fn suspicious_threshold(&self) -> f32 {
+        self.suspicious
+    }
+
+    /// Probability at or above which a URL counts as phishing.
+    pub fn phishing_threshold(&self) -> f32 {
+        self.phishing
+    }
+
+    /// The probability that URL features belong to a phishing URL.
+    pub fn probability_of(&self, features: &[(u32, f32)]) -> f32 {
+        let mut z = self.bias;
+        for &(i, v) in features {
+            z += self.weights.get(i as usize).copied().unwrap_or(0.0) * v;
+        }
+        sigmoid(z)
+    }
+}
+
+/// The logistic function.
+pub fn sigmoid(z: f32) -> f32 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// Words in URLs that ask for credentials or payment.
+pub(crate) const CREDENTIAL_WORDS: &[&str] = &[
+    "login",
+    "logon",
+    "signin",
+    "sign-in",
+    "verify",
+    "verification",
+    "account",
+    "update",
+    "secure",
+    "security",
+    "banking",
+    "confirm",
+    "password",
+    "webscr",
+    "auth",
+    "wallet",
+    "unlock",
+    "suspend",
+    "billing",
+    "payment",
+    "recover",
+    "validate",
+    "credential",
+    "authenticate",
+    "session",
+    "reactivate",
+];
+
+/// The lists the features refer to.
+pub(crate) struct FeatureLists<'a> {
+    pub(crate) brands: &'a Brands,
+    pub(crate) suspicious_tlds: &'a SuffixSet,
+    pub(crate) free_hosting: &'a SuffixSet,
+    pub(crate) shorteners: &'a SuffixSet,
+}
+
+struct Sink {
+    f: Features,
+    mask: u32,
+}
+
+impl Sink {
+    fn dense(&mut self, i: usize, v: f32) {
+        if v != 0.0 {
+            self.f.push((i as u32, v));
+        }
+    }
+    fn hashed(&mut self, ns: &str, token: &str) {
+        let mut h: u32 = 0x811c_9dc5;
+        for b in ns.bytes().chain([0xff]).chain(token.bytes()) {
+            h ^= u32::from(b);
+            h = h.wrapping_mul(0x0100_0193);
+        }
+        let span = self.mask + 1 - DENSE_FEATURES as u32;
+        self.f.push((DENSE_FEATURES as u32 + h % span, 1.0));
+    }
+}
+
+fn ln1p(x: usize) -> f32 {
+    (x as f32).ln_1p()
+}
+
+/// Collapse digit runs to `0` so numbers do not become separate tokens.
+fn shape(word: &str) -> String {
+    let mut s = String::with_capacity(word.len());
+    let mut prev_digit = false;
+    for c in word.chars() {
+        if c.is_ascii_digit() {
+            if !prev_digit {
+                s.push('0');
+            }
+            prev_digit = true;
+        } else {
+            s.extend(c.to_lowercase());
+            prev_digit = false;
+        }
+    }
+    s
+}
+
+fn entropy(s: &str) -> f32 {
+    let mut counts = [0u32; 256];
+    let mut n = 0u32;
+    for b in s.bytes() {
+        counts[b as usize] += 1;
+        n += 1;
+    }
+    if n == 0 {
+        return 0.0;
+    }
+    let n = n as f32;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f32 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// The features of one URL. The scheme is deliberately not among them.
+pub(crate) fn features(url: &NormalizedUrl, lists: &FeatureLists<'_>, dim: usize) -> Features {
+    let mut s = Sink {
+        f: Vec::with_capacity(64),
+        mask: (dim as u32).wrapping_sub(1),
+    };
+    let host = url.host_str().unwrap_or_default();
+    let reg = url.registered_domain().unwrap_or(host);
+    let suffix_len = reg.find('.').map(|i| reg.len() - i - 1).unwrap_or(0);
+    let reg_label = reg.split('.').next().unwrap_or_default();
+    let sub = host
+        .strip_suffix(reg)
+        .map(|p| p.trim_end_matches('.'))
+        .unwrap_or_default();
+    let path = url.url().path();
+    let query = url.url().query().unwrap_or_default();
+    let labels = host.split('.').count();
+
+    s.dense(0, ln1p(host.len()));
+    s.dense(1, labels.min(8) as f32 / 4.0);
+    s.dense(2, ln1p(reg_label.len()));
+    let host_digits = host.bytes().filter(u8::is_ascii_digit).count();
+    s.dense(
+        3,
+        if host.is_empty() {
+            0.0
+        } else {
+            host_digits as f32 / host.len() as f32
+        },
+    );
+    s.dense(4, host.bytes().filter(|&b| b == b'-').count().min(5) as f32);
+    s.dense(
+        5,
+        f32::from(u8::from(matches!(
+            url.host_kind(),
+            HostKind::Ipv4 | HostKind::Ipv6
+        ))),
+    );
+    s.dense(6, ln1p(path.len()));
+    let depth = path.split('/').filter(|p| !p.is_empty()).count();
+    s.dense(7, depth.min(10) as f32 / 5.0);
+    s.dense(8, ln1p(query.len()));
+    s.dense(
+        9,
+        if query.is_empty() {
+            0.0
+        } else {
+            (query.matches('&').count() + 1).min(10) as f32 / 5.0
+        },
+    );
+    s.dense(10, f32::from(u8::from(path.len() <= 1 && query.is_empty())));
+    s.dense(11, ln1p(path.matches('%').count()));
+    s.dense(12, entropy(reg_label) / 4.0);
+    let vowels = reg_label.bytes().filter(|b| b"aeiou".contains(b)).count();
+    s.dense(
+        13,
+        if reg_label.is_empty() {
+            0.0
+        } else {
+            vowels as f32 / reg_label.len() as f32
+        },
+    );
+    let mut run = 0;
+    let mut max_run = 0;
+    for b in host.bytes() {
+        if b.is_ascii_digit() {
+            run += 1;
+            max_run = max_run.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    s.dense(14, max_run.min(10) as f32 / 5.0);
+    let sub_labels = if sub.is_empty() {
+        0
+    } else {
+        sub.split('.').count()
+    };
+    s.dense(15, sub_labels.min(6) as f32 / 3.0);
+    s.dense(16, f32::from(u8::from(url.has_userinfo())));
+    let owner = lists.brands.owner_of(reg);
+    let lower_path = path.to_ascii_lowercase();
+    let mut brand_host = false;
+    let mut brand_path = false;
+    if owner.is_none() {
+        for b in &lists.brands.list {
+            if b.common_word || b.token.len() < 4 {
+                continue;
+            }
+            if host.contains(b.token.as_str()) {
+                brand_host = true;
+            }
+            if lower_path.contains(b.token.as_str()) || query.contains(b.token.as_str()) {
+                brand_path = true;
+            }
+        }
+    }
+    s.dense(17, f32::from(u8::from(brand_host)));
+    s.dense(18, f32::from(u8::from(brand_path)));
+    let tld = host.rsplit('.').next().unwrap_or_default();
+    s.dense(19, f32::from(u8::from(lists.suspicious_tlds.contains(tld))));
+    s.dense(
+        20,
+        f32::from(u8::from(lists.free_hosting.matching(host).is_some())),
+    );
+    s.dense(
+        21,
+        f32::from(u8::from(lists.shorteners.matching(host).is_some())),
+    );
+    let hay = format!("{host}{lower_path}?{}", query.to_ascii_lowercase());
+    let cred = CREDENTIAL_WORDS.iter().filter(|w| hay.contains(*w)).count();
+    s.dense(22, ln1p(cred));
+    s.dense(23, f32::from(u8::from(url.is_idn())));
+    s.dense(24, f32::from(u8::from(url.url().port().is_some())));
+    let upper = path.bytes().filter(u8::is_ascii_uppercase).count();
+    s.dense(
+        25,
+        if path.is_empty() {
+            0.0
+        } else {
+            upper as f32 / path.len() as f32
+        },
+    );
+    s.dense(26, ln1p(path.bytes().filter(|&b| b == b'-').count()));
+    s.dense(27, ln1p(path.bytes().filter(u8::is_ascii_digit).count()));
+    s.dense(28, ln1p(path.bytes().filter(|&b| b == b'.').count()));
+    s.dense(
+        29,
+        f32::from(u8::from(reg_label.bytes().any(|b| b.is_ascii_digit()))),
+    );
+    s.dense(30, f32::from(u8::from(host.starts_with("www."))));
+    let mut cons = 0;
+    let mut max_cons = 0;
+    for b in reg_label.bytes() {
+        if b.is_ascii_alphabetic() && !b"aeiouy".contains(&b) {
+            cons += 1;
+            max_cons = max_cons.max(cons);
+        } else {
+            cons = 0;
+        }
+    }
+    s.dense(31, max_cons.min(10) as f32 / 5.0);
+    s.dense(32, f32::from(u8::from(path.ends_with('/') && depth > 0)));
+    s.dense(33, suffix_len.min(10) as f32 / 5.0);
+
+    // Hashed tokens.
+    s.hashed("tld", tld);
+    for w in sub.split(['.', '-']).filter(|w| !w.is_empty()).take(6) {
+        s.hashed("sub", &shape(w));
+    }
+    for w in path
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.len() >= 2 && w.len() <= 24)
+        .take(16)
+    {
+        s.hashed("pw", &shape(w));
+    }
+    if let Some(last) = path.rsplit('/').next()
+        && let Some((_, ext)) = last.rsplit_once('.')
+        && ext.len() <= 5
+        && !ext.is_empty()
+    {
+        s.hashed("ext", &ext.to_ascii_lowercase());
+    }
+    for pair in query.split('&').take(8) {
+        let k = pair.split('=').next().unwrap_or_default();
+        if !k.is_empty() && k.len() <= 24 {
+            s.hashed("qk", &shape(k));
+        }
+    }
+    s.f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_model_loads_and_round_trips() {
+        let m = UrlModel::shipped().unwrap();
+        let again = UrlModel::from_text(&m.to_text()).unwrap();
+        assert_eq!(again.to_text(), m.to_text());
+        assert!(m.suspicious_threshold() <= m.phishing_threshold());
+    }
+
+    #[test]
+    fn bad_models_are_errors() {
+        assert!(UrlModel::from_text("").is_err());
+        assert!(
+            UrlModel::from_text(
+                "mailsec-url-model 1\ndim 3\nbias 0\nsuspicious 0.5\nphishing 0.9\n"
+            )
+            .is_err()
+        );
+        assert!(
+            UrlModel::from_text(
+                "mailsec-url-model 1\ndim 64\nbias 0\nsuspicious 0.5\nphishing 0.9\n99 1\n"
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn scheme_is_not_a_feature() {
+        let brands = Brands::from_list(crate::lists::BRANDS);
+        let empty = SuffixSet::default();
+        let lists = FeatureLists {
+            brands: &brands,
+            suspicious_tlds: &empty,
+            free_hosting: &empty,
+            shorteners: &empty,
+        };
+        let a = crate::normalize_url("http://login.example.xyz/a/b?c=1").unwrap();
+        let b = crate::normalize_url("https://login.example.xyz/a/b?c=1").unwrap();
+        assert_eq!(features(&a, &lists, 1 << 12), features(&b, &lists, 1 << 12));
+    }
+}

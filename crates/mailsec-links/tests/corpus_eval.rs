@@ -1,0 +1,76 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+//! The evaluation on the development corpus, asserted.
+//!
+//! URLs: the test fold of the split by registered domain (never trained
+//! on), schemes normalised. Mail: every second message of each folder (the
+//! full run, with figures printed, is `cargo run --release --example evaluate`).
+//! Needs `../shared/corpus` beside the repository.
+
+#[path = "../eval/corpus.rs"]
+mod corpus;
+#[path = "../eval/figures.rs"]
+mod figures;
+
+use std::sync::LazyLock;
+
+use mailsec_links::LinkChecker;
+
+static CHECKER: LazyLock<LinkChecker> = LazyLock::new(|| LinkChecker::new().unwrap());
+
+#[test]
+fn urls_split_by_registered_domain() {
+    let f = figures::urls(&CHECKER, corpus::TEST_FOLD);
+    println!("{f:?}");
+    assert!(
+        f.phishing_urls > 3000 && f.benign_urls > 1000,
+        "corpus missing? {f:?}"
+    );
+    // Targets: >= 90% of phishing URLs phishing or suspicious, <= 1% of benign URLs phishing.
+    assert!(
+        f.phishing_detected() >= 0.90,
+        "phishing URLs detected {:.4}",
+        f.phishing_detected()
+    );
+    assert!(
+        f.benign_phishing_rate() <= 0.01,
+        "benign URLs phishing {:.4}",
+        f.benign_phishing_rate()
+    );
+}
+
+#[test]
+fn mail_verdicts() {
+    let f = figures::mails(&CHECKER, 2);
+    println!(
+        "phishing {}/{} = {:.4}; ham phishing {}/{} = {:.4}",
+        f.phishing_as_phishing,
+        f.phishing_mails,
+        f.phishing_rate(),
+        f.ham_phishing,
+        f.ham_mails,
+        f.ham_phishing_rate()
+    );
+    for (p, d) in &f.false_alarms {
+        println!("ham flagged: {} {d}", p.display());
+    }
+    assert!(
+        f.phishing_mails > 400 && f.ham_mails > 1000,
+        "corpus missing? {f:?}"
+    );
+    // Target: <= 0.2% of ham flagged phishing.
+    assert!(
+        f.ham_phishing_rate() <= HAM_PHISHING_MAX,
+        "ham flagged phishing {:.4}",
+        f.ham_phishing_rate()
+    );
+    // The 95% target for phishing mail is not reached (see docs/links.md);
+    // this floor guards against regressions of what is reached.
+    assert!(
+        f.phishing_rate() >= PHISHING_FLOOR,
+        "phishing mail detected {:.4}",
+        f.phishing_rate()
+    );
+}
+
+const HAM_PHISHING_MAX: f64 = 0.002;
+const PHISHING_FLOOR: f64 = 0.40;
