@@ -13,7 +13,7 @@ use std::collections::HashSet;
 
 use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
 
-use crate::hash::{combine, hash_bytes};
+use crate::hash::{TokenSet, combine, hash_bytes};
 use crate::html::{find_ascii_ci, read_html};
 
 /// Most words tokenized per message (bounds the work on huge messages).
@@ -109,7 +109,7 @@ impl Analysis {
 
 #[derive(Default)]
 struct Analyzer {
-    tokens: HashSet<u64>,
+    tokens: TokenSet,
     features: Features,
     words: usize,
     hosts: HashSet<String>,

@@ -1,11 +1,10 @@
 //! The Bayesian classifier: Robinson's token probabilities combined with
 //! Fisher's method (inverse chi-square), as in SpamBayes and rspamd.
 
-use std::collections::HashMap;
-
 use crate::SpamError;
 use crate::analysis::Analysis;
 use crate::config::BayesConfig;
+use crate::hash::TokenMap;
 use crate::store::{Class, LearnBatch, TokenStore, Totals};
 
 /// What the classifier says about a message.
@@ -76,7 +75,7 @@ impl Classifier {
         let mut probs: Vec<f64> = Vec::with_capacity(lookup.counts.len());
         for c in &lookup.counts {
             let n = f64::from(c.spam) + f64::from(c.ham);
-            if n == 0.0 {
+            if n == 0.0 || n < f64::from(self.config.min_token_count) {
                 continue;
             }
             let ps = (f64::from(c.spam) / ns).min(1.0);
@@ -92,7 +91,7 @@ impl Classifier {
             probs.truncate(self.config.max_tokens);
         }
         Ok(BayesVerdict::Probability {
-            probability: combine(&probs),
+            probability: combine(&probs, self.config.dependence),
             tokens_used: probs.len(),
         })
     }
@@ -153,7 +152,7 @@ impl Classifier {
 pub struct Trainer<'s> {
     store: &'s dyn TokenStore,
     batch: LearnBatch,
-    seen: HashMap<u64, Option<Class>>,
+    seen: TokenMap<Option<Class>>,
     learned: usize,
 }
 
@@ -172,7 +171,7 @@ impl<'s> Trainer<'s> {
         Trainer {
             store,
             batch: LearnBatch::new(day),
-            seen: HashMap::new(),
+            seen: TokenMap::default(),
             learned: 0,
         }
     }
@@ -241,17 +240,19 @@ impl<'s> Trainer<'s> {
 
 /// Fisher/Robinson combining: (1 + S - H) / 2 where S and H come from the
 /// inverse chi-square of the token probabilities and their complements.
-fn combine(probs: &[f64]) -> f64 {
+fn combine(probs: &[f64], dependence: f64) -> f64 {
     if probs.is_empty() {
         return 0.5;
     }
-    let n = probs.len();
-    let ln_ham: f64 = probs.iter().map(|p| p.ln()).sum();
-    let ln_spam: f64 = probs.iter().map(|p| (1.0 - p).ln()).sum();
-    let h = chi2_q(-2.0 * ln_ham, n);
-    let s = chi2_q(-2.0 * ln_spam, n);
-    // h is small when the tokens say spam (their p are high).
-    ((1.0 + (1.0 - h) - (1.0 - s)) / 2.0).clamp(0.0, 1.0)
+    let k = if dependence.is_finite() && dependence >= 1.0 { dependence } else { 1.0 };
+    let n = ((probs.len() as f64 / k).ceil() as usize).max(1);
+    let ln_ham: f64 = probs.iter().map(|p| p.ln()).sum::<f64>() / k;
+    let ln_spam: f64 = probs.iter().map(|p| (1.0 - p).ln()).sum::<f64>() / k;
+    // S: evidence for spam (the complements 1 - p are small when the
+    // tokens say spam, so their chi-square tail is small); H likewise.
+    let spamminess = 1.0 - chi2_q(-2.0 * ln_spam, n);
+    let hamminess = 1.0 - chi2_q(-2.0 * ln_ham, n);
+    ((1.0 + spamminess - hamminess) / 2.0).clamp(0.0, 1.0)
 }
 
 /// P(chi-square with 2n degrees of freedom >= x2), computed in log space so
@@ -292,13 +293,13 @@ mod tests {
 
     #[test]
     fn combine_is_symmetric_and_ordered() {
-        assert_eq!(combine(&[]), 0.5);
-        let spam = combine(&[0.99; 20]);
-        let ham = combine(&[0.01; 20]);
+        assert_eq!(combine(&[], 1.0), 0.5);
+        let spam = combine(&[0.99; 20], 1.0);
+        let ham = combine(&[0.01; 20], 1.0);
         assert!(spam > 0.99, "{spam}");
         assert!(ham < 0.01, "{ham}");
         assert!((spam + ham - 1.0).abs() < 1e-9);
-        let mixed = combine(&[0.99, 0.01, 0.99, 0.01]);
+        let mixed = combine(&[0.99, 0.01, 0.99, 0.01], 1.0);
         assert!((mixed - 0.5).abs() < 1e-9);
     }
 }

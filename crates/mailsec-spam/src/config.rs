@@ -33,6 +33,14 @@ pub struct BayesConfig {
     pub prior: f64,
     /// Tokens closer than this to 0.5 are ignored.
     pub min_deviation: f64,
+    /// Tokens seen in fewer learned messages than this are ignored.
+    pub min_token_count: u32,
+    /// How many tokens carry one independent piece of evidence. OSB tokens
+    /// overlap (each word is in up to five of them), and Fisher's method
+    /// assumes independence; the chi-square statistic and its degrees of
+    /// freedom are divided by this factor so that overlapping tokens do not
+    /// drive both tails to certainty.
+    pub dependence: f64,
     /// At most this many tokens (the most telling) are combined.
     pub max_tokens: usize,
     /// `BAYES_SPAM` fires above this probability.
@@ -168,6 +176,8 @@ impl Config {
                 strength: 1.0,
                 prior: 0.5,
                 min_deviation: 0.1,
+                min_token_count: 2,
+                dependence: 1.0,
                 max_tokens: 250,
                 spam_above: 0.6,
                 ham_below: 0.4,

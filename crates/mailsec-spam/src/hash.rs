@@ -41,7 +41,7 @@ fn fmix(mut h: u64) -> u64 {
 mod tests {
     use super::*;
 
-    const PINNED: u64 = 0;
+    const PINNED: u64 = 1_386_941_121_199_962_112;
 
     #[test]
     fn stable_values() {
@@ -53,3 +53,30 @@ mod tests {
         assert_ne!(combine(1, 2, 1), combine(1, 2, 2));
     }
 }
+
+/// A `Hasher` for keys that are already token hashes: it passes the `u64`
+/// through (with one multiply for keys written another way), which makes
+/// the classifier's maps several times faster than with SipHash.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct TokenHasher(u64);
+
+impl std::hash::Hasher for TokenHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 ^= v;
+    }
+}
+
+/// Build hasher for maps keyed by tokens.
+pub(crate) type TokenBuild = std::hash::BuildHasherDefault<TokenHasher>;
+/// A map keyed by tokens.
+pub(crate) type TokenMap<V> = std::collections::HashMap<u64, V, TokenBuild>;
+/// A set of tokens.
+pub(crate) type TokenSet = std::collections::HashSet<u64, TokenBuild>;

@@ -1,6 +1,5 @@
 //! An in-memory token store.
 
-use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock};
 
 use super::{
@@ -8,12 +7,13 @@ use super::{
     Totals, add_clamped, add_total,
 };
 use crate::SpamError;
+use crate::hash::TokenMap;
 
 #[derive(Debug, Default)]
 struct Inner {
-    tokens: HashMap<u64, (TokenCounts, u32)>,
+    tokens: TokenMap<(TokenCounts, u32)>,
     totals: Totals,
-    marks: HashMap<u64, (Class, u32)>,
+    marks: TokenMap<(Class, u32)>,
 }
 
 /// A token store in memory: for tests, benchmarks and one-shot tools.

@@ -10,9 +10,8 @@
 //! and ham messages; and a mark per learned message (a digest of its token
 //! set) so the same message is not learned twice and can be unlearned.
 
-use std::collections::HashMap;
-
 use crate::SpamError;
+use crate::hash::TokenMap;
 
 mod memory;
 #[cfg(feature = "redb")]
@@ -99,10 +98,10 @@ pub struct StoreStats {
 #[derive(Debug, Clone, Default)]
 pub struct LearnBatch {
     pub(crate) day: u32,
-    pub(crate) tokens: HashMap<u64, (i64, i64)>,
+    pub(crate) tokens: TokenMap<(i64, i64)>,
     pub(crate) spam: i64,
     pub(crate) ham: i64,
-    pub(crate) marks: HashMap<u64, Option<Class>>,
+    pub(crate) marks: TokenMap<Option<Class>>,
 }
 
 impl LearnBatch {
