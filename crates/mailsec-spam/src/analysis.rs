@@ -244,6 +244,29 @@ impl Analyzer {
             let dom = dom.to_owned();
             self.header_kv("rt_dom", &dom);
         }
+        if let Some(mid) = msg.message_id() {
+            let mid = clip(mid, 256);
+            let (left, right) = mid.rsplit_once('@').unwrap_or((mid, ""));
+            let shape = shape(left);
+            self.header_kv("mid_shape", &shape);
+            if let Some(reg) = registrable(&right.to_ascii_lowercase()) {
+                let reg = reg.to_owned();
+                self.header_kv("mid_reg", &reg);
+            }
+        }
+        if let Some(local) = self
+            .features
+            .from_addr
+            .as_deref()
+            .and_then(|a| a.rsplit_once('@'))
+            .map(|(l, _)| shape(clip(l, 128)))
+        {
+            self.header_kv("from_local_shape", &local);
+        }
+        if let Some(subject) = msg.subject() {
+            let subject = clip(subject, 1024);
+            self.name_words(subject, "subject_word");
+        }
         for name in ["X-Mailer", "User-Agent"] {
             if let Some(v) = msg.header_raw(name) {
                 let v = clip(v, 256).to_owned();
@@ -264,6 +287,10 @@ impl Analyzer {
                 let cs = clip(cs, 40).to_ascii_lowercase();
                 self.header_kv("charset", &cs);
             }
+        }
+        if let Some(b) = part.content_type().and_then(|ct| ct.attribute("boundary")) {
+            let b = shape(clip(b, 64));
+            self.header_kv("boundary", &b);
         }
         if let Some(cte) = part.content_transfer_encoding() {
             let cte = clip(cte, 40).to_ascii_lowercase();
@@ -439,6 +466,33 @@ impl Analyzer {
             }
         }
     }
+}
+
+/// The shape of an identifier: runs of digits, lower-case and upper-case
+/// letters collapsed to `9`, `a`, `A`; other characters kept. It tells one
+/// mail program's Message-IDs and boundaries from another's.
+fn shape(s: &str) -> String {
+    let mut out = String::with_capacity(16);
+    for c in s.chars() {
+        let k = if c.is_ascii_digit() {
+            '9'
+        } else if c.is_ascii_lowercase() {
+            'a'
+        } else if c.is_ascii_uppercase() {
+            'A'
+        } else if c.is_alphanumeric() {
+            'u'
+        } else {
+            c
+        };
+        if !out.ends_with(k) {
+            out.push(k);
+        }
+        if out.len() >= 24 {
+            break;
+        }
+    }
+    out
 }
 
 fn is_invisible(c: char) -> bool {
