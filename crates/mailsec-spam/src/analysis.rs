@@ -573,7 +573,7 @@ mod tests {
         // words: cheap pills at http pills example com buy now -> unigrams + pairs
         assert!(a.tokens().len() > 20);
         let b = Analysis::of(&parse(
-            "From: \"Pay Pal\" <a@evil.example.co.uk>\r\nSubject: Hello there\r\n\r\nCheap pills at http://pills.example.com/buy now\r\n",
+            "From: \"Pay Pal\" <a@evil.example.co.uk>\r\nSubject: Hello there\r\nMessage-ID: <x@y>\r\nDate: Fri, 27 Nov 2026 10:00:00 +0000\r\n\r\nCheap pills at http://pills.example.com/buy now\r\n",
         ));
         assert_eq!(a.digest(), b.digest(), "same content, same digest");
         let c = Analysis::of(&parse("Subject: other\r\n\r\nsomething else entirely\r\n"));
