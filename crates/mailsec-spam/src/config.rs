@@ -120,6 +120,18 @@ impl Config {
         Self::from_table(overrides)
     }
 
+    /// The `[spam]` table of a whole mailsec configuration file (the
+    /// `--config FILE` of the command line); the defaults when the file has
+    /// no such table.
+    pub fn from_mailsec_toml(toml: &str) -> Result<Config, SpamError> {
+        let mut all: toml::Table = toml.parse()?;
+        match all.remove("spam") {
+            Some(toml::Value::Table(t)) => Self::from_table(t),
+            Some(_) => Err(SpamError::ConfigValue("[spam] must be a table".into())),
+            None => Self::from_table(toml::Table::new()),
+        }
+    }
+
     /// Like [`from_toml_str`](Config::from_toml_str), from a parsed table
     /// (for example the `[spam]` table of a larger configuration file).
     pub fn from_table(overrides: toml::Table) -> Result<Config, SpamError> {

@@ -24,6 +24,9 @@ pub enum SpamError {
     #[cfg(feature = "redis")]
     #[error("token store (redis): {0}")]
     Redis(#[from] redis::RedisError),
+    /// A file or directory could not be used.
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
     /// A store held a value this version cannot read.
     #[error("token store holds an unreadable value: {0}")]
     Corrupt(String),

@@ -13,12 +13,14 @@
 use crate::SpamError;
 use crate::hash::TokenMap;
 
+mod location;
 mod memory;
 #[cfg(feature = "redb")]
 mod redb_store;
 #[cfg(feature = "redis")]
 mod redis_store;
 
+pub use location::{StoreLocation, default_db_path};
 pub use memory::MemoryStore;
 #[cfg(feature = "redb")]
 pub use redb_store::RedbStore;
