@@ -89,7 +89,11 @@ fn spam(c: &mut Criterion) {
         })
     });
     group.bench_function("score_parsed/redb", |b| {
-        b.iter(|| scorer.score(black_box(&parsed), &evidence, Some(&redb)).score())
+        b.iter(|| {
+            scorer
+                .score(black_box(&parsed), &evidence, Some(&redb))
+                .score()
+        })
     });
     group.bench_function("tokenize_only", |b| {
         b.iter(|| Analysis::of(black_box(&parsed)).tokens().len())

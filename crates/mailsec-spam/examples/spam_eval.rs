@@ -63,7 +63,9 @@ fn main() {
             Path::new(&opt("--test-list").expect("--test-list")),
         ),
         _ => {
-            eprintln!("usage: spam_eval crossval [--folds K] [--every N] | mask OUT_DIR | score --train-list F --test-list F");
+            eprintln!(
+                "usage: spam_eval crossval [--folds K] [--every N] | mask OUT_DIR | score --train-list F --test-list F"
+            );
             std::process::exit(2);
         }
     }
@@ -126,8 +128,11 @@ fn replace_ci(hay: &[u8], needle: &[u8], with: &[u8], host: bool) -> Vec<u8> {
     let hostch = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'.';
     let localch = |b: u8| b.is_ascii_alphanumeric() || b"._%+-=".contains(&b);
     while i < hay.len() {
-        let m = hay.len() >= i + needle.len() && hay[i..i + needle.len()].eq_ignore_ascii_case(needle);
-        let boundary = !host || i + needle.len() >= hay.len() || !hay[i + needle.len()].is_ascii_alphanumeric();
+        let m =
+            hay.len() >= i + needle.len() && hay[i..i + needle.len()].eq_ignore_ascii_case(needle);
+        let boundary = !host
+            || i + needle.len() >= hay.len()
+            || !hay[i + needle.len()].is_ascii_alphanumeric();
         if m && boundary {
             if host {
                 let mut start = out.len();
@@ -189,7 +194,7 @@ fn crossval(folds: usize, every: usize) {
     let mut tallies = vec![[Tally::default(); 5]; folds];
     let mut misses: Vec<String> = Vec::new();
     let mut scores: Vec<(f64, bool)> = Vec::new();
-    for fold in 0..folds {
+    for (fold, tally) in tallies.iter_mut().enumerate() {
         let store = MemoryStore::new();
         let mut trainer = Trainer::new(&store, 20_000);
         for (i, (it, a)) in items.iter().zip(&analyses).enumerate() {
@@ -206,7 +211,7 @@ fn crossval(folds: usize, every: usize) {
             }
             let report = scorer.score_analysis(a, &Evidence::default(), Some(&store));
             let g = groups.iter().position(|g| *g == it.group).unwrap();
-            let t = &mut tallies[fold][g];
+            let t = &mut tally[g];
             t.n += 1;
             scores.push((report.score(), it.spam));
             if report.is_spam() {
@@ -263,8 +268,14 @@ fn crossval(folds: usize, every: usize) {
     let hf: usize = ham.iter().map(|t| t.flagged).sum();
     let sn: usize = spam.iter().map(|t| t.n).sum();
     let sf: usize = spam.iter().map(|t| t.flagged).sum();
-    println!("| **all ham (false positives)** | {hn} | {hf} | {:.2}% | |", pct(hf, hn));
-    println!("| **all spam (recall)** | {sn} | {sf} | {:.2}% | |", pct(sf, sn));
+    println!(
+        "| **all ham (false positives)** | {hn} | {hf} | {:.2}% | |",
+        pct(hf, hn)
+    );
+    println!(
+        "| **all spam (recall)** | {sn} | {sf} | {:.2}% | |",
+        pct(sf, sn)
+    );
     println!();
     println!("per fold (ham FP / spam recall):");
     for (k, f) in tallies.iter().enumerate() {
@@ -272,7 +283,11 @@ fn crossval(folds: usize, every: usize) {
         let hf = f[0].flagged + f[1].flagged;
         let sn = f[2].n + f[3].n + f[4].n;
         let sf = f[2].flagged + f[3].flagged + f[4].flagged;
-        println!("  fold {k}: {hf}/{hn} ({:.2}%)  {sf}/{sn} ({:.2}%)", pct(hf, hn), pct(sf, sn));
+        println!(
+            "  fold {k}: {hf}/{hn} ({:.2}%)  {sf}/{sn} ({:.2}%)",
+            pct(hf, hn),
+            pct(sf, sn)
+        );
     }
     // Recall at other thresholds, for tuning.
     println!();
@@ -280,7 +295,11 @@ fn crossval(folds: usize, every: usize) {
     for t in [3.0, 4.0, 5.0, 6.0, 7.0, 8.0] {
         let fp = scores.iter().filter(|(s, spam)| !spam && *s >= t).count();
         let tp = scores.iter().filter(|(s, spam)| *spam && *s >= t).count();
-        println!("  {t:>4.1}  {fp:>3} ({:.2}%)  {:.2}%", pct(fp, hn), pct(tp, sn));
+        println!(
+            "  {t:>4.1}  {fp:>3} ({:.2}%)  {:.2}%",
+            pct(fp, hn),
+            pct(tp, sn)
+        );
     }
     if std::env::var_os("SPAM_EVAL_VERBOSE").is_some() {
         println!();
@@ -291,7 +310,11 @@ fn crossval(folds: usize, every: usize) {
 }
 
 fn pct(a: usize, b: usize) -> f64 {
-    if b == 0 { 0.0 } else { 100.0 * a as f64 / b as f64 }
+    if b == 0 {
+        0.0
+    } else {
+        100.0 * a as f64 / b as f64
+    }
 }
 
 fn mask_out(dir: &Path) {

@@ -119,7 +119,12 @@ impl Analyzer {
     fn run(&mut self, msg: &Message<'_>) {
         self.headers(msg);
         let ids: Vec<u32> = {
-            let mut v: Vec<u32> = msg.text_body.iter().chain(&msg.html_body).copied().collect();
+            let mut v: Vec<u32> = msg
+                .text_body
+                .iter()
+                .chain(&msg.html_body)
+                .copied()
+                .collect();
             v.sort_unstable();
             v.dedup();
             v
@@ -211,9 +216,7 @@ impl Analyzer {
         let from = msg.from().and_then(|a| a.first());
         f.from_present = msg.header_raw("From").is_some();
         f.from_name = from.and_then(|a| a.name()).map(str::to_owned);
-        f.from_addr = from
-            .and_then(|a| a.address())
-            .map(str::to_ascii_lowercase);
+        f.from_addr = from.and_then(|a| a.address()).map(str::to_ascii_lowercase);
         f.reply_to_addr = msg
             .reply_to()
             .and_then(|a| a.first())
@@ -376,7 +379,8 @@ impl Analyzer {
                     word.extend(c.to_lowercase());
                     match c as u32 {
                         0x00C0..=0x024F => has_latin = true,
-                        0x0370..=0x03FF | 0x0400..=0x04FF => has_other = true,
+                        // Greek and Cyrillic.
+                        0x0370..=0x04FF => has_other = true,
                         _ => {}
                     }
                 }
@@ -453,7 +457,10 @@ impl Analyzer {
             let host = raw.rsplit('@').next().unwrap_or("").trim_matches('.');
             if host.contains('.') && host.len() <= 253 {
                 let host = host.to_lowercase();
-                if host.split('.').all(|l| l.chars().all(|c| c.is_ascii_digit())) {
+                if host
+                    .split('.')
+                    .all(|l| l.chars().all(|c| c.is_ascii_digit()))
+                {
                     self.features.ip_urls += 1;
                 }
                 if self.hosts.len() < 256 {
@@ -526,7 +533,14 @@ pub(crate) fn domain_of(addr: &str) -> Option<&str> {
 pub(crate) fn registrable(host: &str) -> Option<&str> {
     let labels: Vec<&str> = host.rsplitn(4, '.').collect();
     let take = match labels.as_slice() {
-        [_tld, sld, _, ..] if matches!(*sld, "co" | "com" | "net" | "org" | "ac" | "gov" | "edu" | "ne" | "or") => 3,
+        [_tld, sld, _, ..]
+            if matches!(
+                *sld,
+                "co" | "com" | "net" | "org" | "ac" | "gov" | "edu" | "ne" | "or"
+            ) =>
+        {
+            3
+        }
         [_, _, ..] => 2,
         _ => return None,
     };
@@ -534,7 +548,11 @@ pub(crate) fn registrable(host: &str) -> Option<&str> {
     for _ in 0..take {
         idx = host.get(..idx)?.rfind('.').unwrap_or(0);
     }
-    let start = if idx == 0 && !host.starts_with('.') { 0 } else { idx + 1 };
+    let start = if idx == 0 && !host.starts_with('.') {
+        0
+    } else {
+        idx + 1
+    };
     host.get(start..)
 }
 
@@ -548,7 +566,9 @@ fn valid_message_id(raw: &str) -> bool {
     };
     !left.is_empty()
         && !right.is_empty()
-        && !inner.chars().any(|c| c.is_whitespace() || c == '<' || c == '>')
+        && !inner
+            .chars()
+            .any(|c| c.is_whitespace() || c == '<' || c == '>')
 }
 
 #[cfg(test)]
@@ -590,7 +610,9 @@ mod tests {
 
     #[test]
     fn zero_width_is_skipped_and_counted() {
-        let m = parse("Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nV\u{200b}iagra\r\n");
+        let m = parse(
+            "Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nV\u{200b}iagra\r\n",
+        );
         let a = Analysis::of(&m);
         assert_eq!(a.features.invisible_chars, 1);
         let plain = Analysis::of(&parse(

@@ -66,7 +66,11 @@ impl Classifier {
     ) -> Result<BayesVerdict, SpamError> {
         let lookup = store.lookup(analysis.tokens())?;
         let t = lookup.totals;
-        if t.spam < self.config.min_learned || t.ham < self.config.min_learned || t.spam == 0 || t.ham == 0 {
+        if t.spam < self.config.min_learned
+            || t.ham < self.config.min_learned
+            || t.spam == 0
+            || t.ham == 0
+        {
             return Ok(BayesVerdict::NotReady { learned: t });
         }
         let (ns, nh) = (t.spam as f64, t.ham as f64);
@@ -244,7 +248,11 @@ fn combine(probs: &[f64], dependence: f64) -> f64 {
     if probs.is_empty() {
         return 0.5;
     }
-    let k = if dependence.is_finite() && dependence >= 1.0 { dependence } else { 1.0 };
+    let k = if dependence.is_finite() && dependence >= 1.0 {
+        dependence
+    } else {
+        1.0
+    };
     let n = ((probs.len() as f64 / k).ceil() as usize).max(1);
     let ln_ham: f64 = probs.iter().map(|p| p.ln()).sum::<f64>() / k;
     let ln_spam: f64 = probs.iter().map(|p| (1.0 - p).ln()).sum::<f64>() / k;

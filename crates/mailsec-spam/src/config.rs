@@ -160,7 +160,9 @@ impl Config {
         }
         let b = &self.bayes;
         if !(0.0..=1.0).contains(&b.prior) || b.strength < 0.0 || b.ham_below > b.spam_above {
-            return Err(SpamError::ConfigValue("bayes parameters out of range".into()));
+            return Err(SpamError::ConfigValue(
+                "bayes parameters out of range".into(),
+            ));
         }
         Ok(())
     }
@@ -236,8 +238,9 @@ mod tests {
 
     #[test]
     fn overrides_merge() {
-        let c = Config::from_toml_str("[actions]\nadd_header = 5.0\n[symbols]\nMISSING_DATE = 3.5\n")
-            .unwrap();
+        let c =
+            Config::from_toml_str("[actions]\nadd_header = 5.0\n[symbols]\nMISSING_DATE = 3.5\n")
+                .unwrap();
         assert_eq!(c.actions.add_header, 5.0);
         assert_eq!(c.actions.reject, 15.0);
         assert_eq!(c.weight("MISSING_DATE"), 3.5);

@@ -154,9 +154,15 @@ mod tests {
     #[tokio::test]
     async fn listed_not_listed_and_failures() {
         let mut dns = StaticResolver::new();
-        dns.add("2.1.33.45.bl.example", Record::A(Ipv4Addr::new(127, 0, 0, 2)));
+        dns.add(
+            "2.1.33.45.bl.example",
+            Record::A(Ipv4Addr::new(127, 0, 0, 2)),
+        );
         dns.fail("2.1.33.45.down.example", Failure::Timeout);
-        dns.add("9.1.33.45.bl.example", Record::A(Ipv4Addr::new(127, 255, 255, 254)));
+        dns.add(
+            "9.1.33.45.bl.example",
+            Record::A(Ipv4Addr::new(127, 255, 255, 254)),
+        );
         let listed = check(&dns, "45.33.1.2".parse().unwrap(), &zones()).await;
         assert!(matches!(&listed[0], DnsblOutcome::Listed(h) if h.symbol == "RBL_EXAMPLE"));
         assert!(matches!(&listed[1], DnsblOutcome::Unavailable(_)));
@@ -165,7 +171,10 @@ mod tests {
         let err = check(&dns, "45.33.1.9".parse().unwrap(), &zones()).await;
         assert!(matches!(err[0], DnsblOutcome::Unavailable(_)));
         let private = check(&dns, "10.0.0.1".parse().unwrap(), &zones()).await;
-        assert_eq!(private, vec![DnsblOutcome::NotListed, DnsblOutcome::NotListed]);
+        assert_eq!(
+            private,
+            vec![DnsblOutcome::NotListed, DnsblOutcome::NotListed]
+        );
         assert_eq!(hits(listed).len(), 1);
     }
 }

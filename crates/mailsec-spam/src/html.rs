@@ -23,8 +23,28 @@ pub(crate) struct HtmlText {
 const SKIP_CONTENT: [&str; 4] = ["script", "style", "head", "noscript"];
 /// Elements that break words (block level and line breaks).
 const BLOCK: [&str; 22] = [
-    "br", "p", "div", "tr", "td", "th", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5",
-    "h6", "hr", "blockquote", "title", "body", "center", "pre",
+    "br",
+    "p",
+    "div",
+    "tr",
+    "td",
+    "th",
+    "li",
+    "ul",
+    "ol",
+    "table",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "blockquote",
+    "title",
+    "body",
+    "center",
+    "pre",
 ];
 const VOID: [&str; 8] = ["br", "img", "hr", "meta", "link", "input", "wbr", "base"];
 
@@ -131,10 +151,7 @@ fn split_tag(body: &str) -> (&str, &str) {
             (Some(_), _) => {}
             (None, '"' | '\'') => quote = Some(c),
             (None, '>') => {
-                return (
-                    body.get(..i).unwrap_or(""),
-                    body.get(i + 1..).unwrap_or(""),
-                );
+                return (body.get(..i).unwrap_or(""), body.get(i + 1..).unwrap_or(""));
             }
             _ => {}
         }
@@ -330,20 +347,33 @@ mod tests {
         assert!(!h.visible.contains("poison"));
         assert!(!h.visible.contains("var x"));
         assert_eq!(h.hidden_chars, "poisonwordshere".len());
-        assert_eq!(h.links, vec!["http://Example.org/x", "http://img.example/a.png"]);
+        assert_eq!(
+            h.links,
+            vec!["http://Example.org/x", "http://img.example/a.png"]
+        );
         assert_eq!(h.images, 1);
     }
 
     #[test]
     fn font_size_zero_and_entities() {
-        let h = read_html("<span style='font-size:0px'>xx yy</span>a&#65;&#x42;&bogus;", 100);
+        let h = read_html(
+            "<span style='font-size:0px'>xx yy</span>a&#65;&#x42;&bogus;",
+            100,
+        );
         assert_eq!(h.hidden_chars, 4);
         assert_eq!(h.visible, "aAB&bogus;");
     }
 
     #[test]
     fn malformed_does_not_panic() {
-        for s in ["<", "<a href=", "<!--", "&#xffffffff;", "<p style='", "é<é>&é;"] {
+        for s in [
+            "<",
+            "<a href=",
+            "<!--",
+            "&#xffffffff;",
+            "<p style='",
+            "é<é>&é;",
+        ] {
             let _ = read_html(s, 10);
         }
     }

@@ -76,14 +76,14 @@ pub use config::{BayesConfig, Config, DEFAULT_CONFIG, DnsblZone, RuleConfig, Thr
 pub use error::SpamError;
 pub use evidence::{AuthEvidence, AuthWord, DmarcPolicy, DnsblHit, Evidence, LinkEvidence};
 pub use scorer::{Action, Report, Scorer, Symbol};
-pub use store::{
-    Class, ExpiryPolicy, ExpiryReport, LearnBatch, MemoryStore, StoreLocation, StoreStats,
-    TokenStore, default_db_path,
-};
 #[cfg(feature = "redb")]
 pub use store::RedbStore;
 #[cfg(feature = "redis")]
 pub use store::RedisStore;
+pub use store::{
+    Class, ExpiryPolicy, ExpiryReport, LearnBatch, MemoryStore, StoreLocation, StoreStats,
+    TokenStore, default_db_path,
+};
 
 /// Days since the Unix epoch at `time` (what stores record as last-seen).
 pub fn day_of(time: std::time::SystemTime) -> u32 {

@@ -9,9 +9,36 @@ use crate::evidence::{AuthWord, DmarcPolicy, Evidence};
 
 /// File name extensions that run code when opened.
 const DANGEROUS_EXT: [&str; 30] = [
-    "exe", "scr", "pif", "com", "bat", "cmd", "js", "jse", "vbs", "vbe", "wsf", "wsh", "hta",
-    "jar", "lnk", "msi", "msp", "ps1", "psm1", "cpl", "reg", "iso", "img", "vhd", "vhdx", "chm",
-    "scf", "url", "application", "appx",
+    "exe",
+    "scr",
+    "pif",
+    "com",
+    "bat",
+    "cmd",
+    "js",
+    "jse",
+    "vbs",
+    "vbe",
+    "wsf",
+    "wsh",
+    "hta",
+    "jar",
+    "lnk",
+    "msi",
+    "msp",
+    "ps1",
+    "psm1",
+    "cpl",
+    "reg",
+    "iso",
+    "img",
+    "vhd",
+    "vhdx",
+    "chm",
+    "scf",
+    "url",
+    "application",
+    "appx",
 ];
 /// Office formats that carry macros.
 const MACRO_EXT: [&str; 10] = [
@@ -46,7 +73,10 @@ pub(crate) fn evaluate(f: &Features, ev: &Evidence, cfg: &RuleConfig) -> Vec<Hit
     body_rules(f, cfg, &mut hits);
     attachment_rules(f, &mut hits);
     if f.recipients >= cfg.many_recipients {
-        hits.push(("MANY_RECIPIENTS", format!("{} To/Cc addresses", f.recipients)));
+        hits.push((
+            "MANY_RECIPIENTS",
+            format!("{} To/Cc addresses", f.recipients),
+        ));
     }
     if f.ip_urls > 0 {
         hits.push(("URL_IP_HOST", format!("{} links to a bare IP", f.ip_urls)));
@@ -75,7 +105,10 @@ fn date_rules(f: &Features, ev: &Evidence, cfg: &RuleConfig, hits: &mut Vec<Hit>
         } else if rcv.saturating_sub(date) > cfg.received_skew_days.saturating_mul(86_400) {
             hits.push((
                 "DATE_FAR_FROM_RECEIVED",
-                format!("Date is {} days before receipt", (rcv - date) / 86_400),
+                format!(
+                    "Date is {} days before receipt",
+                    rcv.saturating_sub(date) / 86_400
+                ),
             ));
         }
     }
@@ -92,7 +125,9 @@ fn from_rules(f: &Features, cfg: &RuleConfig, hits: &mut Vec<Hit>) {
         let lname = name.to_lowercase();
         // A display name that carries an address of another domain.
         if let Some(shown) = lname
-            .split(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '"' || c == '(' || c == ')')
+            .split(|c: char| {
+                c.is_whitespace() || c == '<' || c == '>' || c == '"' || c == '(' || c == ')'
+            })
             .find(|w| w.contains('@') && w.contains('.'))
             && let Some(shown_dom) = domain_of(shown)
         {
@@ -134,7 +169,10 @@ fn subject_rules(f: &Features, hits: &mut Vec<Hit>) {
     };
     let letters = subject.chars().filter(|c| c.is_alphabetic()).count();
     let upper = subject.chars().filter(|c| c.is_uppercase()).count();
-    let words = subject.split_whitespace().filter(|w| w.chars().any(char::is_alphabetic)).count();
+    let words = subject
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphabetic))
+        .count();
     if letters >= 10 && words >= 3 && upper * 10 >= letters * 9 {
         hits.push(("SUBJECT_ALL_CAPS", "Subject is in capitals".into()));
     }
@@ -185,7 +223,10 @@ fn body_rules(f: &Features, cfg: &RuleConfig, hits: &mut Vec<Hit>) {
     if f.mixed_script_words > 0 {
         hits.push((
             "MIXED_SCRIPT",
-            format!("{} words mix Latin with Cyrillic or Greek letters", f.mixed_script_words),
+            format!(
+                "{} words mix Latin with Cyrillic or Greek letters",
+                f.mixed_script_words
+            ),
         ));
     }
 }
@@ -196,7 +237,11 @@ fn attachment_rules(f: &Features, hits: &mut Vec<Hit>) {
     let mut double = Vec::new();
     for (name, ctype) in &f.attachments {
         let mut exts = name.rsplit('.');
-        let ext = if name.contains('.') { exts.next().unwrap_or("") } else { "" };
+        let ext = if name.contains('.') {
+            exts.next().unwrap_or("")
+        } else {
+            ""
+        };
         let ext = ext.trim();
         let before = exts.next().unwrap_or("");
         if DANGEROUS_EXT.contains(&ext) || DANGEROUS_TYPES.contains(&ctype.as_str()) {
@@ -229,14 +274,22 @@ fn evidence_rules(ev: &Evidence, hits: &mut Vec<Hit>) {
     }
     if ev.auth.dkim.contains(&AuthWord::Pass) {
         hits.push(("DKIM_PASS", "a DKIM signature verified".into()));
-    } else if ev.auth.dkim.iter().any(|w| matches!(w, AuthWord::Fail | AuthWord::PermError)) {
+    } else if ev
+        .auth
+        .dkim
+        .iter()
+        .any(|w| matches!(w, AuthWord::Fail | AuthWord::PermError))
+    {
         hits.push(("DKIM_FAIL", "DKIM signatures present, none verified".into()));
     }
     match ev.auth.dmarc {
         Some(AuthWord::Pass) => hits.push(("DMARC_PASS", "dmarc=pass".into())),
         Some(AuthWord::Fail) => {
             if ev.auth.dmarc_policy == Some(DmarcPolicy::Reject) {
-                hits.push(("DMARC_FAIL_REJECT", "dmarc=fail, domain policy reject".into()));
+                hits.push((
+                    "DMARC_FAIL_REJECT",
+                    "dmarc=fail, domain policy reject".into(),
+                ));
             } else {
                 hits.push(("DMARC_FAIL", "dmarc=fail".into()));
             }
@@ -248,9 +301,15 @@ fn evidence_rules(ev: &Evidence, hits: &mut Vec<Hit>) {
         hits.push(("LINK_PHISHING", format!("{} phishing link(s)", l.phishing)));
     }
     if l.suspicious > 0 {
-        hits.push(("LINK_SUSPICIOUS", format!("{} suspicious link(s)", l.suspicious)));
+        hits.push((
+            "LINK_SUSPICIOUS",
+            format!("{} suspicious link(s)", l.suspicious),
+        ));
     }
     if l.uribl_listed > 0 {
-        hits.push(("URIBL_LISTED", format!("{} link host(s) on a URI blocklist", l.uribl_listed)));
+        hits.push((
+            "URIBL_LISTED",
+            format!("{} link host(s) on a URI blocklist", l.uribl_listed),
+        ));
     }
 }

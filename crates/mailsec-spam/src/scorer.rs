@@ -112,7 +112,11 @@ impl Report {
             if self.is_spam() { "Yes" } else { "No" },
             self.score,
             self.required,
-            if tests.is_empty() { "none".to_owned() } else { tests.join(",") },
+            if tests.is_empty() {
+                "none".to_owned()
+            } else {
+                tests.join(",")
+            },
             self.action
         )
     }
@@ -185,7 +189,9 @@ impl Scorer {
         evidence: &Evidence,
         store: Option<&dyn TokenStore>,
     ) -> Result<Report, SpamError> {
-        let message = MessageParser::default().parse(raw).ok_or(SpamError::Parse)?;
+        let message = MessageParser::default()
+            .parse(raw)
+            .ok_or(SpamError::Parse)?;
         Ok(self.score(&message, evidence, store))
     }
 
@@ -237,7 +243,12 @@ impl Scorer {
         }
         let score: f64 = symbols.iter().map(|s| s.score).sum();
         let score = (score * 1000.0).round() / 1000.0;
-        symbols.sort_by(|a, b| b.score.abs().total_cmp(&a.score.abs()).then(a.name.cmp(&b.name)));
+        symbols.sort_by(|a, b| {
+            b.score
+                .abs()
+                .total_cmp(&a.score.abs())
+                .then(a.name.cmp(&b.name))
+        });
         let t = &self.config.actions;
         let action = if score >= t.reject {
             Action::Reject

@@ -25,7 +25,8 @@ fn crash_child() {
     for batch in 0.. {
         let mut t = Trainer::new(&store, 20_000);
         for i in 0..PER_BATCH {
-            t.learn(&spam_msg(batch * PER_BATCH + i), Class::Spam).unwrap();
+            t.learn(&spam_msg(batch * PER_BATCH + i), Class::Spam)
+                .unwrap();
         }
         t.commit().unwrap();
         writeln!(out, "committed {batch}").unwrap();
@@ -67,11 +68,22 @@ fn kill_during_learning_keeps_committed_batches() {
         // batches (each run restarts at batch 0, whose messages are already
         // learned and so skipped, hence the maximum over rounds).
         let learned = totals.spam as usize;
-        assert!(learned >= (last + 1) * PER_BATCH, "round {round}: {learned} < {}", (last + 1) * PER_BATCH);
-        assert_eq!(learned % PER_BATCH, 0, "round {round}: half a batch survived");
+        assert!(
+            learned >= (last + 1) * PER_BATCH,
+            "round {round}: {learned} < {}",
+            (last + 1) * PER_BATCH
+        );
+        assert_eq!(
+            learned % PER_BATCH,
+            0,
+            "round {round}: half a batch survived"
+        );
         for i in 0..(last + 1) * PER_BATCH {
             let a = spam_msg(i);
-            assert_eq!(store.learned(&[a.digest()]).unwrap(), vec![Some(Class::Spam)]);
+            assert_eq!(
+                store.learned(&[a.digest()]).unwrap(),
+                vec![Some(Class::Spam)]
+            );
         }
         drop(store);
     }

@@ -54,7 +54,11 @@ impl std::fmt::Display for StoreLocation {
 /// `$HOME/.local/share/mailsec/spam.redb`, else `mailsec-spam.redb` in the
 /// current directory.
 pub fn default_db_path() -> PathBuf {
-    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     if let Some(p) = env("MAILSEC_SPAM_DB") {
         return p;
     }

@@ -53,7 +53,10 @@ impl TokenStore for MemoryStore {
     fn apply(&self, batch: &LearnBatch) -> Result<(), SpamError> {
         let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
         for (t, ds, dh) in batch.sorted_tokens() {
-            let e = inner.tokens.entry(t).or_insert((TokenCounts::default(), batch.day));
+            let e = inner
+                .tokens
+                .entry(t)
+                .or_insert((TokenCounts::default(), batch.day));
             e.0.spam = add_clamped(e.0.spam, ds);
             e.0.ham = add_clamped(e.0.ham, dh);
             if ds > 0 || dh > 0 {

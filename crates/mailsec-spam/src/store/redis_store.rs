@@ -231,19 +231,23 @@ impl TokenStore for RedisStore {
             cmd.ignore();
         }
         if batch.spam != 0 {
-            pipe.cmd("HINCRBY").arg(&kn).arg("spam").arg(batch.spam).ignore();
+            pipe.cmd("HINCRBY")
+                .arg(&kn)
+                .arg("spam")
+                .arg(batch.spam)
+                .ignore();
         }
         if batch.ham != 0 {
-            pipe.cmd("HINCRBY").arg(&kn).arg("ham").arg(batch.ham).ignore();
+            pipe.cmd("HINCRBY")
+                .arg(&kn)
+                .arg("ham")
+                .arg(batch.ham)
+                .ignore();
         }
         for (&d, &m) in &batch.marks {
             match m {
                 Some(c) => {
-                    let v = format!(
-                        "{}:{}",
-                        if c == Class::Spam { "s" } else { "h" },
-                        batch.day
-                    );
+                    let v = format!("{}:{}", if c == Class::Spam { "s" } else { "h" }, batch.day);
                     pipe.cmd("HSET").arg(&km).arg(&field(d)[..]).arg(v).ignore();
                 }
                 None => {
@@ -255,12 +259,7 @@ impl TokenStore for RedisStore {
     }
 
     fn expire(&self, policy: &ExpiryPolicy) -> Result<ExpiryReport, SpamError> {
-        let (ks, kh, kd, km) = (
-            self.key("s"),
-            self.key("h"),
-            self.key("d"),
-            self.key("m"),
-        );
+        let (ks, kh, kd, km) = (self.key("s"), self.key("h"), self.key("d"), self.key("m"));
         self.with_conn(|conn| {
             let spam: Vec<(Vec<u8>, i64)> = redis::cmd("HGETALL").arg(&ks).query(conn)?;
             let ham: Vec<(Vec<u8>, i64)> = redis::cmd("HGETALL").arg(&kh).query(conn)?;

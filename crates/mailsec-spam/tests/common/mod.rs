@@ -1,14 +1,12 @@
 //! Shared helpers: temporary files, a private redis-server, the store suite.
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
 
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use mailsec_spam::{
-    Analysis, Class, ExpiryPolicy, LearnOutcome, Scorer, TokenStore, Trainer,
-};
+use mailsec_spam::{Analysis, Class, ExpiryPolicy, LearnOutcome, Scorer, TokenStore, Trainer};
 
 /// A path in the temporary directory, unique to this process and call.
 pub fn temp_path(name: &str) -> PathBuf {
@@ -16,7 +14,10 @@ pub fn temp_path(name: &str) -> PathBuf {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    std::env::temp_dir().join(format!("mailsec-spam-{}-{nanos}-{name}", std::process::id()))
+    std::env::temp_dir().join(format!(
+        "mailsec-spam-{}-{nanos}-{name}",
+        std::process::id()
+    ))
 }
 
 /// A redis-server of our own on a free 127.0.0.1 port, stopped on drop.
@@ -57,7 +58,14 @@ pub fn start_redis() -> Redis {
         .port();
     let child = Command::new("redis-server")
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-        .args(["--save", "", "--appendonly", "no", "--protected-mode", "yes"])
+        .args([
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "yes",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -65,7 +73,10 @@ pub fn start_redis() -> Redis {
     let redis = Redis { child, port };
     let start = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(10), "redis-server did not start");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "redis-server did not start"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     redis
@@ -95,7 +106,10 @@ pub fn store_suite(store: &dyn TokenStore) {
     let day = 20_000;
     // Empty store.
     let s = store.stats().unwrap();
-    assert_eq!((s.totals.spam, s.totals.ham, s.tokens, s.marks), (0, 0, 0, 0));
+    assert_eq!(
+        (s.totals.spam, s.totals.ham, s.tokens, s.marks),
+        (0, 0, 0, 0)
+    );
     let l = store.lookup(&[1, 2, 3]).unwrap();
     assert_eq!(l.counts.len(), 3);
     assert!(l.counts.iter().all(|c| c.spam == 0 && c.ham == 0));
@@ -105,11 +119,20 @@ pub fn store_suite(store: &dyn TokenStore) {
     // Learn a batch.
     let mut t = Trainer::new(store, day);
     for i in 0..60 {
-        assert_eq!(t.learn(&spam_msg(i), Class::Spam).unwrap(), LearnOutcome::Learned);
-        assert_eq!(t.learn(&ham_msg(i), Class::Ham).unwrap(), LearnOutcome::Learned);
+        assert_eq!(
+            t.learn(&spam_msg(i), Class::Spam).unwrap(),
+            LearnOutcome::Learned
+        );
+        assert_eq!(
+            t.learn(&ham_msg(i), Class::Ham).unwrap(),
+            LearnOutcome::Learned
+        );
     }
     // A duplicate inside the same batch.
-    assert_eq!(t.learn(&spam_msg(0), Class::Spam).unwrap(), LearnOutcome::AlreadyLearned);
+    assert_eq!(
+        t.learn(&spam_msg(0), Class::Spam).unwrap(),
+        LearnOutcome::AlreadyLearned
+    );
     t.commit().unwrap();
     let s = store.stats().unwrap();
     assert_eq!((s.totals.spam, s.totals.ham, s.marks), (60, 60, 120));
@@ -118,10 +141,18 @@ pub fn store_suite(store: &dyn TokenStore) {
     let a = spam_msg(1);
     let l = store.lookup(a.tokens()).unwrap();
     assert_eq!(l.totals.spam, 60);
-    assert!(l.counts.iter().any(|c| c.spam == 60 && c.ham == 0), "shared spam token");
-    assert!(l.counts.iter().any(|c| c.spam == 1), "message-specific token");
+    assert!(
+        l.counts.iter().any(|c| c.spam == 60 && c.ham == 0),
+        "shared spam token"
+    );
+    assert!(
+        l.counts.iter().any(|c| c.spam == 1),
+        "message-specific token"
+    );
     assert_eq!(
-        store.learned(&[a.digest(), ham_msg(1).digest(), 12345]).unwrap(),
+        store
+            .learned(&[a.digest(), ham_msg(1).digest(), 12345])
+            .unwrap(),
         vec![Some(Class::Spam), Some(Class::Ham), None]
     );
 
@@ -134,11 +165,20 @@ pub fn store_suite(store: &dyn TokenStore) {
 
     // Learning again is a no-op; learning as the other class moves it.
     let c = scorer.classifier();
-    assert_eq!(c.learn_spam(store, &a, day).unwrap(), LearnOutcome::AlreadyLearned);
-    assert_eq!(c.learn_ham(store, &a, day).unwrap(), LearnOutcome::Relearned);
+    assert_eq!(
+        c.learn_spam(store, &a, day).unwrap(),
+        LearnOutcome::AlreadyLearned
+    );
+    assert_eq!(
+        c.learn_ham(store, &a, day).unwrap(),
+        LearnOutcome::Relearned
+    );
     let s = store.stats().unwrap();
     assert_eq!((s.totals.spam, s.totals.ham), (59, 61));
-    assert_eq!(store.learned(&[a.digest()]).unwrap(), vec![Some(Class::Ham)]);
+    assert_eq!(
+        store.learned(&[a.digest()]).unwrap(),
+        vec![Some(Class::Ham)]
+    );
 
     // Unlearn.
     assert_eq!(c.unlearn(store, &a, day).unwrap(), LearnOutcome::Unlearned);
@@ -157,8 +197,14 @@ pub fn store_suite(store: &dyn TokenStore) {
     assert_eq!(r.tokens_left, before - r.tokens_removed);
     assert_eq!(store.stats().unwrap().tokens, r.tokens_left);
     let shared = store.lookup(spam_msg(5).tokens()).unwrap();
-    assert!(shared.counts.iter().any(|c| c.spam == 59), "frequent tokens stay");
-    assert!(shared.counts.iter().all(|c| c.spam + c.ham != 1), "rare tokens went");
+    assert!(
+        shared.counts.iter().any(|c| c.spam == 59),
+        "frequent tokens stay"
+    );
+    assert!(
+        shared.counts.iter().all(|c| c.spam + c.ham != 1),
+        "rare tokens went"
+    );
 
     // Size bound: keep the 10 most frequent.
     let mut policy = ExpiryPolicy::new(day);
