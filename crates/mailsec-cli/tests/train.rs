@@ -15,7 +15,10 @@ fn mailsec(args: &[&str]) -> Output {
 }
 
 fn temp_db(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("mailsec-cli-train-{}-{name}.redb", std::process::id()))
+    std::env::temp_dir().join(format!(
+        "mailsec-cli-train-{}-{name}.redb",
+        std::process::id()
+    ))
 }
 
 /// "learned N spam and M ham ... (K already known" -> (N, M, K)
@@ -43,12 +46,29 @@ fn learns_directories_and_skips_known_messages() {
     let ham = format!("{CORPUS}/spamassassin/hard_ham");
     let n_spam = std::fs::read_dir(&spam).unwrap().count();
     let n_ham = std::fs::read_dir(&ham).unwrap().count();
-    let args = ["train", "--spam", &spam, "--ham", &ham, "--db", db.to_str().unwrap()];
+    let args = [
+        "train",
+        "--spam",
+        &spam,
+        "--ham",
+        &ham,
+        "--db",
+        db.to_str().unwrap(),
+    ];
 
     let out = mailsec(&args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (s, h, k) = learned(&out.stdout);
-    assert_eq!(s + h + k, n_spam + n_ham, "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        s + h + k,
+        n_spam + n_ham,
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(s > n_spam * 9 / 10 && h > n_ham * 9 / 10);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains(&format!("holds {s} spam, {h} ham")), "{text}");
@@ -64,7 +84,10 @@ fn learns_directories_and_skips_known_messages() {
 fn single_files_and_errors() {
     let db = temp_db("files");
     let dir = format!("{CORPUS}/spamassassin/easy_ham");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     let out = mailsec(&[
         "train",
@@ -79,9 +102,18 @@ fn single_files_and_errors() {
     assert_eq!(learned(&out.stdout), (0, 2, 0));
 
     // A missing path: exit 1, one line on stderr.
-    let out = mailsec(&["train", "--spam", "/nonexistent/dir", "--db", db.to_str().unwrap()]);
+    let out = mailsec(&[
+        "train",
+        "--spam",
+        "/nonexistent/dir",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&out.stderr).trim().lines().count(), 1);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim().lines().count(),
+        1
+    );
 
     // Nothing to learn is a usage error.
     let out = mailsec(&["train", "--db", db.to_str().unwrap()]);
@@ -91,7 +123,11 @@ fn single_files_and_errors() {
 
 #[test]
 fn learns_into_redis() {
-    if Command::new("redis-server").arg("--version").output().is_err() {
+    if Command::new("redis-server")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         eprintln!("SKIPPED learns_into_redis: no redis-server binary on PATH");
         return;
     }
@@ -101,7 +137,16 @@ fn learns_into_redis() {
         .unwrap()
         .port();
     let mut server = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -111,10 +156,25 @@ fn learns_into_redis() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let url = format!("redis://127.0.0.1:{port}/");
-    let out = mailsec(&["train", "--spam", &format!("{CORPUS}/nazario"), "--redis", &url]);
+    let out = mailsec(&[
+        "train",
+        "--spam",
+        &format!("{CORPUS}/nazario"),
+        "--redis",
+        &url,
+    ]);
     let _ = server.kill();
     let _ = server.wait();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (s, _, k) = learned(&out.stdout);
-    assert_eq!(s + k, std::fs::read_dir(format!("{CORPUS}/nazario")).unwrap().count());
+    assert_eq!(
+        s + k,
+        std::fs::read_dir(format!("{CORPUS}/nazario"))
+            .unwrap()
+            .count()
+    );
 }

@@ -1,0 +1,365 @@
+//! Evaluation of the spam scorer on the development corpus.
+//!
+//! ```text
+//! cargo run --release -p mailsec-spam --example spam_eval -- crossval [--folds 5] [--every N]
+//! cargo run --release -p mailsec-spam --example spam_eval -- mask OUT_DIR
+//! cargo run --release -p mailsec-spam --example spam_eval -- score --train-list FILE --test-list FILE
+//! ```
+//!
+//! `crossval` runs a k-fold cross-validation over `../shared/corpus` (ham:
+//! SpamAssassin easy_ham*, hard_ham*; spam: SpamAssassin spam*, Nazario and
+//! phishing_pot) with the label-leaking artefacts masked, and prints the
+//! table. `--every N` keeps every N-th message (a quick run in debug).
+//! `mask` writes the masked corpus and a `labels.tsv` (path, label, group)
+//! for other filters to read the same bytes. `score` learns the messages in
+//! a list (`path<TAB>spam|ham` per line) and prints `path<TAB>score<TAB>action`
+//! for each message of another list.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use mail_parser::MessageParser;
+use mailsec_spam::{Analysis, Class, Evidence, MemoryStore, Scorer, Trainer};
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
+
+/// Where a message comes from (the table's rows).
+const GROUPS: [(&str, &str, bool); 8] = [
+    ("spamassassin/easy_ham", "easy_ham", false),
+    ("spamassassin/easy_ham_2", "easy_ham", false),
+    ("spamassassin/hard_ham", "hard_ham", false),
+    ("spamassassin/hard_ham_2", "hard_ham", false),
+    ("spamassassin/spam", "sa_spam", true),
+    ("spamassassin/spam_2", "sa_spam", true),
+    ("nazario", "nazario", true),
+    ("phishing_pot", "phishing_pot", true),
+];
+
+struct Item {
+    path: PathBuf,
+    group: &'static str,
+    spam: bool,
+    raw: Vec<u8>,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let opt = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    match args.first().map(String::as_str) {
+        Some("crossval") => {
+            let folds = opt("--folds").map_or(5, |v| v.parse().unwrap());
+            let every = opt("--every").map_or(1, |v| v.parse().unwrap());
+            crossval(folds, every);
+        }
+        Some("mask") => mask_out(Path::new(args.get(1).expect("OUT_DIR"))),
+        Some("score") => score_lists(
+            Path::new(&opt("--train-list").expect("--train-list")),
+            Path::new(&opt("--test-list").expect("--test-list")),
+        ),
+        _ => {
+            eprintln!(
+                "usage: spam_eval crossval [--folds K] [--every N] | mask OUT_DIR | score --train-list F --test-list F"
+            );
+            std::process::exit(2);
+        }
+    }
+}
+
+fn load(every: usize) -> Vec<Item> {
+    let mut items = Vec::new();
+    for (dir, group, spam) in GROUPS {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(Path::new(CORPUS).join(dir))
+            .unwrap_or_else(|e| panic!("{CORPUS}/{dir}: {e}"))
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        for (i, path) in files.into_iter().enumerate() {
+            if i % every != 0 {
+                continue;
+            }
+            let raw = mask(&std::fs::read(&path).unwrap());
+            items.push(Item {
+                path,
+                group,
+                spam,
+                raw,
+            });
+        }
+    }
+    items
+}
+
+/// Masks the corpus artefacts that give away a message's source (see
+/// `shared/corpus/SOURCES.md`): the SpamAssassin maintainers' domains, the
+/// honeypot and Nazario recipient placeholders, and example.com.
+fn mask(raw: &[u8]) -> Vec<u8> {
+    let mut out = raw.to_vec();
+    for (needle, with) in [
+        (&b"phishing@pot"[..], &b"user@masked.invalid"[..]),
+        (b"username@domain.com", b"user@masked.invalid"),
+    ] {
+        out = replace_ci(&out, needle, with, false);
+    }
+    for dom in [
+        &b"spamassassin.taint.org"[..],
+        b"taint.org",
+        b"jmason.org",
+        b"example.com",
+        b"monkey.org",
+    ] {
+        out = replace_ci(&out, dom, b"masked.invalid", true);
+    }
+    out
+}
+
+/// Replaces `needle` (case-insensitive). With `host`, the match grows left
+/// over the host's other labels, and over an address's local part (which
+/// becomes `user`).
+fn replace_ci(hay: &[u8], needle: &[u8], with: &[u8], host: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(hay.len());
+    let mut i = 0;
+    let hostch = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'.';
+    let localch = |b: u8| b.is_ascii_alphanumeric() || b"._%+-=".contains(&b);
+    while i < hay.len() {
+        let m =
+            hay.len() >= i + needle.len() && hay[i..i + needle.len()].eq_ignore_ascii_case(needle);
+        let boundary = !host
+            || i + needle.len() >= hay.len()
+            || !hay[i + needle.len()].is_ascii_alphanumeric();
+        if m && boundary {
+            if host {
+                let mut start = out.len();
+                while start > 0 && hostch(out[start - 1]) {
+                    start -= 1;
+                }
+                let mut replacement = with.to_vec();
+                if start > 0 && out[start - 1] == b'@' {
+                    start -= 1;
+                    while start > 0 && localch(out[start - 1]) {
+                        start -= 1;
+                    }
+                    replacement = [&b"user@"[..], with].concat();
+                }
+                out.truncate(start);
+                out.extend_from_slice(&replacement);
+            } else {
+                out.extend_from_slice(with);
+            }
+            i += needle.len();
+        } else {
+            out.push(hay[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The default scorer, or one configured by the TOML file in
+/// `SPAM_EVAL_CONFIG` (for tuning).
+fn scorer() -> Scorer {
+    match std::env::var("SPAM_EVAL_CONFIG") {
+        Ok(path) => Scorer::new(
+            mailsec_spam::Config::from_toml_str(&std::fs::read_to_string(path).unwrap()).unwrap(),
+        ),
+        Err(_) => Scorer::default(),
+    }
+}
+
+fn analyze(raw: &[u8]) -> Analysis {
+    let msg = MessageParser::default().parse(raw).unwrap_or_default();
+    Analysis::of(&msg)
+}
+
+#[derive(Default, Clone, Copy)]
+struct Tally {
+    n: usize,
+    flagged: usize,
+    rejected: usize,
+}
+
+fn crossval(folds: usize, every: usize) {
+    let t0 = Instant::now();
+    let items = load(every);
+    let analyses: Vec<Analysis> = items.iter().map(|it| analyze(&it.raw)).collect();
+    let t_an = t0.elapsed();
+    let scorer = scorer();
+    let groups = ["easy_ham", "hard_ham", "sa_spam", "nazario", "phishing_pot"];
+    let mut tallies = vec![[Tally::default(); 5]; folds];
+    let mut misses: Vec<String> = Vec::new();
+    let mut scores: Vec<(f64, bool)> = Vec::new();
+    for (fold, tally) in tallies.iter_mut().enumerate() {
+        let store = MemoryStore::new();
+        let mut trainer = Trainer::new(&store, 20_000);
+        for (i, (it, a)) in items.iter().zip(&analyses).enumerate() {
+            if i % folds != fold {
+                trainer
+                    .learn(a, if it.spam { Class::Spam } else { Class::Ham })
+                    .unwrap();
+            }
+        }
+        trainer.commit().unwrap();
+        for (i, (it, a)) in items.iter().zip(&analyses).enumerate() {
+            if i % folds != fold {
+                continue;
+            }
+            let report = scorer.score_analysis(a, &Evidence::default(), Some(&store));
+            let g = groups.iter().position(|g| *g == it.group).unwrap();
+            let t = &mut tally[g];
+            t.n += 1;
+            scores.push((report.score(), it.spam));
+            if report.is_spam() {
+                t.flagged += 1;
+            }
+            if report.action() == mailsec_spam::Action::Reject {
+                t.rejected += 1;
+            }
+            if report.is_spam() != it.spam {
+                let syms: Vec<String> = report
+                    .symbols()
+                    .iter()
+                    .map(|s| format!("{}({:.2})", s.name(), s.score()))
+                    .collect();
+                misses.push(format!(
+                    "{} {} score={:.2} {}",
+                    if it.spam { "MISSED" } else { "FALSE+" },
+                    it.path.strip_prefix(CORPUS).unwrap_or(&it.path).display(),
+                    report.score(),
+                    syms.join(" ")
+                ));
+            }
+        }
+    }
+    let total = |g: usize| {
+        tallies.iter().fold(Tally::default(), |acc, f| Tally {
+            n: acc.n + f[g].n,
+            flagged: acc.flagged + f[g].flagged,
+            rejected: acc.rejected + f[g].rejected,
+        })
+    };
+    println!(
+        "{folds}-fold cross-validation, {} messages (artefacts masked), analysis {:.2?}, total {:.2?}",
+        items.len(),
+        t_an,
+        t0.elapsed()
+    );
+    println!();
+    println!("| group | messages | flagged (add_header or reject) | rate | rejected |");
+    println!("|---|---:|---:|---:|---:|");
+    for (g, name) in groups.iter().enumerate() {
+        let t = total(g);
+        println!(
+            "| {name} | {} | {} | {:.2}% | {} |",
+            t.n,
+            t.flagged,
+            pct(t.flagged, t.n),
+            t.rejected
+        );
+    }
+    let ham = [total(0), total(1)];
+    let spam = [total(2), total(3), total(4)];
+    let hn: usize = ham.iter().map(|t| t.n).sum();
+    let hf: usize = ham.iter().map(|t| t.flagged).sum();
+    let sn: usize = spam.iter().map(|t| t.n).sum();
+    let sf: usize = spam.iter().map(|t| t.flagged).sum();
+    println!(
+        "| **all ham (false positives)** | {hn} | {hf} | {:.2}% | |",
+        pct(hf, hn)
+    );
+    println!(
+        "| **all spam (recall)** | {sn} | {sf} | {:.2}% | |",
+        pct(sf, sn)
+    );
+    println!();
+    println!("per fold (ham FP / spam recall):");
+    for (k, f) in tallies.iter().enumerate() {
+        let hn = f[0].n + f[1].n;
+        let hf = f[0].flagged + f[1].flagged;
+        let sn = f[2].n + f[3].n + f[4].n;
+        let sf = f[2].flagged + f[3].flagged + f[4].flagged;
+        println!(
+            "  fold {k}: {hf}/{hn} ({:.2}%)  {sf}/{sn} ({:.2}%)",
+            pct(hf, hn),
+            pct(sf, sn)
+        );
+    }
+    // Recall at other thresholds, for tuning.
+    println!();
+    println!("threshold sweep (score >= t): t, ham FP, spam recall");
+    for t in [3.0, 4.0, 5.0, 6.0, 7.0, 8.0] {
+        let fp = scores.iter().filter(|(s, spam)| !spam && *s >= t).count();
+        let tp = scores.iter().filter(|(s, spam)| *spam && *s >= t).count();
+        println!(
+            "  {t:>4.1}  {fp:>3} ({:.2}%)  {:.2}%",
+            pct(fp, hn),
+            pct(tp, sn)
+        );
+    }
+    if std::env::var_os("SPAM_EVAL_VERBOSE").is_some() {
+        println!();
+        for m in &misses {
+            println!("{m}");
+        }
+    }
+}
+
+fn pct(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        100.0 * a as f64 / b as f64
+    }
+}
+
+fn mask_out(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut labels = String::new();
+    for (i, it) in load(1).iter().enumerate() {
+        let name = format!("{i:05}.eml");
+        std::fs::write(dir.join(&name), &it.raw).unwrap();
+        labels.push_str(&format!(
+            "{}\t{}\t{}\n",
+            dir.join(&name).display(),
+            if it.spam { "spam" } else { "ham" },
+            it.group
+        ));
+    }
+    std::fs::write(dir.join("labels.tsv"), labels).unwrap();
+}
+
+fn read_list(path: &Path) -> Vec<(PathBuf, bool)> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let mut f = l.split('\t');
+            let p = PathBuf::from(f.next().unwrap());
+            (p, f.next() == Some("spam"))
+        })
+        .collect()
+}
+
+fn score_lists(train: &Path, test: &Path) {
+    let store = MemoryStore::new();
+    let mut trainer = Trainer::new(&store, 20_000);
+    for (p, spam) in read_list(train) {
+        let a = analyze(&std::fs::read(&p).unwrap());
+        trainer
+            .learn(&a, if spam { Class::Spam } else { Class::Ham })
+            .unwrap();
+    }
+    trainer.commit().unwrap();
+    let scorer = scorer();
+    for (p, _) in read_list(test) {
+        let a = analyze(&std::fs::read(&p).unwrap());
+        let r = scorer.score_analysis(&a, &Evidence::default(), Some(&store));
+        println!("{}\t{:.3}\t{}", p.display(), r.score(), r.action());
+    }
+}

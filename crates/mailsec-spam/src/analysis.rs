@@ -1,0 +1,631 @@
+//! One pass over a parsed message: classifier tokens and rule features.
+//!
+//! Tokens are orthogonal sparse bigrams (OSB): every word, and every pair
+//! of a word with each of the four words before it, tagged with their
+//! distance ("cheap _ _ pills" is one token). Words come from the decoded
+//! subject, the text parts and the visible text of the HTML parts (text
+//! hidden with CSS is left out, so hidden "ham words" cannot poison the
+//! model); a few header tokens (sender domain and name, reply-to domain,
+//! mailer, MIME structure, charsets, attachment types) and the host names of
+//! links are added. Each distinct token counts once per message.
+
+use std::collections::HashSet;
+
+use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
+
+use crate::hash::{TokenSet, combine, hash_bytes};
+use crate::html::{find_ascii_ci, read_html};
+
+/// Most words tokenized per message (bounds the work on huge messages).
+const MAX_WORDS: usize = 4_000;
+/// Most bytes of text read from one part.
+const MAX_PART_TEXT: usize = 128 * 1024;
+/// Words longer than this become a "long word" token.
+const MAX_WORD: usize = 30;
+/// OSB window: a word is paired with this many words before it.
+const WINDOW: usize = 4;
+
+const SEED_BODY: u64 = 1;
+const SEED_SUBJECT: u64 = 2;
+const SEED_HOST: u64 = 3;
+const SEED_HEADER: u64 = 4;
+const SEED_NAME: u64 = 5;
+
+/// What one pass over a message found: the classifier's tokens and the
+/// features the rules judge.
+///
+/// Made by [`Analysis::of`]; scoring and learning both take it, so a
+/// message that is scored and then learned is read once.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub(crate) tokens: Vec<u64>,
+    pub(crate) digest: u64,
+    pub(crate) features: Features,
+}
+
+/// Facts about a message that rules judge.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Features {
+    pub(crate) date_present: bool,
+    pub(crate) date: Option<i64>,
+    pub(crate) first_received: Option<i64>,
+    pub(crate) message_id_present: bool,
+    pub(crate) message_id_valid: bool,
+    pub(crate) from_present: bool,
+    pub(crate) from_name: Option<String>,
+    pub(crate) from_addr: Option<String>,
+    pub(crate) reply_to_addr: Option<String>,
+    pub(crate) subject: Option<String>,
+    pub(crate) subject_raw: Option<String>,
+    pub(crate) recipients: usize,
+    pub(crate) text_parts: usize,
+    pub(crate) html_parts: usize,
+    pub(crate) text_chars: usize,
+    pub(crate) html_visible_chars: usize,
+    pub(crate) hidden_chars: usize,
+    pub(crate) invisible_chars: usize,
+    pub(crate) images: usize,
+    pub(crate) forms: usize,
+    pub(crate) attachments: Vec<(String, String)>,
+    pub(crate) mixed_script_words: usize,
+    pub(crate) words: usize,
+    pub(crate) url_hosts: Vec<String>,
+    pub(crate) ip_urls: usize,
+}
+
+impl Analysis {
+    /// Reads `message` once.
+    pub fn of(message: &Message<'_>) -> Analysis {
+        let mut a = Analyzer::default();
+        a.run(message);
+        let mut tokens: Vec<u64> = a.tokens.into_iter().collect();
+        tokens.sort_unstable();
+        let digest = tokens
+            .iter()
+            .fold(0x6d61_696c_7365_6321_u64, |acc, &t| combine(acc, t, 7));
+        Analysis {
+            tokens,
+            digest,
+            features: a.features,
+        }
+    }
+
+    /// The distinct classifier tokens, sorted.
+    pub fn tokens(&self) -> &[u64] {
+        &self.tokens
+    }
+
+    /// A digest of the token set: the identity under which a learned
+    /// message is remembered.
+    pub fn digest(&self) -> u64 {
+        self.digest
+    }
+
+    /// Host names of the links found (lower case, deduplicated).
+    pub fn url_hosts(&self) -> &[String] {
+        &self.features.url_hosts
+    }
+}
+
+#[derive(Default)]
+struct Analyzer {
+    tokens: TokenSet,
+    features: Features,
+    words: usize,
+    hosts: HashSet<String>,
+}
+
+impl Analyzer {
+    fn run(&mut self, msg: &Message<'_>) {
+        self.headers(msg);
+        let ids: Vec<u32> = {
+            let mut v: Vec<u32> = msg
+                .text_body
+                .iter()
+                .chain(&msg.html_body)
+                .copied()
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        for id in &ids {
+            let Some(part) = msg.parts.get(*id as usize) else {
+                continue;
+            };
+            match &part.body {
+                PartType::Text(text) => {
+                    self.features.text_parts += 1;
+                    let text = clip(text, MAX_PART_TEXT);
+                    self.features.text_chars += text.chars().filter(|c| !c.is_whitespace()).count();
+                    self.words(text, SEED_BODY);
+                    self.find_urls(text);
+                }
+                PartType::Html(html) => {
+                    self.features.html_parts += 1;
+                    let h = read_html(clip(html, MAX_PART_TEXT * 2), MAX_PART_TEXT);
+                    self.features.html_visible_chars +=
+                        h.visible.chars().filter(|c| !c.is_whitespace()).count();
+                    self.features.hidden_chars += h.hidden_chars;
+                    self.features.images += h.images;
+                    self.features.forms += h.forms;
+                    self.words(&h.visible, SEED_BODY);
+                    self.find_urls(&h.visible);
+                    for link in &h.links {
+                        self.find_urls(link);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (i, part) in msg.parts.iter().enumerate() {
+            let structural = match &part.body {
+                PartType::Multipart(_) => true,
+                PartType::Binary(_) | PartType::InlineBinary(_) | PartType::Message(_) => {
+                    self.attachment(part);
+                    true
+                }
+                PartType::Text(_) | PartType::Html(_) => {
+                    if !ids.contains(&u32::try_from(i).unwrap_or(u32::MAX)) {
+                        self.attachment(part);
+                    }
+                    true
+                }
+            };
+            if structural && i < 64 {
+                self.mime_tokens(part);
+            }
+        }
+        let mut hosts: Vec<String> = self.hosts.drain().collect();
+        hosts.sort_unstable();
+        for h in &hosts {
+            self.tokens.insert(hash_bytes(SEED_HOST, h.as_bytes()));
+            if let Some(reg) = registrable(h) {
+                let mut t = String::with_capacity(reg.len() + 4);
+                t.push_str("reg:");
+                t.push_str(reg);
+                self.tokens.insert(hash_bytes(SEED_HOST, t.as_bytes()));
+            }
+        }
+        let bucket = match hosts.len() {
+            0 => "urls:0",
+            1..=2 => "urls:few",
+            3..=9 => "urls:some",
+            _ => "urls:many",
+        };
+        self.header_token(bucket);
+        self.features.url_hosts = hosts;
+        self.features.words = self.words;
+    }
+
+    fn headers(&mut self, msg: &Message<'_>) {
+        let f = &mut self.features;
+        f.date_present = msg.header_raw("Date").is_some();
+        f.date = msg
+            .date()
+            .filter(|d| d.is_valid())
+            .map(mail_parser::DateTime::to_timestamp);
+        f.first_received = msg
+            .received()
+            .and_then(mail_parser::Received::date)
+            .filter(mail_parser::DateTime::is_valid)
+            .map(|d| d.to_timestamp());
+        let raw_mid = msg.header_raw("Message-ID");
+        f.message_id_present = raw_mid.is_some();
+        f.message_id_valid = raw_mid.is_some_and(valid_message_id);
+        let from = msg.from().and_then(|a| a.first());
+        f.from_present = msg.header_raw("From").is_some();
+        f.from_name = from.and_then(|a| a.name()).map(str::to_owned);
+        f.from_addr = from.and_then(|a| a.address()).map(str::to_ascii_lowercase);
+        f.reply_to_addr = msg
+            .reply_to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .map(str::to_ascii_lowercase);
+        f.subject = msg.subject().map(str::to_owned);
+        f.subject_raw = msg.header_raw("Subject").map(str::to_owned);
+        f.recipients = msg.all_to().count() + msg.all_cc().count();
+
+        if let Some(subject) = msg.subject() {
+            let subject = clip(subject, 1024);
+            self.words(subject, SEED_SUBJECT);
+        }
+        if let Some(dom) = self.features.from_addr.as_deref().and_then(domain_of) {
+            let dom = dom.to_owned();
+            self.header_kv("from_dom", &dom);
+            if let Some(reg) = registrable(&dom) {
+                let reg = reg.to_owned();
+                self.header_kv("from_reg", &reg);
+            }
+        } else {
+            self.header_token("from_dom:none");
+        }
+        if let Some(name) = self.features.from_name.clone() {
+            self.name_words(&name, "from_name");
+        }
+        if let Some(dom) = self.features.reply_to_addr.as_deref().and_then(domain_of) {
+            let dom = dom.to_owned();
+            self.header_kv("rt_dom", &dom);
+        }
+        if let Some(mid) = msg.message_id() {
+            let mid = clip(mid, 256);
+            let (left, right) = mid.rsplit_once('@').unwrap_or((mid, ""));
+            let shape = shape(left);
+            self.header_kv("mid_shape", &shape);
+            if let Some(reg) = registrable(&right.to_ascii_lowercase()) {
+                let reg = reg.to_owned();
+                self.header_kv("mid_reg", &reg);
+            }
+        }
+        if let Some(local) = self
+            .features
+            .from_addr
+            .as_deref()
+            .and_then(|a| a.rsplit_once('@'))
+            .map(|(l, _)| shape(clip(l, 128)))
+        {
+            self.header_kv("from_local_shape", &local);
+        }
+        if let Some(subject) = msg.subject() {
+            let subject = clip(subject, 1024);
+            self.name_words(subject, "subject_word");
+        }
+        for name in ["X-Mailer", "User-Agent"] {
+            if let Some(v) = msg.header_raw(name) {
+                let v = clip(v, 256).to_owned();
+                self.name_words(&v, "mailer");
+            }
+        }
+    }
+
+    fn mime_tokens(&mut self, part: &MessagePart<'_>) {
+        if let Some(ct) = part.content_type() {
+            let mut t = String::with_capacity(48);
+            t.push_str("ct:");
+            t.push_str(&ct.ctype().to_ascii_lowercase());
+            t.push('/');
+            t.push_str(&ct.subtype().unwrap_or("").to_ascii_lowercase());
+            self.header_token(&t);
+            if let Some(cs) = ct.attribute("charset") {
+                let cs = clip(cs, 40).to_ascii_lowercase();
+                self.header_kv("charset", &cs);
+            }
+        }
+        if let Some(b) = part.content_type().and_then(|ct| ct.attribute("boundary")) {
+            let b = shape(clip(b, 64));
+            self.header_kv("boundary", &b);
+        }
+        if let Some(cte) = part.content_transfer_encoding() {
+            let cte = clip(cte, 40).to_ascii_lowercase();
+            self.header_kv("cte", &cte);
+        }
+    }
+
+    fn attachment(&mut self, part: &MessagePart<'_>) {
+        let name = part
+            .attachment_name()
+            .map(|n| clip(n, 256).to_lowercase())
+            .unwrap_or_default();
+        let ctype = part
+            .content_type()
+            .map(|ct| {
+                format!(
+                    "{}/{}",
+                    clip(ct.ctype(), 64),
+                    clip(ct.subtype().unwrap_or(""), 64)
+                )
+                .to_ascii_lowercase()
+            })
+            .unwrap_or_default();
+        if ctype.starts_with("image/") {
+            self.features.images += 1;
+        }
+        if let Some((_, ext)) = name.rsplit_once('.') {
+            let ext = clip(ext, 16).to_owned();
+            self.header_kv("att_ext", &ext);
+        }
+        if self.features.attachments.len() < 64 {
+            self.features.attachments.push((name, ctype));
+        }
+    }
+
+    fn header_token(&mut self, t: &str) {
+        self.tokens.insert(hash_bytes(SEED_HEADER, t.as_bytes()));
+    }
+
+    fn header_kv(&mut self, k: &str, v: &str) {
+        let mut t = String::with_capacity(k.len() + v.len() + 1);
+        t.push_str(k);
+        t.push(':');
+        t.push_str(v);
+        self.header_token(&t);
+    }
+
+    /// Unigram tokens of a header's words, tagged with the header.
+    fn name_words(&mut self, text: &str, tag: &str) {
+        let seed = hash_bytes(SEED_NAME, tag.as_bytes());
+        let mut word = String::new();
+        for c in text.chars().chain(std::iter::once(' ')) {
+            if c.is_alphabetic() {
+                word.extend(c.to_lowercase());
+            } else if !word.is_empty() {
+                if word.len() <= MAX_WORD {
+                    self.tokens.insert(hash_bytes(seed, word.as_bytes()));
+                }
+                word.clear();
+            }
+        }
+    }
+
+    /// OSB tokens of running text.
+    fn words(&mut self, text: &str, seed: u64) {
+        let mut window = [0u64; WINDOW];
+        let mut filled = 0usize;
+        let mut word = String::with_capacity(32);
+        let mut has_latin = false;
+        let mut has_other = false;
+        for c in text.chars().chain(std::iter::once(' ')) {
+            if is_invisible(c) {
+                self.features.invisible_chars += 1;
+                continue;
+            }
+            if c.is_alphanumeric() || c == '$' || c == '\'' && !word.is_empty() {
+                if c.is_ascii() {
+                    word.push(c.to_ascii_lowercase());
+                    if c.is_ascii_alphabetic() {
+                        has_latin = true;
+                    }
+                } else {
+                    word.extend(c.to_lowercase());
+                    match c as u32 {
+                        0x00C0..=0x024F => has_latin = true,
+                        // Greek and Cyrillic.
+                        0x0370..=0x04FF => has_other = true,
+                        _ => {}
+                    }
+                }
+                continue;
+            }
+            if word.is_empty() {
+                continue;
+            }
+            let w = word.trim_end_matches('\'');
+            if has_latin && has_other {
+                self.features.mixed_script_words += 1;
+            }
+            has_latin = false;
+            has_other = false;
+            let nchars = w.chars().count();
+            if nchars < 2 || self.words >= MAX_WORDS {
+                word.clear();
+                continue;
+            }
+            let h = if nchars > MAX_WORD {
+                let bucket = [b'L', b'0' + u8::try_from((nchars / 10).min(9)).unwrap_or(9)];
+                hash_bytes(seed, &bucket)
+            } else {
+                hash_bytes(seed, w.as_bytes())
+            };
+            word.clear();
+            self.words += 1;
+            self.tokens.insert(h);
+            for d in 0..filled.min(WINDOW) {
+                if let Some(prev) = window.get((filled - 1 - d) % WINDOW) {
+                    self.tokens.insert(combine(*prev, h, d as u64 + 1));
+                }
+            }
+            if let Some(slot) = window.get_mut(filled % WINDOW) {
+                *slot = h;
+            }
+            filled += 1;
+        }
+    }
+
+    fn find_urls(&mut self, text: &str) {
+        if self.hosts.len() >= 256 {
+            return;
+        }
+        let mut rest = text;
+        loop {
+            let http = find_ascii_ci(rest, "http");
+            let www = find_ascii_ci(rest, "www.");
+            let (pos, skip) = match (http, www) {
+                (Some(h), Some(w)) if w < h => (w, 0),
+                (Some(h), _) => (h, 4),
+                (None, Some(w)) => (w, 0),
+                (None, None) => return,
+            };
+            let after = rest.get(pos + skip..).unwrap_or("");
+            let host_start = if skip == 4 {
+                let a = after.strip_prefix(['s', 'S']).unwrap_or(after);
+                match a.strip_prefix("://") {
+                    Some(h) => h,
+                    None => {
+                        rest = after;
+                        continue;
+                    }
+                }
+            } else {
+                after
+            };
+            let end = host_start
+                .find(|c: char| {
+                    !(c.is_alphanumeric() || c == '.' || c == '-' || c == '@' || c == '_')
+                })
+                .unwrap_or(host_start.len());
+            let raw = host_start.get(..end).unwrap_or("");
+            let host = raw.rsplit('@').next().unwrap_or("").trim_matches('.');
+            if host.contains('.') && host.len() <= 253 {
+                let host = host.to_lowercase();
+                if host
+                    .split('.')
+                    .all(|l| l.chars().all(|c| c.is_ascii_digit()))
+                {
+                    self.features.ip_urls += 1;
+                }
+                if self.hosts.len() < 256 {
+                    self.hosts.insert(host);
+                }
+            }
+            rest = host_start.get(end..).unwrap_or("");
+            if rest.is_empty() {
+                return;
+            }
+        }
+    }
+}
+
+/// The shape of an identifier: runs of digits, lower-case and upper-case
+/// letters collapsed to `9`, `a`, `A`; other characters kept. It tells one
+/// mail program's Message-IDs and boundaries from another's.
+fn shape(s: &str) -> String {
+    let mut out = String::with_capacity(16);
+    for c in s.chars() {
+        let k = if c.is_ascii_digit() {
+            '9'
+        } else if c.is_ascii_lowercase() {
+            'a'
+        } else if c.is_ascii_uppercase() {
+            'A'
+        } else if c.is_alphanumeric() {
+            'u'
+        } else {
+            c
+        };
+        if !out.ends_with(k) {
+            out.push(k);
+        }
+        if out.len() >= 24 {
+            break;
+        }
+    }
+    out
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' | '\u{034F}'
+    )
+}
+
+/// The longest prefix of `s` of at most `max` bytes ending on a char boundary.
+pub(crate) fn clip(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while end > 0 && !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or("")
+}
+
+/// The domain part of an address.
+pub(crate) fn domain_of(addr: &str) -> Option<&str> {
+    let (_, d) = addr.rsplit_once('@')?;
+    let d = d.trim().trim_end_matches('.').trim_end_matches('>');
+    (!d.is_empty()).then_some(d)
+}
+
+/// An approximation of the registrable domain: the last two labels, or
+/// three when the second-level label is a common public suffix ("co.uk").
+pub(crate) fn registrable(host: &str) -> Option<&str> {
+    let labels: Vec<&str> = host.rsplitn(4, '.').collect();
+    let take = match labels.as_slice() {
+        [_tld, sld, _, ..]
+            if matches!(
+                *sld,
+                "co" | "com" | "net" | "org" | "ac" | "gov" | "edu" | "ne" | "or"
+            ) =>
+        {
+            3
+        }
+        [_, _, ..] => 2,
+        _ => return None,
+    };
+    let mut idx = host.len();
+    for _ in 0..take {
+        idx = host.get(..idx)?.rfind('.').unwrap_or(0);
+    }
+    let start = if idx == 0 && !host.starts_with('.') {
+        0
+    } else {
+        idx + 1
+    };
+    host.get(start..)
+}
+
+fn valid_message_id(raw: &str) -> bool {
+    let id = raw.trim();
+    let Some(inner) = id.strip_prefix('<').and_then(|s| s.strip_suffix('>')) else {
+        return false;
+    };
+    let Some((left, right)) = inner.rsplit_once('@') else {
+        return false;
+    };
+    !left.is_empty()
+        && !right.is_empty()
+        && !inner
+            .chars()
+            .any(|c| c.is_whitespace() || c == '<' || c == '>')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(raw: &str) -> Message<'_> {
+        mail_parser::MessageParser::default()
+            .parse(raw.as_bytes())
+            .unwrap()
+    }
+
+    #[test]
+    fn osb_tokens_and_features() {
+        let m = parse(
+            "From: \"Pay Pal\" <a@evil.example.co.uk>\r\nSubject: Hello there\r\nMessage-ID: <x@y>\r\n\r\nCheap pills at http://pills.example.com/buy now\r\n",
+        );
+        let a = Analysis::of(&m);
+        assert!(a.features.message_id_valid);
+        assert!(!a.features.date_present);
+        assert_eq!(a.url_hosts(), ["pills.example.com"]);
+        // words: cheap pills at http pills example com buy now -> unigrams + pairs
+        assert!(a.tokens().len() > 20);
+        let b = Analysis::of(&parse(
+            "From: \"Pay Pal\" <a@evil.example.co.uk>\r\nSubject: Hello there\r\nMessage-ID: <x@y>\r\nDate: Fri, 27 Nov 2026 10:00:00 +0000\r\n\r\nCheap pills at http://pills.example.com/buy now\r\n",
+        ));
+        assert_eq!(a.digest(), b.digest(), "same content, same digest");
+        let c = Analysis::of(&parse("Subject: other\r\n\r\nsomething else entirely\r\n"));
+        assert_ne!(a.digest(), c.digest());
+    }
+
+    #[test]
+    fn registrable_domains() {
+        assert_eq!(registrable("a.b.example.co.uk"), Some("example.co.uk"));
+        assert_eq!(registrable("www.example.com"), Some("example.com"));
+        assert_eq!(registrable("example.com"), Some("example.com"));
+        assert_eq!(registrable("localhost"), None);
+    }
+
+    #[test]
+    fn zero_width_is_skipped_and_counted() {
+        let m = parse(
+            "Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nV\u{200b}iagra\r\n",
+        );
+        let a = Analysis::of(&m);
+        assert_eq!(a.features.invisible_chars, 1);
+        let plain = Analysis::of(&parse(
+            "Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nViagra\r\n",
+        ));
+        assert_eq!(a.tokens(), plain.tokens());
+    }
+
+    #[test]
+    fn message_ids() {
+        assert!(valid_message_id(" <abc@example.org>"));
+        assert!(!valid_message_id("abc@example.org"));
+        assert!(!valid_message_id("<abc>"));
+        assert!(!valid_message_id("<a b@c>"));
+    }
+}

@@ -1,0 +1,256 @@
+//! Configuration: thresholds, symbol weights, classifier and rule knobs.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::SpamError;
+
+/// The built-in configuration (TOML), which a caller's file overrides.
+pub const DEFAULT_CONFIG: &str = include_str!("default.toml");
+
+/// Scores at or above which an action is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    /// Reject the message.
+    pub reject: f64,
+    /// Deliver it marked as spam.
+    pub add_header: f64,
+    /// Ask the sender to retry later.
+    pub greylist: f64,
+}
+
+/// The Bayesian classifier's parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BayesConfig {
+    /// Messages of each class learned before the classifier votes.
+    pub min_learned: u64,
+    /// Robinson's strength `s` of the prior.
+    pub strength: f64,
+    /// Robinson's assumed probability `x` of an unknown token.
+    pub prior: f64,
+    /// Tokens closer than this to 0.5 are ignored.
+    pub min_deviation: f64,
+    /// Tokens seen in fewer learned messages than this are ignored.
+    pub min_token_count: u32,
+    /// How many tokens carry one independent piece of evidence. OSB tokens
+    /// overlap (each word is in up to five of them), and Fisher's method
+    /// assumes independence; the chi-square statistic and its degrees of
+    /// freedom are divided by this factor so that overlapping tokens do not
+    /// drive both tails to certainty.
+    pub dependence: f64,
+    /// At most this many tokens (the most telling) are combined.
+    pub max_tokens: usize,
+    /// `BAYES_SPAM` fires above this probability.
+    pub spam_above: f64,
+    /// `BAYES_HAM` fires below this probability.
+    pub ham_below: f64,
+}
+
+/// Knobs of the header and structure rules.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleConfig {
+    /// `MANY_RECIPIENTS` at this many To + Cc addresses.
+    pub many_recipients: usize,
+    /// `HTML_LITTLE_TEXT` below this many visible characters.
+    pub little_text_chars: usize,
+    /// `IMAGE_ONLY` below this many characters beside images.
+    pub image_only_text_chars: usize,
+    /// `INVISIBLE_TEXT` at this many hidden characters.
+    pub hidden_chars_min: usize,
+    /// `INVISIBLE_CHARS` at this many zero-width characters.
+    pub invisible_chars_min: usize,
+    /// `DATE_IN_FUTURE` beyond this many hours after receipt.
+    pub future_date_hours: i64,
+    /// `DATE_FAR_FROM_RECEIVED` beyond this many days from the first
+    /// `Received` time.
+    pub received_skew_days: i64,
+    /// Brand names that a display name should not claim from an unrelated
+    /// domain (`FROM_NAME_BRAND_MISMATCH`).
+    pub brands: Vec<String>,
+}
+
+/// One DNS blocklist zone for the connecting IP.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DnsblZone {
+    /// The zone (`zen.spamhaus.org`).
+    pub zone: String,
+    /// The symbol that fires when the IP is listed.
+    pub symbol: String,
+    /// Its weight.
+    pub weight: f64,
+}
+
+/// The whole spam configuration.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Action thresholds.
+    pub actions: Thresholds,
+    /// Classifier parameters.
+    pub bayes: BayesConfig,
+    /// Weight per symbol name.
+    pub symbols: BTreeMap<String, f64>,
+    /// Rule knobs.
+    pub rules: RuleConfig,
+    /// DNS blocklists.
+    #[serde(default)]
+    pub dnsbl: Vec<DnsblZone>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        // The embedded file is tested to parse (see tests below).
+        Config::from_toml_str("").unwrap_or_else(|_| Config::fallback())
+    }
+}
+
+impl Config {
+    /// The defaults with `toml` (the caller's overrides) merged over them.
+    ///
+    /// Tables merge key by key; arrays (`dnsbl`, `brands`) replace the
+    /// default ones. An unknown key or symbol name is an error, so a typo
+    /// does not silently keep a default.
+    pub fn from_toml_str(toml: &str) -> Result<Config, SpamError> {
+        let overrides: toml::Table = toml.parse()?;
+        Self::from_table(overrides)
+    }
+
+    /// The `[spam]` table of a whole mailsec configuration file (the
+    /// `--config FILE` of the command line); the defaults when the file has
+    /// no such table.
+    pub fn from_mailsec_toml(toml: &str) -> Result<Config, SpamError> {
+        let mut all: toml::Table = toml.parse()?;
+        match all.remove("spam") {
+            Some(toml::Value::Table(t)) => Self::from_table(t),
+            Some(_) => Err(SpamError::ConfigValue("[spam] must be a table".into())),
+            None => Self::from_table(toml::Table::new()),
+        }
+    }
+
+    /// Like [`from_toml_str`](Config::from_toml_str), from a parsed table
+    /// (for example the `[spam]` table of a larger configuration file).
+    pub fn from_table(overrides: toml::Table) -> Result<Config, SpamError> {
+        let mut base: toml::Table = DEFAULT_CONFIG.parse()?;
+        let known: Vec<String> = match base.get("symbols") {
+            Some(toml::Value::Table(t)) => t.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
+        merge(&mut base, overrides);
+        let config: Config = toml::Value::Table(base).try_into()?;
+        for name in config.symbols.keys() {
+            if !known.contains(name) {
+                return Err(SpamError::ConfigValue(format!("unknown symbol {name}")));
+            }
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), SpamError> {
+        let a = &self.actions;
+        if !(a.greylist <= a.add_header && a.add_header <= a.reject) {
+            return Err(SpamError::ConfigValue(
+                "thresholds must satisfy greylist <= add_header <= reject".into(),
+            ));
+        }
+        let b = &self.bayes;
+        if !(0.0..=1.0).contains(&b.prior) || b.strength < 0.0 || b.ham_below > b.spam_above {
+            return Err(SpamError::ConfigValue(
+                "bayes parameters out of range".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The weight of a symbol (0 when unknown).
+    pub fn weight(&self, symbol: &str) -> f64 {
+        if let Some(w) = self.symbols.get(symbol) {
+            return *w;
+        }
+        self.dnsbl
+            .iter()
+            .find(|z| z.symbol == symbol)
+            .map_or(0.0, |z| z.weight)
+    }
+
+    fn fallback() -> Config {
+        Config {
+            actions: Thresholds {
+                reject: 15.0,
+                add_header: 6.0,
+                greylist: 4.0,
+            },
+            bayes: BayesConfig {
+                min_learned: 50,
+                strength: 1.0,
+                prior: 0.5,
+                min_deviation: 0.1,
+                min_token_count: 2,
+                dependence: 1.0,
+                max_tokens: 250,
+                spam_above: 0.6,
+                ham_below: 0.4,
+            },
+            symbols: BTreeMap::new(),
+            rules: RuleConfig {
+                many_recipients: 25,
+                little_text_chars: 200,
+                image_only_text_chars: 100,
+                hidden_chars_min: 40,
+                invisible_chars_min: 5,
+                future_date_hours: 24,
+                received_skew_days: 4,
+                brands: Vec::new(),
+            },
+            dnsbl: Vec::new(),
+        }
+    }
+}
+
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_parses() {
+        let c = Config::from_toml_str("").unwrap();
+        assert_eq!(c.actions.add_header, 6.0);
+        assert!(c.symbols.contains_key("BAYES_SPAM"));
+        assert_eq!(c.weight("RBL_SPAMHAUS"), 5.0);
+        assert_eq!(Config::default(), c);
+    }
+
+    #[test]
+    fn overrides_merge() {
+        let c =
+            Config::from_toml_str("[actions]\nadd_header = 5.0\n[symbols]\nMISSING_DATE = 3.5\n")
+                .unwrap();
+        assert_eq!(c.actions.add_header, 5.0);
+        assert_eq!(c.actions.reject, 15.0);
+        assert_eq!(c.weight("MISSING_DATE"), 3.5);
+        assert_eq!(c.weight("MISSING_MID"), 1.0);
+    }
+
+    #[test]
+    fn typos_are_errors() {
+        assert!(Config::from_toml_str("[symbols]\nMISSING_DAET = 1.0\n").is_err());
+        assert!(Config::from_toml_str("[actions]\nrejct = 1.0\n").is_err());
+        assert!(Config::from_toml_str("[actions]\nreject = 1.0\n").is_err());
+    }
+}
