@@ -1,7 +1,8 @@
 //! DKIM interop with real peers, both ways, RSA and Ed25519: dkimpy
 //! (`dkimsign`, `dkim.verify`) and OpenDKIM (`opendkim -t` with `Mode s`,
 //! verification with `TestPublicKeys`). The peers must be installed (Debian
-//! `opendkim opendkim-tools`, PyPI `dkimpy`); a missing peer fails the test.
+//! `opendkim opendkim-tools`, PyPI `dkimpy` and `pynacl` for its Ed25519); a
+//! missing peer fails the test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::io::Write as _;
@@ -222,7 +223,15 @@ async fn opendkim_signs_we_verify() {
         let dir = workdir("opendkim-sign");
         let keys = Keys { dir: dir.clone() };
         let (key, pem, _) = keys.make(&kind);
-        for canon in ["relaxed/relaxed", "simple/simple"] {
+        // OpenDKIM 2.11's Ed25519 signatures with simple header
+        // canonicalization verify neither with dkimpy nor with us (checked
+        // by hand: `dkim.verify` returns False on them); RSA is checked with
+        // both, Ed25519 with relaxed only.
+        let canons: &[&str] = match kind {
+            Kind::Rsa => &["relaxed/relaxed", "simple/simple"],
+            Kind::Ed25519 => &["relaxed/relaxed", "relaxed/simple"],
+        };
+        for canon in canons {
             let conf = opendkim_conf(
                 &dir,
                 &format!(
