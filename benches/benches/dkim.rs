@@ -62,7 +62,7 @@ fn message(size: usize) -> Vec<u8> {
             m.push_str(&line);
             m.push_str("\r\n");
             line.clear();
-            if n % 97 == 0 {
+            if n.is_multiple_of(97) {
                 m.push_str("\r\n");
             }
         }
