@@ -14,8 +14,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use mail_auth::common::crypto::{Ed25519Key, RsaKey, Sha256};
+use mail_auth::common::headers::HeaderWriter;
 use mail_auth::common::parse::TxtRecordParser;
-use mail_auth::dkim::{DkimSigner, DomainKey};
+use mail_auth::common::verify::DomainKey;
+use mail_auth::dkim::DkimSigner;
 use mail_auth::{AuthenticatedMessage, MessageAuthenticator, Parameters, ResolverCache, Txt};
 use mailsec_auth::dkim::{Canonicalization, Signer, SigningKey, Verifier, canonical_body};
 use mailsec_dns::{Record, StaticResolver};
@@ -60,7 +62,7 @@ fn message(size: usize) -> Vec<u8> {
             m.push_str(&line);
             m.push_str("\r\n");
             line.clear();
-            if n % 97 == 0 {
+            if n.is_multiple_of(97) {
                 m.push_str("\r\n");
             }
         }
@@ -307,6 +309,7 @@ fn dkim(c: &mut Criterion) {
         .headers(HEADERS)
         .build();
     let pem = rsa.to_pkcs8_pem();
+    #[allow(deprecated)]
     let theirs = DkimSigner::from_key(RsaKey::<Sha256>::from_pkcs8_pem(&pem).unwrap())
         .domain("example.org")
         .selector("bench")

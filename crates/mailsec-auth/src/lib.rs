@@ -6,7 +6,7 @@
 //! (RFC 8601), `Received-SPF` and DMARC aggregate reports. It does no I/O:
 //! every DNS question goes through [`mailsec_dns::Resolver`].
 //!
-//! ## DMARC
+//! # DMARC
 //!
 //! [`dmarc::DmarcVerifier`] evaluates DMARC as RFC 9989 (DMARCbis) defines it
 //! (DNS tree walk, `psd`, `np`, `t`), or as RFC 7489 with
@@ -35,7 +35,7 @@
 //! # });
 //! ```
 //!
-//! ## Authentication-Results
+//! # Authentication-Results
 //!
 //! [`authres::AuthenticationResults`] is the RFC 8601 header: each check
 //! gives a [`authres::MethodResult`], the writer quotes every value so that
@@ -60,7 +60,7 @@
 //! # Ok::<(), mailsec_auth::authres::AuthResError>(())
 //! ```
 //!
-//! ## DMARC reports
+//! # DMARC reports
 //!
 //! [`report::AggregateReport`] writes aggregate reports in the RFC 9990 or
 //! the RFC 7489 appendix C form ([`report::ReportFormat`]) and parses both,
@@ -93,6 +93,32 @@
 //! assert_eq!(out.result(), SpfResult::Pass);
 //! println!("Received-SPF: {}", out.received_spf("mx.example.net"));
 //! # });
+//! # DKIM and ARC
+//!
+//! [`dkim`] verifies and signs DKIM signatures (RFC 6376; Ed25519 per RFC
+//! 8463; RFC 8301's algorithm and key-size rules), with streaming body
+//! hashing for milters; [`arc`] validates and seals ARC chains (RFC 8617).
+//! Cryptography is `ring` (RSA keys under 2048 bits sign through the `rsa`
+//! crate); key records come through the [`mailsec_dns::Resolver`].
+//!
+//! ```
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! use mailsec_auth::dkim::{DkimResult, Signer, SigningKey, Verifier};
+//! use mailsec_dns::{Record, StaticResolver};
+//! use std::time::SystemTime;
+//!
+//! let key = SigningKey::generate_ed25519()?;
+//! let mut dns = StaticResolver::new();
+//! dns.add("s1._domainkey.example.org", Record::txt(&key.dns_record()));
+//! let signer = Signer::builder().domain("example.org").selector("s1").key(key).build();
+//! let message = b"From: a@example.org\r\nTo: b@example.net\r\nSubject: hi\r\n\r\nHello\r\n";
+//! let signed = signer.sign_message(message, SystemTime::now())?;
+//!
+//! let results = Verifier::new().verify(&signed, &dns, SystemTime::now()).await;
+//! assert_eq!(results[0].result(), &DkimResult::Pass);
+//! assert_eq!(results[0].domain(), "example.org");
+//! # Ok::<(), mailsec_auth::dkim::DkimError>(())
+//! # }).unwrap();
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -281,13 +281,13 @@ impl ArcValidator {
         let name = format!("{}._domainkey.{}", ams.selector(), ams.domain());
         let key = fetch_key(resolver, &name).await?;
         let vkey = check_key(self.min_rsa_bits, ams, &key).map_err(DkimResult::PermError)?;
-        if let Some(l) = ams.body_length() {
-            if l > hash.canonical_len() {
-                return Err(DkimResult::PermError(DkimReason::BodyLengthTooLong {
-                    signed: l,
-                    actual: hash.canonical_len(),
-                }));
-            }
+        if let Some(l) = ams.body_length()
+            && l > hash.canonical_len()
+        {
+            return Err(DkimResult::PermError(DkimReason::BodyLengthTooLong {
+                signed: l,
+                actual: hash.canonical_len(),
+            }));
         }
         if hash.digest() != ams.body_hash() {
             return Err(DkimResult::Fail(DkimReason::BodyHashMismatch));

@@ -94,7 +94,7 @@ fn scan_simple(b: &[u8], mut i: usize) -> usize {
 /// let mut h = BodyHasher::new(Canonicalization::Relaxed, HashAlgorithm::Sha256, None);
 /// h.update(b"Hi.\r\n\r\nWe lost the game. Are you hungry yet?\r\n\r\nJoe.\r\n\r\n");
 /// let hash = h.finish();
-/// assert_eq!(hash.canonical_len(), 56);
+/// assert_eq!(hash.canonical_len(), 54);
 /// ```
 pub struct BodyHasher {
     canon: Canonicalization,

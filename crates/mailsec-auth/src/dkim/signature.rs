@@ -226,10 +226,10 @@ pub(crate) fn parse(value: &[u8], arc: bool) -> Result<Signature, DkimReason> {
     let body_length = get(&tags, "l").map(|l| number(l, "l")).transpose()?;
     let timestamp = get(&tags, "t").map(|t| number(t, "t")).transpose()?;
     let expiration = get(&tags, "x").map(|x| number(x, "x")).transpose()?;
-    if let (Some(t), Some(x)) = (timestamp, expiration) {
-        if x < t {
-            return Err(syntax("x= is before t="));
-        }
+    if let (Some(t), Some(x)) = (timestamp, expiration)
+        && x < t
+    {
+        return Err(syntax("x= is before t="));
     }
     Ok(Signature {
         algorithm,

@@ -170,10 +170,10 @@ impl Verifier {
     ) -> Result<(Signature, Vec<u8>), DkimResult> {
         let field = fields.get(index).ok_or(DkimResult::None)?;
         let sig = Signature::parse(field.value).map_err(DkimResult::PermError)?;
-        if let Some(x) = sig.expiration {
-            if x < now {
-                return Err(DkimResult::PermError(DkimReason::Expired { expired_at: x }));
-            }
+        if let Some(x) = sig.expiration
+            && x < now
+        {
+            return Err(DkimResult::PermError(DkimReason::Expired { expired_at: x }));
         }
         if sig.algorithm == Algorithm::RsaSha1 && !self.allow_sha1 {
             return Err(DkimResult::PermError(DkimReason::RsaSha1NotAccepted));
@@ -337,15 +337,15 @@ pub(crate) fn check_key(
     if !key.allows_email() {
         return Err(DkimReason::KeyServiceNotEmail);
     }
-    if key.is_strict() {
-        if let Some(i) = &sig.identity {
-            let idomain = i.rsplit('@').next().unwrap_or_default();
-            if !idomain
-                .trim_end_matches('.')
-                .eq_ignore_ascii_case(sig.domain.trim_end_matches('.'))
-            {
-                return Err(DkimReason::StrictIdentity);
-            }
+    if key.is_strict()
+        && let Some(i) = &sig.identity
+    {
+        let idomain = i.rsplit('@').next().unwrap_or_default();
+        if !idomain
+            .trim_end_matches('.')
+            .eq_ignore_ascii_case(sig.domain.trim_end_matches('.'))
+        {
+            return Err(DkimReason::StrictIdentity);
         }
     }
     key.verifying_key(verifier_min_bits)
@@ -362,13 +362,13 @@ fn judge(
         Ok(k) => k,
         Err(reason) => return DkimResult::PermError(reason),
     };
-    if let Some(l) = sig.body_length {
-        if l > hash.canonical_len() {
-            return DkimResult::PermError(DkimReason::BodyLengthTooLong {
-                signed: l,
-                actual: hash.canonical_len(),
-            });
-        }
+    if let Some(l) = sig.body_length
+        && l > hash.canonical_len()
+    {
+        return DkimResult::PermError(DkimReason::BodyLengthTooLong {
+            signed: l,
+            actual: hash.canonical_len(),
+        });
     }
     let fail = |reason: DkimReason| {
         if key.is_testing() {
