@@ -368,7 +368,8 @@ pub fn cert_status(cert: &Cert, now: SystemTime) -> CertStatus {
         // Binding signatures may not exist yet at `now` (created later), or the
         // primary key's self-signature may have expired.
         Err(_) => {
-            if cert.with_policy(policy(), None).is_ok() {
+            let born = cert.primary_key().key().creation_time() + Duration::from_secs(1);
+            if cert.with_policy(policy(), None).is_ok() || cert.with_policy(policy(), born).is_ok() {
                 CertStatus::Expired
             } else {
                 CertStatus::Invalid

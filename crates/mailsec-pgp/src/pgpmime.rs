@@ -398,6 +398,14 @@ impl<'a> Open<'a> {
         Ok((plain, helper.checks))
     }
 
+    /// Decrypts a bare OpenPGP message (armored or binary, no MIME around
+    /// it) and verifies the signatures inside. No From address is known, so
+    /// no signature is reported as matching it.
+    pub fn decrypt_openpgp_message(&self, data: &[u8]) -> Result<(Vec<u8>, Vec<SignatureCheck>)> {
+        let (plain, checks) = self.decrypt_openpgp(data)?;
+        Ok((plain, finish(checks, None)))
+    }
+
     /// Checks a detached signature over `data`.
     pub(crate) fn verify_detached(&self, data: &[u8], sig: &[u8]) -> Vec<RawCheck> {
         let helper = Helper::new(&[], &self.certs, self.now);
@@ -419,7 +427,20 @@ impl<'a> Open<'a> {
         let message = to_crlf(message);
         let outer = Entity::parse(&message);
         let armored = encrypted_body(&outer)?;
-        let (plain, mut checks) = self.decrypt_openpgp(&armored)?;
+        self.open_payload(&armored, &outer)
+    }
+
+    /// Decrypts a bare OpenPGP message whose plaintext is a MIME entity
+    /// (what the second part of a `multipart/encrypted` carries), with the
+    /// same processing as [`Open::decrypt`] but no outer headers.
+    pub fn decrypt_mime_payload(&self, data: &[u8]) -> Result<Decrypted> {
+        self.open_payload(data, &Entity { headers: Vec::new(), body: b"" })
+    }
+
+    fn open_payload(&self, armored: &[u8], outer: &Entity<'_>) -> Result<Decrypted> {
+        let (plain, mut checks) = self.decrypt_openpgp(armored)?;
+        // RFC 3156 payloads are MIME entities: CRLF canonical form.
+        let plain = to_crlf(&plain).into_owned();
         check_depth(&plain, self.limits.max_mime_depth)?;
         let mut payload_raw = plain;
         // RFC 3156 §6.1: signed, then encrypted.
@@ -440,8 +461,8 @@ impl<'a> Open<'a> {
             }
         }
         let payload = Entity::parse(&payload_raw);
-        let protected = protect::read(&payload, &outer);
-        let restored = protect::restore(&outer, &payload_raw, protected.is_some());
+        let protected = protect::read(&payload, outer);
+        let restored = protect::restore(outer, &payload_raw, protected.is_some());
         let from = from_address(&restored);
         let gossip = payload
             .headers
