@@ -265,6 +265,11 @@ impl KeyGen {
                 None,
             )
             .set_validity_period(self.validity);
+        if self.version == KeyVersion::V4 {
+            // Advertise SEIPDv1 only: senders then use the packet formats
+            // GnuPG 2.2 reads (v3 PKESK, SEIPDv1 with MDC).
+            b = b.set_features(openpgp::types::Features::empty().set_seipdv1())?;
+        }
         if let Some(t) = self.created {
             b = b.set_creation_time(t);
         }
@@ -486,6 +491,10 @@ mod tests {
             assert_eq!(cert_status(&cert, SystemTime::now()), CertStatus::Valid);
             assert_eq!(encryption_keys(&cert, SystemTime::now()).unwrap().len(), 1);
             assert!(g.key().signer(SystemTime::now()).is_ok());
+            let vc = cert.with_policy(policy(), None).unwrap();
+            use openpgp::cert::Preferences as _;
+            let seipdv2 = vc.features().is_some_and(|f| f.supports_seipdv2());
+            assert_eq!(seipdv2, v == KeyVersion::V6, "GnuPG 2.2 needs SEIPDv1 for v4 keys");
             let back = read_cert(&g.armored_cert().unwrap()).unwrap();
             assert_eq!(back.fingerprint(), cert.fingerprint());
         }

@@ -119,7 +119,17 @@ fn ours_encrypt_sign_gpg_decrypts_and_verifies() {
     assert!(status.contains(&format!("[GNUPG:] VALIDSIG ")) && status.contains("[GNUPG:] GOODSIG"), "{status}");
     assert!(status.contains(&alice.key().fingerprint()), "{status}");
 
-    // A v6 recipient is out of GnuPG 2.2's reach; v4 multipart/signed is not.
+    // gpg holding one of our generated (v4) keys decrypts what we encrypt to it.
+    let bob = KeyGen::new("Bob <bob@example.net>").generate().unwrap();
+    let bob_sec = gpg.file("bob.sec", &bob.key().to_armored().unwrap());
+    gpg.run(&["--import", p(&bob_sec)]);
+    let out = Encrypt::new(now).recipient(&bob.key().public_cert()).sign_with(alice.key()).encrypt(MESSAGE.as_bytes()).unwrap();
+    let armored = gpg.file("msg2.asc", &armored_block(&out, "-----BEGIN PGP MESSAGE-----", "-----END PGP MESSAGE-----"));
+    let (plain, status) = gpg.run(&["--status-fd", "2", "--decrypt", p(&armored)]);
+    assert!(plain == inner_part().as_bytes());
+    assert!(status.contains("[GNUPG:] GOODSIG"), "{status}");
+
+    // multipart/signed: gpg checks our detached signature over the part.
     let signed = Sign::new(alice.key(), now).sign(MESSAGE.as_bytes()).unwrap();
     let v = Open::new(now).cert(&alice.key().public_cert()).verify(&signed).unwrap();
     let data = gpg.file("data", v.payload());
