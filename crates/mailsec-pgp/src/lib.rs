@@ -56,6 +56,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod armor;
 mod autocrypt;
 mod contacts;
 mod error;

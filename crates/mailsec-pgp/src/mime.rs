@@ -10,27 +10,18 @@ use crate::error::{Error, Result};
 /// Converts bare LF line ends to CRLF (RFC 5322 canonical form). Bare CR is
 /// left alone. Borrows when the input is already canonical.
 pub(crate) fn to_crlf(raw: &[u8]) -> Cow<'_, [u8]> {
-    let mut prev = 0u8;
-    let mut bare = false;
-    for &b in raw {
-        if b == b'\n' && prev != b'\r' {
-            bare = true;
-            break;
-        }
-        prev = b;
-    }
-    if !bare {
+    let bare = |i: usize| i == 0 || raw.get(i - 1) != Some(&b'\r');
+    if !memchr::memchr_iter(b'\n', raw).any(bare) {
         return Cow::Borrowed(raw);
     }
     let mut out = Vec::with_capacity(raw.len() + raw.len() / 32 + 2);
-    let mut prev = 0u8;
-    for &b in raw {
-        if b == b'\n' && prev != b'\r' {
-            out.push(b'\r');
-        }
-        out.push(b);
-        prev = b;
+    let mut from = 0;
+    for i in memchr::memchr_iter(b'\n', raw).filter(|&i| bare(i)) {
+        out.extend_from_slice(raw.get(from..i).unwrap_or_default());
+        out.extend_from_slice(b"\r\n");
+        from = i + 1;
     }
+    out.extend_from_slice(raw.get(from..).unwrap_or_default());
     Cow::Owned(out)
 }
 
@@ -280,42 +271,38 @@ pub(crate) fn split_multipart<'a>(body: &'a [u8], boundary: &str) -> Result<Vec<
         return Err(Error::Malformed("bad multipart boundary"));
     }
     let dash: Vec<u8> = [b"--".as_slice(), boundary.as_bytes()].concat();
+    let finder = memchr::memmem::Finder::new(&dash);
     let mut parts = Vec::new();
     let mut current: Option<usize> = None; // start of the current part
-    let mut pos = 0usize;
-    while pos <= body.len() {
-        let rest = body.get(pos..).unwrap_or_default();
-        let line_len = rest
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(rest.len(), |i| i + 1);
-        let line = rest.get(..line_len).unwrap_or_default();
-        if let Some(after) = line.strip_prefix(dash.as_slice()) {
-            let (closing, tail) = match after.strip_prefix(b"--") {
-                Some(t) => (true, t),
-                None => (false, after),
-            };
-            if tail.iter().all(|b| b" \t\r\n".contains(b)) {
-                if let Some(st) = current.take() {
-                    // The CRLF before the delimiter belongs to the delimiter.
-                    let mut end = pos;
-                    if end >= st + 2 && body.get(end - 2..end) == Some(b"\r\n") {
-                        end -= 2;
-                    } else if end > st && body.get(end - 1) == Some(&b'\n') {
-                        end -= 1;
-                    }
-                    parts.push(body.get(st..end.max(st)).unwrap_or_default());
-                }
-                if closing {
-                    return Ok(parts);
-                }
-                current = Some(pos + line_len);
+    for pos in finder.find_iter(body) {
+        // A delimiter starts a line.
+        if pos != 0 && body.get(pos - 1) != Some(&b'\n') {
+            continue;
+        }
+        let after = body.get(pos + dash.len()..).unwrap_or_default();
+        let line_len = memchr::memchr(b'\n', after).map_or(after.len(), |i| i + 1);
+        let line = after.get(..line_len).unwrap_or_default();
+        let (closing, tail) = match line.strip_prefix(b"--") {
+            Some(t) => (true, t),
+            None => (false, line),
+        };
+        if !tail.iter().all(|b| b" \t\r\n".contains(b)) {
+            continue;
+        }
+        if let Some(st) = current.take() {
+            // The CRLF before the delimiter belongs to the delimiter.
+            let mut end = pos;
+            if end >= st + 2 && body.get(end - 2..end) == Some(b"\r\n") {
+                end -= 2;
+            } else if end > st && body.get(end - 1) == Some(&b'\n') {
+                end -= 1;
             }
+            parts.push(body.get(st..end.max(st)).unwrap_or_default());
         }
-        if line_len == 0 {
-            break;
+        if closing {
+            return Ok(parts);
         }
-        pos += line_len;
+        current = Some(pos + dash.len() + line_len);
     }
     // No closing delimiter: take what there is (lenient).
     if let Some(st) = current {
@@ -343,12 +330,7 @@ pub(crate) fn boundary(content: &[u8]) -> Result<String> {
 }
 
 pub(crate) fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
-}
-
-/// Converts LF to CRLF in ASCII text produced by sequoia's armor writer.
-pub(crate) fn armor_crlf(armored: &[u8]) -> Vec<u8> {
-    to_crlf(armored).into_owned()
+    !needle.is_empty() && memchr::memmem::find(hay, needle).is_some()
 }
 
 #[cfg(test)]

@@ -9,9 +9,10 @@ use openpgp::cert::amalgamation::ValidAmalgamation as _;
 use openpgp::cert::Preferences as _;
 use openpgp::parse::Parse;
 use openpgp::parse::stream::{DecryptorBuilder, DetachedVerifierBuilder};
-use openpgp::serialize::stream::{Armorer, Encryptor, LiteralWriter, Message, Recipient, Signer};
+use openpgp::serialize::stream::{Encryptor, LiteralWriter, Message, Recipient, Signer};
 use openpgp::types::HashAlgorithm;
 
+use crate::armor;
 use crate::autocrypt::AutocryptHeader;
 use crate::error::{Error, Result};
 use crate::keys::{SecretKey, encryption_keys, policy};
@@ -136,10 +137,9 @@ impl<'a> Encrypt<'a> {
                 recipients.push(r);
             }
         }
-        let mut out = Vec::with_capacity(payload.len() * 4 / 3 + 1024);
+        let mut out = Vec::with_capacity(payload.len() + 1024);
         {
             let m = Message::new(&mut out);
-            let m = Armorer::new(m).build()?;
             let m = Encryptor::for_recipients(m, recipients).build()?;
             let m = match self.signer {
                 Some(k) => {
@@ -157,7 +157,7 @@ impl<'a> Encrypt<'a> {
             w.write_all(payload)?;
             w.finalize()?;
         }
-        Ok(out)
+        Ok(armor::encode("MESSAGE", &out))
     }
 }
 
@@ -184,10 +184,7 @@ fn wrap_encrypted(outer: &[u8], has_mime_version: bool, armored: &[u8]) -> Resul
         )
         .as_bytes(),
     );
-    out.extend_from_slice(&mime::armor_crlf(armored));
-    if !out.ends_with(b"\r\n") {
-        out.extend_from_slice(b"\r\n");
-    }
+    out.extend_from_slice(armored);
     out.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
     Ok(out)
 }
@@ -244,10 +241,7 @@ impl<'a> Sign<'a> {
             )
             .as_bytes(),
         );
-        out.extend_from_slice(&mime::armor_crlf(&sig));
-        if !out.ends_with(b"\r\n") {
-            out.extend_from_slice(b"\r\n");
-        }
+        out.extend_from_slice(&sig);
         out.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
         Ok(out)
     }
@@ -258,7 +252,6 @@ pub(crate) fn detached_signature(key: &SecretKey, now: SystemTime, data: &[u8]) 
     let mut sig = Vec::new();
     {
         let m = Message::new(&mut sig);
-        let m = Armorer::new(m).kind(openpgp::armor::Kind::Signature).build()?;
         let mut s = Signer::new(m, key.signer(now)?)?
             .hash_algo(HashAlgorithm::SHA512)?
             .creation_time(now)
@@ -267,7 +260,7 @@ pub(crate) fn detached_signature(key: &SecretKey, now: SystemTime, data: &[u8]) 
         s.write_all(data)?;
         s.finalize()?;
     }
-    Ok(sig)
+    Ok(armor::encode("SIGNATURE", &sig))
 }
 
 /// The result of decrypting a PGP/MIME message.
@@ -378,6 +371,8 @@ impl<'a> Open<'a> {
         let helper = Helper::new(&keys, &self.certs, self.now);
         let limit = self.limits.max_decompressed_size;
         let buffer = limit.saturating_add(1).min(openpgp::parse::stream::DEFAULT_BUFFER_SIZE);
+        let binary = armor::decode(data);
+        let data = binary.as_deref().unwrap_or(data);
         let mut d = DecryptorBuilder::from_bytes(data)
             .map_err(|_| Error::DecryptionFailed)?
             .buffer_size(buffer)
@@ -409,6 +404,8 @@ impl<'a> Open<'a> {
     /// Checks a detached signature over `data`.
     pub(crate) fn verify_detached(&self, data: &[u8], sig: &[u8]) -> Vec<RawCheck> {
         let helper = Helper::new(&[], &self.certs, self.now);
+        let binary = armor::decode(sig);
+        let sig = binary.as_deref().unwrap_or(sig);
         let run = || -> openpgp::Result<Vec<RawCheck>> {
             let mut v = DetachedVerifierBuilder::from_bytes(sig)?.with_policy(policy(), self.now, helper)?;
             v.verify_bytes(data)?;

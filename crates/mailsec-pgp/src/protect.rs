@@ -1,7 +1,7 @@
 //! Header protection (RFC 9788, and the older `protected-headers="v1"`
 //! draft form) and zero-access protection of received mail for storage.
 
-use crate::mime::{ContentType, Entity, Header};
+use crate::mime::{Entity, Header};
 
 /// Which header protection form to write.
 #[non_exhaustive]
@@ -371,9 +371,4 @@ fn strip_hp_param(raw: &[u8]) -> Vec<u8> {
         }
     }
     raw.to_vec()
-}
-
-/// Whether a content type names header protection.
-pub(crate) fn _is_protected(ct: &ContentType) -> bool {
-    ct.param("hp").is_some() || ct.param("protected-headers").is_some()
 }
