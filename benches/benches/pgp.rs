@@ -31,7 +31,14 @@ fn message(size: usize) -> Vec<u8> {
     );
     let mut i = 0u32;
     while m.len() < size - 12 {
-        let line: String = (0..76).map(|j| char::from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[((i as usize) * 7 + j) % 64])).collect();
+        let line: String = (0..76)
+            .map(|j| {
+                char::from(
+                    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+                        [((i as usize) * 7 + j) % 64],
+                )
+            })
+            .collect();
         m.push_str(&line);
         m.push_str("\r\n");
         i += 1;
@@ -98,7 +105,12 @@ impl DecryptionHelper for RawHelper<'_> {
         decrypt: &mut dyn FnMut(Option<SymmetricAlgorithm>, &SessionKey) -> bool,
     ) -> openpgp::Result<Option<Cert>> {
         for ka in self.key.cert().keys().unencrypted_secret().subkeys() {
-            let Ok(mut pair) = ka.key().clone().parts_into_secret().and_then(|k| k.into_keypair()) else {
+            let Ok(mut pair) = ka
+                .key()
+                .clone()
+                .parts_into_secret()
+                .and_then(|k| k.into_keypair())
+            else {
                 continue;
             };
             for pkesk in pkesks {
@@ -113,10 +125,22 @@ impl DecryptionHelper for RawHelper<'_> {
     }
 }
 
-fn raw_decrypt_verify(armored: &[u8], key: &SecretKey, signer: &Cert, now: SystemTime) -> (Vec<u8>, usize) {
+fn raw_decrypt_verify(
+    armored: &[u8],
+    key: &SecretKey,
+    signer: &Cert,
+    now: SystemTime,
+) -> (Vec<u8>, usize) {
     let p = StandardPolicy::new();
-    let h = RawHelper { key, signer, good: 0 };
-    let mut d = DecryptorBuilder::from_bytes(armored).unwrap().with_policy(&p, now, h).unwrap();
+    let h = RawHelper {
+        key,
+        signer,
+        good: 0,
+    };
+    let mut d = DecryptorBuilder::from_bytes(armored)
+        .unwrap()
+        .with_policy(&p, now, h)
+        .unwrap();
     let mut out = Vec::new();
     d.read_to_end(&mut out).unwrap();
     let good = d.into_helper().good;
@@ -132,8 +156,14 @@ fn armored_body(pgp_mime: &[u8]) -> Vec<u8> {
 
 fn bench(c: &mut Criterion) {
     let now = SystemTime::now();
-    let alice = KeyGen::new("Alice <alice@example.org>").generate().unwrap().into_key();
-    let bob = KeyGen::new("Bob <bob@example.net>").generate().unwrap().into_key();
+    let alice = KeyGen::new("Alice <alice@example.org>")
+        .generate()
+        .unwrap()
+        .into_key();
+    let bob = KeyGen::new("Bob <bob@example.net>")
+        .generate()
+        .unwrap()
+        .into_key();
     let (alice_cert, bob_cert) = (alice.public_cert(), bob.public_cert());
     let p = StandardPolicy::new();
     let signing_pair = || {
@@ -175,11 +205,22 @@ fn bench(c: &mut Criterion) {
         });
         g.finish();
 
-        let encrypted = Encrypt::new(now).recipient(&bob_cert).sign_with(&alice).encrypt(&msg).unwrap();
+        let encrypted = Encrypt::new(now)
+            .recipient(&bob_cert)
+            .sign_with(&alice)
+            .encrypt(&msg)
+            .unwrap();
         let armored = armored_body(&encrypted);
-        let d = Open::new(now).key(&bob).cert(&alice_cert).decrypt(&encrypted).unwrap();
+        let d = Open::new(now)
+            .key(&bob)
+            .cert(&alice_cert)
+            .decrypt(&encrypted)
+            .unwrap();
         assert!(d.message() == msg.as_slice() && d.signatures()[0].result().is_good());
-        assert_eq!(raw_decrypt_verify(&armored, &bob, &alice_cert, now), (inner.to_vec(), 1));
+        assert_eq!(
+            raw_decrypt_verify(&armored, &bob, &alice_cert, now),
+            (inner.to_vec(), 1)
+        );
 
         let mut g = c.benchmark_group(format!("pgp/decrypt_verify/{label}"));
         g.throughput(Throughput::Bytes(msg.len() as u64));

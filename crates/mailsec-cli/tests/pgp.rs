@@ -23,7 +23,8 @@ struct Fixture {
 impl Fixture {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let created = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_790_000_000);
+        let created =
+            std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_790_000_000);
         for (name, uid, pass) in [
             ("alice", "Alice <alice@example.org>", None),
             ("bob", "Bob <bob@example.net>", Some("bob's secret")),
@@ -34,9 +35,21 @@ impl Fixture {
                 g = g.passphrase(p.as_bytes());
             }
             let k = g.generate().unwrap();
-            std::fs::write(dir.path().join(format!("{name}.sec.asc")), k.armored_secret()).unwrap();
-            std::fs::write(dir.path().join(format!("{name}.asc")), k.armored_cert().unwrap()).unwrap();
-            std::fs::write(dir.path().join(format!("{name}.fpr")), k.key().fingerprint()).unwrap();
+            std::fs::write(
+                dir.path().join(format!("{name}.sec.asc")),
+                k.armored_secret(),
+            )
+            .unwrap();
+            std::fs::write(
+                dir.path().join(format!("{name}.asc")),
+                k.armored_cert().unwrap(),
+            )
+            .unwrap();
+            std::fs::write(
+                dir.path().join(format!("{name}.fpr")),
+                k.key().fingerprint(),
+            )
+            .unwrap();
         }
         std::fs::write(dir.path().join("bob.pass"), "bob's secret\n").unwrap();
         std::fs::write(dir.path().join("msg.eml"), MESSAGE).unwrap();
@@ -63,7 +76,11 @@ impl Fixture {
 
     fn ok(&self, args: &[&str]) -> Vec<u8> {
         let out = self.run(args);
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         out.stdout
     }
 
@@ -87,19 +104,45 @@ fn json(bytes: &[u8]) -> serde_json::Value {
 #[test]
 fn encrypt_sign_then_decrypt_json_and_plain() {
     let f = Fixture::new();
-    let enc = f.ok(&["pgp", "encrypt", "--to", "bob.asc", "--sign-with", "alice.sec.asc", "msg.eml"]);
+    let enc = f.ok(&[
+        "pgp",
+        "encrypt",
+        "--to",
+        "bob.asc",
+        "--sign-with",
+        "alice.sec.asc",
+        "msg.eml",
+    ]);
     let text = String::from_utf8(enc.clone()).unwrap();
     assert!(text.contains("multipart/encrypted"));
     assert!(!text.contains("see you at noon"));
     assert!(!text.replace("\r\n", "").contains('\n'), "output is CRLF");
     let enc_path = f.write("enc.eml", &enc);
 
-    let plain = f.ok(&["pgp", "decrypt", "--key", "bob.sec.asc", "--key-passphrase-file", "bob.pass", s(&enc_path)]);
+    let plain = f.ok(&[
+        "pgp",
+        "decrypt",
+        "--key",
+        "bob.sec.asc",
+        "--key-passphrase-file",
+        "bob.pass",
+        s(&enc_path),
+    ]);
     assert_eq!(String::from_utf8(plain).unwrap(), crlf(MESSAGE));
 
     let v = json(&f.ok(&[
-        "pgp", "decrypt", "--key", "bob.sec.asc", "--key-passphrase-file", "bob.pass", "--verify-with", "alice.asc",
-        "--verify-with", "carol.asc", "--json", s(&enc_path),
+        "pgp",
+        "decrypt",
+        "--key",
+        "bob.sec.asc",
+        "--key-passphrase-file",
+        "bob.pass",
+        "--verify-with",
+        "alice.asc",
+        "--verify-with",
+        "carol.asc",
+        "--json",
+        s(&enc_path),
     ]));
     assert_eq!(v["signatures"][0]["result"], "good");
     assert_eq!(v["signatures"][0]["fingerprint"], f.fpr("alice"));
@@ -107,7 +150,14 @@ fn encrypt_sign_then_decrypt_json_and_plain() {
 
     // Without the signer's certificate.
     let v = json(&f.ok(&[
-        "pgp", "decrypt", "--key", "bob.sec.asc", "--key-passphrase-file", "bob.pass", "--json", s(&enc_path),
+        "pgp",
+        "decrypt",
+        "--key",
+        "bob.sec.asc",
+        "--key-passphrase-file",
+        "bob.pass",
+        "--json",
+        s(&enc_path),
     ]));
     assert_eq!(v["signatures"][0]["result"], "unknown_key");
 }
@@ -140,14 +190,27 @@ fn sign_verify_json_and_tamper() {
     let f = Fixture::new();
     let signed = f.ok(&["pgp", "sign", "--key", "alice.sec.asc", "msg.eml"]);
     let signed_path = f.write("signed.eml", &signed);
-    let v = json(&f.ok(&["pgp", "verify", "--cert", "alice.asc", "--json", s(&signed_path)]));
-    assert_eq!(v, serde_json::json!({"signatures": [{"fingerprint": f.fpr("alice"), "result": "good"}]}));
-    let plain = String::from_utf8(f.ok(&["pgp", "verify", "--cert", "alice.asc", s(&signed_path)])).unwrap();
+    let v = json(&f.ok(&[
+        "pgp",
+        "verify",
+        "--cert",
+        "alice.asc",
+        "--json",
+        s(&signed_path),
+    ]));
+    assert_eq!(
+        v,
+        serde_json::json!({"signatures": [{"fingerprint": f.fpr("alice"), "result": "good"}]})
+    );
+    let plain = String::from_utf8(f.ok(&["pgp", "verify", "--cert", "alice.asc", s(&signed_path)]))
+        .unwrap();
     assert_eq!(plain, format!("good {}\n", f.fpr("alice")));
     let v = json(&f.ok(&["pgp", "verify", "--json", s(&signed_path)]));
     assert_eq!(v["signatures"][0]["result"], "unknown_key");
 
-    let tampered = String::from_utf8(signed).unwrap().replace("see you at noon", "see you at nine");
+    let tampered = String::from_utf8(signed)
+        .unwrap()
+        .replace("see you at noon", "see you at nine");
     let t = f.write("tampered.eml", tampered.as_bytes());
     let out = f.run(&["pgp", "verify", "--cert", "alice.asc", "--json", s(&t)]);
     assert_eq!(out.status.code(), Some(0), "a bad signature is a verdict");
@@ -157,11 +220,26 @@ fn sign_verify_json_and_tamper() {
 #[test]
 fn protect_headers_and_storage() {
     let f = Fixture::new();
-    let enc = f.ok(&["pgp", "encrypt", "--to", "bob.asc", "--protect-headers", "msg.eml"]);
+    let enc = f.ok(&[
+        "pgp",
+        "encrypt",
+        "--to",
+        "bob.asc",
+        "--protect-headers",
+        "msg.eml",
+    ]);
     let text = String::from_utf8(enc.clone()).unwrap();
     assert!(text.contains("Subject: [...]\r\n"));
     let p = f.write("enc.eml", &enc);
-    let plain = f.ok(&["pgp", "decrypt", "--key", "bob.sec.asc", "--key-passphrase-file", "bob.pass", s(&p)]);
+    let plain = f.ok(&[
+        "pgp",
+        "decrypt",
+        "--key",
+        "bob.sec.asc",
+        "--key-passphrase-file",
+        "bob.pass",
+        s(&p),
+    ]);
     assert_eq!(String::from_utf8(plain).unwrap(), crlf(MESSAGE));
 
     let received = format!("Received: from a by b; Fri, 27 Nov 2026 10:00:01 +0000\n{MESSAGE}");
@@ -172,7 +250,15 @@ fn protect_headers_and_storage() {
     assert!(head.contains("Received: from a by b"));
     assert!(!head.contains("Alice"));
     let sp = f.write("stored.eml", &stored);
-    let plain = f.ok(&["pgp", "decrypt", "--key", "bob.sec.asc", "--key-passphrase-file", "bob.pass", s(&sp)]);
+    let plain = f.ok(&[
+        "pgp",
+        "decrypt",
+        "--key",
+        "bob.sec.asc",
+        "--key-passphrase-file",
+        "bob.pass",
+        s(&sp),
+    ]);
     assert_eq!(String::from_utf8(plain).unwrap(), crlf(&received));
 }
 
@@ -184,20 +270,39 @@ fn cli_output_opens_with_gpg() {
     let gpg = |args: &[&str]| {
         let out = Command::new("gpg")
             .env("GNUPGHOME", home.path())
-            .args(["--batch", "--no-tty", "--pinentry-mode", "loopback", "--passphrase", "bob's secret"])
+            .args([
+                "--batch",
+                "--no-tty",
+                "--pinentry-mode",
+                "loopback",
+                "--passphrase",
+                "bob's secret",
+            ])
             .args(args)
             .output()
             .expect("gpg is not installed (apt-get install gnupg)");
-        assert!(out.status.success(), "gpg {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "gpg {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         out
     };
     gpg(&["--import", s(&f.path("bob.sec.asc"))]);
     gpg(&["--import", s(&f.path("alice.asc"))]);
-    let enc = f.ok(&["pgp", "encrypt", "--to", "bob.asc", "--sign-with", "alice.sec.asc", "msg.eml"]);
+    let enc = f.ok(&[
+        "pgp",
+        "encrypt",
+        "--to",
+        "bob.asc",
+        "--sign-with",
+        "alice.sec.asc",
+        "msg.eml",
+    ]);
     let text = String::from_utf8(enc).unwrap();
     let start = text.find("-----BEGIN PGP MESSAGE-----").unwrap();
     let end = text.find("-----END PGP MESSAGE-----").unwrap() + 25;
-    let a = f.write("m.asc", text[start..end].as_bytes());
+    let a = f.write("m.asc", &text.as_bytes()[start..end]);
     let out = gpg(&["--status-fd", "2", "--decrypt", s(&a)]);
     let status = String::from_utf8_lossy(&out.stderr);
     assert!(status.contains("[GNUPG:] GOODSIG"), "{status}");

@@ -49,7 +49,8 @@ pub(crate) fn encode(label: &str, data: &[u8]) -> Vec<u8> {
         out.extend_from_slice(b"\r\n");
     }
     let crc = crc24(data).to_be_bytes();
-    let footer = base64::engine::general_purpose::STANDARD.encode(crc.get(1..4).unwrap_or_default());
+    let footer =
+        base64::engine::general_purpose::STANDARD.encode(crc.get(1..4).unwrap_or_default());
     out.push(b'=');
     out.extend_from_slice(footer.as_bytes());
     out.extend_from_slice(format!("\r\n-----END PGP {label}-----\r\n").as_bytes());
@@ -145,7 +146,10 @@ mod tests {
     fn odd_shapes_fall_back() {
         assert!(decode(b"no armor here").is_none());
         assert!(decode(b"-----BEGIN PGP MESSAGE-----\r\nnot a header\r\n\r\nAAAA\r\n-----END PGP MESSAGE-----").is_none());
-        assert!(decode(b"-----BEGIN PGP MESSAGE-----\r\n\r\n!!!!\r\n-----END PGP MESSAGE-----\r\n").is_none());
+        assert!(
+            decode(b"-----BEGIN PGP MESSAGE-----\r\n\r\n!!!!\r\n-----END PGP MESSAGE-----\r\n")
+                .is_none()
+        );
         assert_eq!(
             decode(b"-----BEGIN PGP MESSAGE-----\nVersion: x\n\nAAEC\n=abcd\n-----END PGP MESSAGE-----\n").unwrap(),
             vec![0, 1, 2]

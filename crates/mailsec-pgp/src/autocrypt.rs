@@ -32,8 +32,14 @@ impl AutocryptHeader {
     /// A header for `addr` carrying `cert` (public parts only).
     pub fn new(addr: &str, cert: &Cert, prefer_encrypt: PreferEncrypt) -> Result<Self> {
         let mut keydata = Vec::new();
-        cert.clone().strip_secret_key_material().serialize(&mut keydata)?;
-        Ok(AutocryptHeader { addr: addr.trim().to_owned(), prefer_encrypt, keydata })
+        cert.clone()
+            .strip_secret_key_material()
+            .serialize(&mut keydata)?;
+        Ok(AutocryptHeader {
+            addr: addr.trim().to_owned(),
+            prefer_encrypt,
+            keydata,
+        })
     }
 
     /// Parses an `Autocrypt:` header value.
@@ -53,7 +59,9 @@ impl AutocryptHeader {
             if attr.is_empty() {
                 continue;
             }
-            let (k, v) = attr.split_once('=').ok_or(Error::Autocrypt("attribute without ="))?;
+            let (k, v) = attr
+                .split_once('=')
+                .ok_or(Error::Autocrypt("attribute without ="))?;
             let k = k.trim().to_ascii_lowercase();
             match k.as_str() {
                 "addr" if addr.is_none() => addr = Some(v.trim().to_owned()),
@@ -82,7 +90,11 @@ impl AutocryptHeader {
         if keydata.is_empty() {
             return Err(Error::Autocrypt("empty keydata"));
         }
-        Ok(AutocryptHeader { addr, prefer_encrypt: prefer, keydata })
+        Ok(AutocryptHeader {
+            addr,
+            prefer_encrypt: prefer,
+            keydata,
+        })
     }
 
     /// Every `Autocrypt:` header of a message that parses (the spec says a

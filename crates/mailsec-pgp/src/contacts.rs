@@ -45,13 +45,22 @@ pub struct OpenedContact {
 /// Checks that `vcard` is a vCard 4.0 (RFC 6350 framing and version).
 pub fn check_vcard(vcard: &str) -> Result<()> {
     let mut lines = vcard.lines().map(str::trim_end).filter(|l| !l.is_empty());
-    if !lines.next().is_some_and(|l| l.eq_ignore_ascii_case("BEGIN:VCARD")) {
+    if !lines
+        .next()
+        .is_some_and(|l| l.eq_ignore_ascii_case("BEGIN:VCARD"))
+    {
         return Err(Error::Vcard("no BEGIN:VCARD"));
     }
-    if !lines.next().is_some_and(|l| l.eq_ignore_ascii_case("VERSION:4.0")) {
+    if !lines
+        .next()
+        .is_some_and(|l| l.eq_ignore_ascii_case("VERSION:4.0"))
+    {
         return Err(Error::Vcard("VERSION:4.0 must follow BEGIN:VCARD"));
     }
-    if !lines.last().is_some_and(|l| l.eq_ignore_ascii_case("END:VCARD")) {
+    if !lines
+        .next_back()
+        .is_some_and(|l| l.eq_ignore_ascii_case("END:VCARD"))
+    {
         return Err(Error::Vcard("no END:VCARD"));
     }
     Ok(())
@@ -65,7 +74,11 @@ fn armored_string(bytes: Vec<u8>) -> String {
 pub fn sign_contact(vcard: &str, key: &SecretKey, now: SystemTime) -> Result<ContactCard> {
     check_vcard(vcard)?;
     let sig = detached_signature(key, now, vcard.as_bytes())?;
-    Ok(ContactCard { kind: CardKind::Signed, data: vcard.to_owned(), signature: Some(armored_string(sig)) })
+    Ok(ContactCard {
+        kind: CardKind::Signed,
+        data: vcard.to_owned(),
+        signature: Some(armored_string(sig)),
+    })
 }
 
 /// Encrypts a vCard to `owner`, signing it with `signer` when given.
@@ -76,13 +89,23 @@ pub fn encrypt_contact(
     now: SystemTime,
 ) -> Result<ContactCard> {
     check_vcard(vcard)?;
-    let data = Encrypt::new(now).recipient(owner).encrypt_payload(vcard.as_bytes())?;
+    let data = Encrypt::new(now)
+        .recipient(owner)
+        .encrypt_payload(vcard.as_bytes())?;
     let signature = match signer {
-        Some(k) => Some(armored_string(detached_signature(k, now, vcard.as_bytes())?)),
+        Some(k) => Some(armored_string(detached_signature(
+            k,
+            now,
+            vcard.as_bytes(),
+        )?)),
         None => None,
     };
     Ok(ContactCard {
-        kind: if signature.is_some() { CardKind::EncryptedSigned } else { CardKind::Encrypted },
+        kind: if signature.is_some() {
+            CardKind::EncryptedSigned
+        } else {
+            CardKind::Encrypted
+        },
         data: armored_string(data),
         signature,
     })

@@ -2,9 +2,9 @@
 
 use std::io::Read;
 
-use sequoia_openpgp as openpgp;
 use openpgp::parse::Parse;
 use openpgp::parse::stream::VerifierBuilder;
+use sequoia_openpgp as openpgp;
 
 use crate::error::{Error, Result};
 use crate::keys::policy;
@@ -73,8 +73,12 @@ impl Open<'_> {
                     (None, Some(c)) => (c, InlineKind::ClearSigned, SIG_END),
                     (None, None) => break,
                 };
-                let Some(after) = rest.get(start..) else { break };
-                let Some(end) = after.find(end_marker) else { break };
+                let Some(after) = rest.get(start..) else {
+                    break;
+                };
+                let Some(end) = after.find(end_marker) else {
+                    break;
+                };
                 let block_end = end + end_marker.len();
                 let block = after.get(..block_end).unwrap_or_default();
                 blocks.push(self.inline_block(kind, block.as_bytes(), from.as_deref())?);
@@ -84,17 +88,30 @@ impl Open<'_> {
         Ok(blocks)
     }
 
-    fn inline_block(&self, kind: InlineKind, block: &[u8], from: Option<&str>) -> Result<InlineBlock> {
+    fn inline_block(
+        &self,
+        kind: InlineKind,
+        block: &[u8],
+        from: Option<&str>,
+    ) -> Result<InlineBlock> {
         match kind {
             InlineKind::Encrypted => {
                 let (text, checks) = self.decrypt_openpgp(block)?;
-                Ok(InlineBlock { kind, text, signatures: finish(checks, from) })
+                Ok(InlineBlock {
+                    kind,
+                    text,
+                    signatures: finish(checks, from),
+                })
             }
             InlineKind::ClearSigned => {
                 let helper = Helper::new(&[], &self.certs, self.now);
                 let limit = self.limits.max_decompressed_size;
                 let run = || -> openpgp::Result<(Vec<u8>, Vec<crate::verify::RawCheck>)> {
-                    let mut v = VerifierBuilder::from_bytes(block)?.with_policy(policy(), self.now, helper)?;
+                    let mut v = VerifierBuilder::from_bytes(block)?.with_policy(
+                        policy(),
+                        self.now,
+                        helper,
+                    )?;
                     let mut text = Vec::new();
                     (&mut v).take(limit as u64 + 1).read_to_end(&mut text)?;
                     Ok((text, v.into_helper().checks))
@@ -103,7 +120,11 @@ impl Open<'_> {
                 if text.len() > limit {
                     return Err(Error::TooLarge { limit });
                 }
-                Ok(InlineBlock { kind, text, signatures: finish(checks, from) })
+                Ok(InlineBlock {
+                    kind,
+                    text,
+                    signatures: finish(checks, from),
+                })
             }
         }
     }

@@ -4,7 +4,6 @@
 
 use std::time::{Duration, SystemTime};
 
-use sequoia_openpgp as openpgp;
 use openpgp::cert::prelude::*;
 use openpgp::crypto::{KeyPair, Password};
 use openpgp::packet::Packet;
@@ -13,6 +12,7 @@ use openpgp::policy::{Policy, StandardPolicy};
 use openpgp::serialize::SerializeInto;
 use openpgp::types::RevocationStatus;
 use openpgp::{Cert, Profile};
+use sequoia_openpgp as openpgp;
 
 use crate::error::{Error, KeyProblem, Result};
 
@@ -90,7 +90,7 @@ impl SecretKey {
         }
         let password = passphrase.map(Password::from);
         let mut unlocked: Vec<Packet> = Vec::new();
-        let (mut locked, mut failed) = (0usize, 0usize);
+        let mut locked = 0usize;
         for ka in cert.keys().secret() {
             let key = ka.key().clone();
             if key.has_unencrypted_secret() {
@@ -103,14 +103,14 @@ impl SecretKey {
             match key.decrypt_secret(pw) {
                 Ok(key) if ka.primary() => unlocked.push(key.role_into_primary().into()),
                 Ok(key) => unlocked.push(key.role_into_subordinate().into()),
-                Err(_) => failed += 1,
+                // A key the passphrase does not open stays locked.
+                Err(_) => {}
             }
         }
         if locked > 0 && unlocked.is_empty() {
             return Err(if password.is_none() {
                 Error::PassphraseRequired
             } else {
-                let _ = failed;
                 Error::BadPassphrase
             });
         }
@@ -359,7 +359,10 @@ pub enum CertStatus {
 
 /// The state of `cert` at `now`.
 pub fn cert_status(cert: &Cert, now: SystemTime) -> CertStatus {
-    if matches!(cert.revocation_status(policy(), now), RevocationStatus::Revoked(_)) {
+    if matches!(
+        cert.revocation_status(policy(), now),
+        RevocationStatus::Revoked(_)
+    ) {
         return CertStatus::Revoked;
     }
     match cert.with_policy(policy(), now) {
@@ -374,7 +377,8 @@ pub fn cert_status(cert: &Cert, now: SystemTime) -> CertStatus {
         // primary key's self-signature may have expired.
         Err(_) => {
             let born = cert.primary_key().key().creation_time() + Duration::from_secs(1);
-            if cert.with_policy(policy(), None).is_ok() || cert.with_policy(policy(), born).is_ok() {
+            if cert.with_policy(policy(), None).is_ok() || cert.with_policy(policy(), born).is_ok()
+            {
                 CertStatus::Expired
             } else {
                 CertStatus::Invalid
@@ -389,7 +393,7 @@ pub(crate) enum Purpose {
     Encryption,
 }
 
-pub(crate) fn key_problem(cert: &Cert, now: SystemTime, _purpose: Purpose) -> KeyProblem {
+pub(crate) fn key_problem(cert: &Cert, now: SystemTime, purpose: Purpose) -> KeyProblem {
     match cert_status(cert, now) {
         CertStatus::Revoked => KeyProblem::Revoked,
         CertStatus::Expired => KeyProblem::Expired,
@@ -399,7 +403,7 @@ pub(crate) fn key_problem(cert: &Cert, now: SystemTime, _purpose: Purpose) -> Ke
             let Ok(vc) = cert.with_policy(policy(), now) else {
                 return KeyProblem::NoSuitableKey;
             };
-            let capable: Vec<_> = match _purpose {
+            let capable: Vec<_> = match purpose {
                 Purpose::Signing => vc.keys().for_signing().collect(),
                 Purpose::Encryption => vc
                     .keys()
@@ -408,7 +412,7 @@ pub(crate) fn key_problem(cert: &Cert, now: SystemTime, _purpose: Purpose) -> Ke
                     .collect(),
             };
             if capable.is_empty() {
-                if matches!(_purpose, Purpose::Signing) && !cert.is_tsk() {
+                if matches!(purpose, Purpose::Signing) && !cert.is_tsk() {
                     KeyProblem::NoSecret
                 } else {
                     KeyProblem::NoSuitableKey
@@ -428,10 +432,11 @@ pub(crate) fn key_problem(cert: &Cert, now: SystemTime, _purpose: Purpose) -> Ke
 }
 
 pub(crate) fn valid_cert(cert: &Cert, now: SystemTime) -> Result<ValidCert<'_>> {
-    cert.with_policy(policy(), now).map_err(|_| Error::UnusableKey {
-        fingerprint: cert.fingerprint().to_hex(),
-        problem: key_problem(cert, now, Purpose::Encryption),
-    })
+    cert.with_policy(policy(), now)
+        .map_err(|_| Error::UnusableKey {
+            fingerprint: cert.fingerprint().to_hex(),
+            problem: key_problem(cert, now, Purpose::Encryption),
+        })
 }
 
 /// The encryption subkeys of `cert` usable at `now` (alive, not revoked,
@@ -485,16 +490,26 @@ mod tests {
     #[test]
     fn generate_v4_and_v6() {
         for v in [KeyVersion::V4, KeyVersion::V6] {
-            let g = KeyGen::new("Alice <alice@example.org>").version(v).generate().unwrap();
+            let g = KeyGen::new("Alice <alice@example.org>")
+                .version(v)
+                .generate()
+                .unwrap();
             let cert = g.key().public_cert();
-            assert_eq!(cert.primary_key().key().version(), if v == KeyVersion::V4 { 4 } else { 6 });
+            assert_eq!(
+                cert.primary_key().key().version(),
+                if v == KeyVersion::V4 { 4 } else { 6 }
+            );
             assert_eq!(cert_status(&cert, SystemTime::now()), CertStatus::Valid);
             assert_eq!(encryption_keys(&cert, SystemTime::now()).unwrap().len(), 1);
             assert!(g.key().signer(SystemTime::now()).is_ok());
             let vc = cert.with_policy(policy(), None).unwrap();
             use openpgp::cert::Preferences as _;
             let seipdv2 = vc.features().is_some_and(|f| f.supports_seipdv2());
-            assert_eq!(seipdv2, v == KeyVersion::V6, "GnuPG 2.2 needs SEIPDv1 for v4 keys");
+            assert_eq!(
+                seipdv2,
+                v == KeyVersion::V6,
+                "GnuPG 2.2 needs SEIPDv1 for v4 keys"
+            );
             let back = read_cert(&g.armored_cert().unwrap()).unwrap();
             assert_eq!(back.fingerprint(), cert.fingerprint());
         }
@@ -502,7 +517,10 @@ mod tests {
 
     #[test]
     fn passphrase_protected_export() {
-        let g = KeyGen::new("Bob <bob@example.org>").passphrase(b"secret").generate().unwrap();
+        let g = KeyGen::new("Bob <bob@example.org>")
+            .passphrase(b"secret")
+            .generate()
+            .unwrap();
         assert!(matches!(
             SecretKey::from_bytes(g.armored_secret(), None),
             Err(Error::PassphraseRequired)
@@ -529,7 +547,10 @@ mod tests {
         assert_eq!(cert_status(&cert, later), CertStatus::Expired);
         assert!(matches!(
             encryption_keys(&cert, later),
-            Err(Error::UnusableKey { problem: KeyProblem::Expired, .. })
+            Err(Error::UnusableKey {
+                problem: KeyProblem::Expired,
+                ..
+            })
         ));
     }
 }

@@ -70,16 +70,19 @@ mod verify;
 mod wkd;
 
 pub use autocrypt::{AutocryptHeader, PreferEncrypt};
-pub use contacts::{CardKind, ContactCard, OpenedContact, check_vcard, encrypt_contact, open_contact, sign_contact};
+pub use contacts::{
+    CardKind, ContactCard, OpenedContact, check_vcard, encrypt_contact, open_contact, sign_contact,
+};
 pub use error::{Error, KeyProblem, Result};
 pub use inline::{InlineBlock, InlineKind};
 pub use keys::{
-    CertStatus, GeneratedKey, KeyGen, KeyVersion, SecretKey, cert_addresses, cert_status, fingerprint, read_cert,
-    read_certs,
+    CertStatus, GeneratedKey, KeyGen, KeyVersion, SecretKey, cert_addresses, cert_status,
+    fingerprint, read_cert, read_certs,
 };
 pub use pgpmime::{Decrypted, Encrypt, Limits, Open, Sign, Verified};
 pub use protect::{
-    HeaderMismatch, HeaderProtection, PROTECTED_HEADERS, ProtectedHeaders, ProtectionForm, STORAGE_CLEAR_HEADERS,
+    HeaderMismatch, HeaderProtection, PROTECTED_HEADERS, ProtectedHeaders, ProtectionForm,
+    STORAGE_CLEAR_HEADERS,
 };
 pub use storage::StorageProtector;
 pub use verify::{SignatureCheck, SignatureResult};

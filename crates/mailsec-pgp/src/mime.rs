@@ -80,14 +80,20 @@ impl<'a> Entity<'a> {
                 && let (Some(name), Some(bytes)) = (raw.get(st..ne), raw.get(st..end))
                 && let Ok(name) = std::str::from_utf8(name)
             {
-                headers.push(Header { name: name.trim_end(), raw: bytes });
+                headers.push(Header {
+                    name: name.trim_end(),
+                    raw: bytes,
+                });
             }
         };
         loop {
             let rest = raw.get(pos..).unwrap_or_default();
             if rest.is_empty() {
                 flush(&mut headers, start, pos);
-                return Entity { headers, body: rest };
+                return Entity {
+                    headers,
+                    body: rest,
+                };
             }
             let line_len = rest
                 .iter()
@@ -120,7 +126,10 @@ impl<'a> Entity<'a> {
                 }
                 _ => {
                     // Not a header line: the body starts here (no blank line).
-                    return Entity { headers, body: rest };
+                    return Entity {
+                        headers,
+                        body: rest,
+                    };
                 }
             }
         }
@@ -321,7 +330,9 @@ pub(crate) fn boundary(content: &[u8]) -> Result<String> {
         sequoia_openpgp::crypto::random(&mut buf)?;
         let mut b = String::from("=-mailsec-");
         for x in buf {
-            b.push(char::from(b"0123456789abcdefghijklmnopqrstuv"[usize::from(x & 31)]));
+            b.push(char::from(
+                b"0123456789abcdefghijklmnopqrstuv"[usize::from(x & 31)],
+            ));
         }
         if !contains(content, b.as_bytes()) {
             return Ok(b);

@@ -3,14 +3,14 @@
 use std::io::{Read, Write};
 use std::time::SystemTime;
 
-use sequoia_openpgp as openpgp;
 use openpgp::Cert;
-use openpgp::cert::amalgamation::ValidAmalgamation as _;
 use openpgp::cert::Preferences as _;
+use openpgp::cert::amalgamation::ValidAmalgamation as _;
 use openpgp::parse::Parse;
 use openpgp::parse::stream::{DecryptorBuilder, DetachedVerifierBuilder};
 use openpgp::serialize::stream::{Encryptor, LiteralWriter, Message, Recipient, Signer};
 use openpgp::types::HashAlgorithm;
+use sequoia_openpgp as openpgp;
 
 use crate::armor;
 use crate::autocrypt::AutocryptHeader;
@@ -33,11 +33,15 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_decompressed_size: 64 << 20, max_mime_depth: 32 }
+        Limits {
+            max_decompressed_size: 64 << 20,
+            max_mime_depth: 32,
+        }
     }
 }
 
-const ENCRYPTED_PREAMBLE: &[u8] = b"This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)\r\n";
+const ENCRYPTED_PREAMBLE: &[u8] =
+    b"This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)\r\n";
 const SIGNED_PREAMBLE: &[u8] = b"This is an OpenPGP/MIME signed message (RFC 4880 and 3156)\r\n";
 
 /// Builds a PGP/MIME `multipart/encrypted` message, optionally signed.
@@ -109,7 +113,7 @@ impl<'a> Encrypt<'a> {
 
     pub(crate) fn seal(&self, split: protect::Split) -> Result<Vec<u8>> {
         let armored = self.encrypt_payload(&split.payload)?;
-        Ok(wrap_encrypted(&split.outer, split.has_mime_version, &armored)?)
+        wrap_encrypted(&split.outer, split.has_mime_version, &armored)
     }
 
     /// Encrypts (and signs) raw bytes into an armored OpenPGP message.
@@ -200,7 +204,11 @@ pub struct Sign<'a> {
 impl<'a> Sign<'a> {
     /// Signs with `key` at `now`.
     pub fn new(key: &'a SecretKey, now: SystemTime) -> Self {
-        Sign { key, protection: None, now }
+        Sign {
+            key,
+            protection: None,
+            now,
+        }
     }
     /// Copies the headers into the signed part (`hp="clear"`).
     pub fn protect_headers(mut self, form: HeaderProtection) -> Self {
@@ -337,7 +345,12 @@ pub struct Open<'a> {
 impl<'a> Open<'a> {
     /// A reader judging key validity at `now`.
     pub fn new(now: SystemTime) -> Self {
-        Open { keys: Vec::new(), certs: Vec::new(), now, limits: Limits::default() }
+        Open {
+            keys: Vec::new(),
+            certs: Vec::new(),
+            now,
+            limits: Limits::default(),
+        }
     }
     /// A secret key to decrypt with.
     pub fn key(mut self, key: &'a SecretKey) -> Self {
@@ -370,7 +383,9 @@ impl<'a> Open<'a> {
         let keys = self.owned_keys();
         let helper = Helper::new(&keys, &self.certs, self.now);
         let limit = self.limits.max_decompressed_size;
-        let buffer = limit.saturating_add(1).min(openpgp::parse::stream::DEFAULT_BUFFER_SIZE);
+        let buffer = limit
+            .saturating_add(1)
+            .min(openpgp::parse::stream::DEFAULT_BUFFER_SIZE);
         let binary = armor::decode(data);
         let data = binary.as_deref().unwrap_or(data);
         let mut d = DecryptorBuilder::from_bytes(data)
@@ -407,13 +422,20 @@ impl<'a> Open<'a> {
         let binary = armor::decode(sig);
         let sig = binary.as_deref().unwrap_or(sig);
         let run = || -> openpgp::Result<Vec<RawCheck>> {
-            let mut v = DetachedVerifierBuilder::from_bytes(sig)?.with_policy(policy(), self.now, helper)?;
+            let mut v = DetachedVerifierBuilder::from_bytes(sig)?.with_policy(
+                policy(),
+                self.now,
+                helper,
+            )?;
             v.verify_bytes(data)?;
             Ok(v.into_helper().checks)
         };
         match run() {
             Ok(c) => c,
-            Err(_) => vec![RawCheck { result: SignatureResult::Bad { fingerprint: None }, cert: None }],
+            Err(_) => vec![RawCheck {
+                result: SignatureResult::Bad { fingerprint: None },
+                cert: None,
+            }],
         }
     }
 
@@ -431,7 +453,13 @@ impl<'a> Open<'a> {
     /// (what the second part of a `multipart/encrypted` carries), with the
     /// same processing as [`Open::decrypt`] but no outer headers.
     pub fn decrypt_mime_payload(&self, data: &[u8]) -> Result<Decrypted> {
-        self.open_payload(data, &Entity { headers: Vec::new(), body: b"" })
+        self.open_payload(
+            data,
+            &Entity {
+                headers: Vec::new(),
+                body: b"",
+            },
+        )
     }
 
     fn open_payload(&self, armored: &[u8], outer: &Entity<'_>) -> Result<Decrypted> {
@@ -481,7 +509,9 @@ impl<'a> Open<'a> {
         let message = to_crlf(message);
         let outer = Entity::parse(&message);
         if !outer.content_type().is("multipart/signed") {
-            return Err(Error::NotPgpMime { expected: "multipart/signed" });
+            return Err(Error::NotPgpMime {
+                expected: "multipart/signed",
+            });
         }
         let (data, sig) = signed_parts(&outer)?;
         check_depth(data, self.limits.max_mime_depth)?;
@@ -493,7 +523,11 @@ impl<'a> Open<'a> {
             .and_then(|p| p.get("From").map(str::to_owned))
             .or_else(|| outer.value("From"))
             .and_then(|v| parse_address(&v));
-        Ok(Verified { payload: data.to_vec(), signatures: finish(checks, from.as_deref()), protected })
+        Ok(Verified {
+            payload: data.to_vec(),
+            signatures: finish(checks, from.as_deref()),
+            protected,
+        })
     }
 }
 
@@ -501,9 +535,13 @@ impl<'a> Open<'a> {
 fn encrypted_body(outer: &Entity<'_>) -> Result<Vec<u8>> {
     let ct = outer.content_type();
     if !ct.is("multipart/encrypted") {
-        return Err(Error::NotPgpMime { expected: "multipart/encrypted" });
+        return Err(Error::NotPgpMime {
+            expected: "multipart/encrypted",
+        });
     }
-    let boundary = ct.param("boundary").ok_or(Error::Malformed("no boundary"))?;
+    let boundary = ct
+        .param("boundary")
+        .ok_or(Error::Malformed("no boundary"))?;
     let parts = mime::split_multipart(outer.body, boundary)?;
     let part = parts
         .iter()
@@ -517,7 +555,9 @@ fn encrypted_body(outer: &Entity<'_>) -> Result<Vec<u8>> {
 /// The signed bytes and the signature of a `multipart/signed` entity.
 fn signed_parts<'a>(outer: &Entity<'a>) -> Result<(&'a [u8], Vec<u8>)> {
     let ct = outer.content_type();
-    let boundary = ct.param("boundary").ok_or(Error::Malformed("no boundary"))?;
+    let boundary = ct
+        .param("boundary")
+        .ok_or(Error::Malformed("no boundary"))?;
     let parts = mime::split_multipart(outer.body, boundary)?;
     let (Some(data), Some(sig)) = (parts.first(), parts.get(1)) else {
         return Err(Error::Malformed("multipart/signed needs two parts"));
@@ -531,7 +571,12 @@ fn decode_transfer(e: &Entity<'_>) -> Vec<u8> {
     let cte = e.value("Content-Transfer-Encoding").unwrap_or_default();
     if cte.eq_ignore_ascii_case("base64") {
         use base64::Engine as _;
-        let clean: Vec<u8> = e.body.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+        let clean: Vec<u8> = e
+            .body
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
         if let Ok(d) = base64::engine::general_purpose::STANDARD.decode(&clean) {
             return d;
         }
@@ -565,13 +610,20 @@ pub(crate) fn check_depth(raw: &[u8], max: usize) -> Result<()> {
 
 /// The From address of a message's header block, lower-cased.
 pub(crate) fn from_address(message: &[u8]) -> Option<String> {
-    Entity::parse(message).value("From").and_then(|v| parse_address(&v))
+    Entity::parse(message)
+        .value("From")
+        .and_then(|v| parse_address(&v))
 }
 
 /// The first address in an address-list header value, lower-cased.
 pub(crate) fn parse_address(value: &str) -> Option<String> {
     let line = format!("From: {value}\r\n\r\n");
     let parsed = mail_parser::MessageParser::default().parse_headers(line.as_bytes())?;
-    let addr = parsed.from()?.first()?.address()?.trim().to_ascii_lowercase();
+    let addr = parsed
+        .from()?
+        .first()?
+        .address()?
+        .trim()
+        .to_ascii_lowercase();
     (!addr.is_empty()).then_some(addr)
 }

@@ -67,7 +67,9 @@ pub const STORAGE_CLEAR_HEADERS: &[&str] = &[
 ];
 
 pub(crate) fn is_protected_name(name: &str) -> bool {
-    PROTECTED_HEADERS.iter().any(|p| p.eq_ignore_ascii_case(name))
+    PROTECTED_HEADERS
+        .iter()
+        .any(|p| p.eq_ignore_ascii_case(name))
 }
 
 /// An outer header that differs from its protected (inner) value.
@@ -210,16 +212,25 @@ pub(crate) fn split(message: &[u8], mode: Mode, keep_clear: &[String]) -> Split 
             }
         };
         if let Some(line) = outer_line {
-            if matches!(mode, Mode::Cipher(HeaderProtection::Rfc9788) | Mode::Storage)
-                && is_protected_name(h.name)
+            if matches!(
+                mode,
+                Mode::Cipher(HeaderProtection::Rfc9788) | Mode::Storage
+            ) && is_protected_name(h.name)
             {
-                let v = Header { name: h.name, raw: &line }.value();
+                let v = Header {
+                    name: h.name,
+                    raw: &line,
+                }
+                .value();
                 outer_record.push((h.name.to_owned(), v));
             }
             outer.extend_from_slice(&line);
         }
     }
-    if matches!(mode, Mode::Cipher(HeaderProtection::Rfc9788) | Mode::Storage) {
+    if matches!(
+        mode,
+        Mode::Cipher(HeaderProtection::Rfc9788) | Mode::Storage
+    ) {
         for (n, v) in &outer_record {
             payload.extend_from_slice(format!("HP-Outer: {n}: {v}\r\n").as_bytes());
         }
@@ -235,11 +246,18 @@ pub(crate) fn split(message: &[u8], mode: Mode, keep_clear: &[String]) -> Split 
         }
     }
     if let (Some(p), false) = (param, saw_ct) {
-        payload.extend_from_slice(&with_param(b"Content-Type: text/plain; charset=us-ascii\r\n", p));
+        payload.extend_from_slice(&with_param(
+            b"Content-Type: text/plain; charset=us-ascii\r\n",
+            p,
+        ));
     }
     payload.extend_from_slice(b"\r\n");
     payload.extend_from_slice(entity.body);
-    Split { payload, outer, has_mime_version }
+    Split {
+        payload,
+        outer,
+        has_mime_version,
+    }
 }
 
 /// Reads the protected headers of a payload, compared with the outer entity.
@@ -263,7 +281,8 @@ pub(crate) fn read(payload: &Entity<'_>, outer: &Entity<'_>) -> Option<Protected
         .filter(|h| h.is("HP-Outer"))
         .filter_map(|h| {
             let v = h.value();
-            v.split_once(':').map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+            v.split_once(':')
+                .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
         })
         .collect();
     let mut mismatches = Vec::new();
@@ -299,13 +318,25 @@ pub(crate) fn read(payload: &Entity<'_>, outer: &Entity<'_>) -> Option<Protected
             ProtectionForm::LegacyV1 => {
                 name.eq_ignore_ascii_case("Subject")
                     && outer_v.as_deref().is_some_and(|s| {
-                        matches!(s, "..." | "[...]" | "Encrypted Message" | "Encrypted Subject")
+                        matches!(
+                            s,
+                            "..." | "[...]" | "Encrypted Message" | "Encrypted Subject"
+                        )
                     })
             }
         };
-        mismatches.push(HeaderMismatch { name: name.to_owned(), inner, outer: outer_v, expected });
+        mismatches.push(HeaderMismatch {
+            name: name.to_owned(),
+            inner,
+            outer: outer_v,
+            expected,
+        });
     }
-    Some(ProtectedHeaders { form, headers, mismatches })
+    Some(ProtectedHeaders {
+        form,
+        headers,
+        mismatches,
+    })
 }
 
 /// Rebuilds the full message from the outer entity and the payload.

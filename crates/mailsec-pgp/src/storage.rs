@@ -29,7 +29,10 @@ impl<'a> StorageProtector<'a> {
     pub fn new(owner: &'a Cert, now: SystemTime) -> Self {
         StorageProtector {
             owners: vec![owner],
-            keep_clear: STORAGE_CLEAR_HEADERS.iter().map(|s| (*s).to_owned()).collect(),
+            keep_clear: STORAGE_CLEAR_HEADERS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
             now,
         }
     }
@@ -47,6 +50,8 @@ impl<'a> StorageProtector<'a> {
     pub fn protect(&self, message: &[u8]) -> Result<Vec<u8>> {
         let message = to_crlf(message);
         let split = protect::split(&message, Mode::Storage, &self.keep_clear);
-        Encrypt::new(self.now).recipients(self.owners.iter().copied()).seal(split)
+        Encrypt::new(self.now)
+            .recipients(self.owners.iter().copied())
+            .seal(split)
     }
 }

@@ -2,7 +2,6 @@
 
 use std::time::SystemTime;
 
-use sequoia_openpgp as openpgp;
 use openpgp::cert::prelude::*;
 use openpgp::crypto::SessionKey;
 use openpgp::packet::{PKESK, SKESK};
@@ -11,6 +10,7 @@ use openpgp::parse::stream::{
 };
 use openpgp::types::{RevocationStatus, SymmetricAlgorithm};
 use openpgp::{Cert, KeyHandle};
+use sequoia_openpgp as openpgp;
 
 use crate::keys::{SecretKey, policy};
 
@@ -93,7 +93,10 @@ pub struct SignatureCheck {
 
 impl SignatureCheck {
     pub(crate) fn new(result: SignatureResult, signer_matches_from: bool) -> Self {
-        SignatureCheck { result, signer_matches_from }
+        SignatureCheck {
+            result,
+            signer_matches_from,
+        }
     }
 
     /// The verdict.
@@ -137,9 +140,14 @@ pub(crate) fn finish(raw: Vec<RawCheck>, from: Option<&str>) -> Vec<SignatureChe
                     .map(|u| String::from_utf8_lossy(u.userid().value()).into_owned()),
                 _ => None,
             };
-            let matches = matching_uid.is_some() && !matches!(c.result, SignatureResult::UnknownKey { .. });
+            let matches =
+                matching_uid.is_some() && !matches!(c.result, SignatureResult::UnknownKey { .. });
             let result = match c.result {
-                SignatureResult::Good { fingerprint, signer_user_id, created } => SignatureResult::Good {
+                SignatureResult::Good {
+                    fingerprint,
+                    signer_user_id,
+                    created,
+                } => SignatureResult::Good {
                     fingerprint,
                     signer_user_id: matching_uid.or(signer_user_id),
                     created,
@@ -163,12 +171,25 @@ pub(crate) struct Helper<'a> {
 
 impl<'a> Helper<'a> {
     pub(crate) fn new(keys: &'a [SecretKey], certs: &'a [Cert], now: SystemTime) -> Self {
-        Helper { keys, certs, now, checks: Vec::new(), encrypted: false }
+        Helper {
+            keys,
+            certs,
+            now,
+            checks: Vec::new(),
+            encrypted: false,
+        }
     }
 
-    fn status_result(&self, cert: &Cert, key_fpr: &openpgp::Fingerprint) -> Option<SignatureResult> {
+    fn status_result(
+        &self,
+        cert: &Cert,
+        key_fpr: &openpgp::Fingerprint,
+    ) -> Option<SignatureResult> {
         let fingerprint = cert.fingerprint().to_hex();
-        if matches!(cert.revocation_status(policy(), self.now), RevocationStatus::Revoked(_)) {
+        if matches!(
+            cert.revocation_status(policy(), self.now),
+            RevocationStatus::Revoked(_)
+        ) {
             return Some(SignatureResult::RevokedKey { fingerprint });
         }
         let key_revoked = cert
@@ -194,7 +215,10 @@ impl<'a> Helper<'a> {
         None
     }
 
-    fn record(&mut self, r: Result<openpgp::parse::stream::GoodChecksum<'_>, VerificationError<'_>>) {
+    fn record(
+        &mut self,
+        r: Result<openpgp::parse::stream::GoodChecksum<'_>, VerificationError<'_>>,
+    ) {
         let check = match r {
             Ok(good) => {
                 let cert = good.ka.cert().clone();
@@ -209,10 +233,16 @@ impl<'a> Helper<'a> {
                     SignatureResult::Good {
                         fingerprint: cert.fingerprint().to_hex(),
                         signer_user_id,
-                        created: good.sig.signature_creation_time().unwrap_or(std::time::UNIX_EPOCH),
+                        created: good
+                            .sig
+                            .signature_creation_time()
+                            .unwrap_or(std::time::UNIX_EPOCH),
                     }
                 });
-                RawCheck { result, cert: Some(cert) }
+                RawCheck {
+                    result,
+                    cert: Some(cert),
+                }
             }
             Err(VerificationError::MissingKey { sig }) => RawCheck {
                 result: SignatureResult::UnknownKey {
@@ -226,23 +256,38 @@ impl<'a> Helper<'a> {
                 let result = match crate::keys::cert_status(&c, self.now) {
                     crate::keys::CertStatus::Revoked => SignatureResult::RevokedKey { fingerprint },
                     crate::keys::CertStatus::Expired => SignatureResult::ExpiredKey { fingerprint },
-                    _ => SignatureResult::Bad { fingerprint: Some(fingerprint) },
+                    _ => SignatureResult::Bad {
+                        fingerprint: Some(fingerprint),
+                    },
                 };
-                RawCheck { result, cert: Some(c) }
+                RawCheck {
+                    result,
+                    cert: Some(c),
+                }
             }
             Err(VerificationError::BadKey { ka, .. }) => {
                 let cert = ka.cert().clone();
                 let key_fpr = ka.key().fingerprint();
-                let result = self.status_result(&cert, &key_fpr).unwrap_or(SignatureResult::Bad {
-                    fingerprint: Some(cert.fingerprint().to_hex()),
-                });
-                RawCheck { result, cert: Some(cert) }
+                let result = self
+                    .status_result(&cert, &key_fpr)
+                    .unwrap_or(SignatureResult::Bad {
+                        fingerprint: Some(cert.fingerprint().to_hex()),
+                    });
+                RawCheck {
+                    result,
+                    cert: Some(cert),
+                }
             }
             Err(VerificationError::BadSignature { ka, .. }) => RawCheck {
-                result: SignatureResult::Bad { fingerprint: Some(ka.cert().fingerprint().to_hex()) },
+                result: SignatureResult::Bad {
+                    fingerprint: Some(ka.cert().fingerprint().to_hex()),
+                },
                 cert: Some(ka.cert().clone()),
             },
-            Err(_) => RawCheck { result: SignatureResult::Bad { fingerprint: None }, cert: None },
+            Err(_) => RawCheck {
+                result: SignatureResult::Bad { fingerprint: None },
+                cert: None,
+            },
         };
         self.checks.push(check);
     }
@@ -253,7 +298,10 @@ impl VerificationHelper for Helper<'_> {
         Ok(self
             .certs
             .iter()
-            .filter(|c| c.keys().any(|k| ids.iter().any(|id| id.aliases(k.key().key_handle()))))
+            .filter(|c| {
+                c.keys()
+                    .any(|k| ids.iter().any(|id| id.aliases(k.key().key_handle())))
+            })
             .cloned()
             .collect())
     }

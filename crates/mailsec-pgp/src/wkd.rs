@@ -64,7 +64,9 @@ pub fn wkd_urls(address: &str) -> Result<WkdUrls> {
     let hash = zbase32(&digest);
     let l = percent_encode(local);
     Ok(WkdUrls {
-        advanced: format!("https://openpgpkey.{domain}/.well-known/openpgpkey/{domain}/hu/{hash}?l={l}"),
+        advanced: format!(
+            "https://openpgpkey.{domain}/.well-known/openpgpkey/{domain}/hu/{hash}?l={l}"
+        ),
         direct: format!("https://{domain}/.well-known/openpgpkey/hu/{hash}?l={l}"),
         hash,
     })

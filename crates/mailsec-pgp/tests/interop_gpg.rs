@@ -30,7 +30,10 @@ impl Gpg {
         let home = tempfile::tempdir().unwrap();
         let g = Gpg { home };
         // Fails loudly when gpg is not installed.
-        let out = g.cmd(&["--version"]).output().expect("gpg is not installed (apt-get install gnupg)");
+        let out = g
+            .cmd(&["--version"])
+            .output()
+            .expect("gpg is not installed (apt-get install gnupg)");
         assert!(out.status.success());
         g
     }
@@ -38,7 +41,14 @@ impl Gpg {
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new("gpg");
         c.env("GNUPGHOME", self.home.path())
-            .args(["--batch", "--no-tty", "--pinentry-mode", "loopback", "--passphrase", "pw"])
+            .args([
+                "--batch",
+                "--no-tty",
+                "--pinentry-mode",
+                "loopback",
+                "--passphrase",
+                "pw",
+            ])
             .args(args)
             .stdin(Stdio::null());
         c
@@ -69,7 +79,13 @@ impl Gpg {
 
     /// A new Ed25519/Cv25519 key "Gus", passphrase "pw".
     fn generate(&self) -> String {
-        self.run(&["--quick-gen-key", "Gus <gus@example.org>", "ed25519", "sign", "0"]);
+        self.run(&[
+            "--quick-gen-key",
+            "Gus <gus@example.org>",
+            "ed25519",
+            "sign",
+            "0",
+        ]);
         let fpr = self.fingerprint();
         self.run(&["--quick-add-key", &fpr, "cv25519", "encr", "0"]);
         fpr
@@ -94,7 +110,11 @@ fn pgp_mime_wrap(armored: &[u8]) -> Vec<u8> {
          boundary=\"enc\"\r\n\r\n--enc\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n\
          --enc\r\nContent-Type: application/octet-stream\r\n\r\n",
     );
-    m.push_str(&String::from_utf8_lossy(armored).replace("\r\n", "\n").replace('\n', "\r\n"));
+    m.push_str(
+        &String::from_utf8_lossy(armored)
+            .replace("\r\n", "\n")
+            .replace('\n', "\r\n"),
+    );
     m.push_str("\r\n--enc--\r\n");
     m.into_bytes()
 }
@@ -111,29 +131,70 @@ fn ours_encrypt_sign_gpg_decrypts_and_verifies() {
     gpg.run(&["--import", p(&alice_pub)]);
 
     let now = SystemTime::now();
-    let out = Encrypt::new(now).recipient(&gus).sign_with(alice.key()).encrypt(MESSAGE.as_bytes()).unwrap();
-    let armored = gpg.file("msg.asc", &armored_block(&out, "-----BEGIN PGP MESSAGE-----", "-----END PGP MESSAGE-----"));
+    let out = Encrypt::new(now)
+        .recipient(&gus)
+        .sign_with(alice.key())
+        .encrypt(MESSAGE.as_bytes())
+        .unwrap();
+    let armored = gpg.file(
+        "msg.asc",
+        &armored_block(
+            &out,
+            "-----BEGIN PGP MESSAGE-----",
+            "-----END PGP MESSAGE-----",
+        ),
+    );
     let (plain, status) = gpg.run(&["--status-fd", "2", "--decrypt", p(&armored)]);
-    assert!(plain == inner_part().as_bytes(), "gpg plaintext:\n{}", String::from_utf8_lossy(&plain));
+    assert!(
+        plain == inner_part().as_bytes(),
+        "gpg plaintext:\n{}",
+        String::from_utf8_lossy(&plain)
+    );
     assert!(status.contains("[GNUPG:] DECRYPTION_OKAY"), "{status}");
-    assert!(status.contains(&format!("[GNUPG:] VALIDSIG ")) && status.contains("[GNUPG:] GOODSIG"), "{status}");
+    assert!(
+        status.contains("[GNUPG:] VALIDSIG ") && status.contains("[GNUPG:] GOODSIG"),
+        "{status}"
+    );
     assert!(status.contains(&alice.key().fingerprint()), "{status}");
 
     // gpg holding one of our generated (v4) keys decrypts what we encrypt to it.
     let bob = KeyGen::new("Bob <bob@example.net>").generate().unwrap();
     let bob_sec = gpg.file("bob.sec", &bob.key().to_armored().unwrap());
     gpg.run(&["--import", p(&bob_sec)]);
-    let out = Encrypt::new(now).recipient(&bob.key().public_cert()).sign_with(alice.key()).encrypt(MESSAGE.as_bytes()).unwrap();
-    let armored = gpg.file("msg2.asc", &armored_block(&out, "-----BEGIN PGP MESSAGE-----", "-----END PGP MESSAGE-----"));
+    let out = Encrypt::new(now)
+        .recipient(&bob.key().public_cert())
+        .sign_with(alice.key())
+        .encrypt(MESSAGE.as_bytes())
+        .unwrap();
+    let armored = gpg.file(
+        "msg2.asc",
+        &armored_block(
+            &out,
+            "-----BEGIN PGP MESSAGE-----",
+            "-----END PGP MESSAGE-----",
+        ),
+    );
     let (plain, status) = gpg.run(&["--status-fd", "2", "--decrypt", p(&armored)]);
     assert!(plain == inner_part().as_bytes());
     assert!(status.contains("[GNUPG:] GOODSIG"), "{status}");
 
     // multipart/signed: gpg checks our detached signature over the part.
-    let signed = Sign::new(alice.key(), now).sign(MESSAGE.as_bytes()).unwrap();
-    let v = Open::new(now).cert(&alice.key().public_cert()).verify(&signed).unwrap();
+    let signed = Sign::new(alice.key(), now)
+        .sign(MESSAGE.as_bytes())
+        .unwrap();
+    let v = Open::new(now)
+        .cert(&alice.key().public_cert())
+        .verify(&signed)
+        .unwrap();
     let data = gpg.file("data", v.payload());
-    let sig = gpg.file("sig.asc", &armored_block(&signed, "-----BEGIN PGP SIGNATURE-----", "-----END PGP SIGNATURE-----"));
+    let sig = gpg.file(
+        "sig.asc",
+        &armored_block(
+            &signed,
+            "-----BEGIN PGP SIGNATURE-----",
+            "-----END PGP SIGNATURE-----",
+        ),
+    );
     let (_, status) = gpg.run(&["--status-fd", "2", "--verify", p(&sig), p(&data)]);
     assert!(status.contains("[GNUPG:] GOODSIG"), "{status}");
 }
@@ -146,7 +207,10 @@ fn gpg_encrypt_sign_ours_decrypts_and_verifies() {
     // Import what gpg exports: the protected secret key and the public cert.
     let (gus_sec, _) = gpg.run(&["--armor", "--export-secret-keys", &fpr]);
     let (gus_pub_bin, _) = gpg.run(&["--export", &fpr]);
-    assert!(matches!(SecretKey::from_bytes(&gus_sec, None), Err(mailsec_pgp::Error::PassphraseRequired)));
+    assert!(matches!(
+        SecretKey::from_bytes(&gus_sec, None),
+        Err(mailsec_pgp::Error::PassphraseRequired)
+    ));
     let _gus_key = SecretKey::from_bytes(&gus_sec, Some(b"pw")).unwrap();
     let gus = read_cert(&gus_pub_bin).unwrap();
 
@@ -158,11 +222,25 @@ fn gpg_encrypt_sign_ours_decrypts_and_verifies() {
     // gpg encrypts+signs the MIME entity to Alice.
     let inner = gpg.file("inner.eml", inner_part().as_bytes());
     let (armored, _) = gpg.run(&[
-        "--armor", "--trust-model", "always", "--recipient", &alice_fpr, "--local-user", &fpr, "--sign",
-        "--encrypt", "--output", "-", p(&inner),
+        "--armor",
+        "--trust-model",
+        "always",
+        "--recipient",
+        &alice_fpr,
+        "--local-user",
+        &fpr,
+        "--sign",
+        "--encrypt",
+        "--output",
+        "-",
+        p(&inner),
     ]);
     let now = SystemTime::now();
-    let d = Open::new(now).key(alice.key()).cert(&gus).decrypt(&pgp_mime_wrap(&armored)).unwrap();
+    let d = Open::new(now)
+        .key(alice.key())
+        .cert(&gus)
+        .decrypt(&pgp_mime_wrap(&armored))
+        .unwrap();
     assert!(d.payload() == inner_part().as_bytes());
     let s = &d.signatures()[0];
     assert!(s.result().is_good(), "{s:?}");
@@ -170,7 +248,17 @@ fn gpg_encrypt_sign_ours_decrypts_and_verifies() {
     assert!(s.signer_matches_from());
 
     // gpg makes a detached signature over the part; ours verifies the multipart/signed.
-    let (sig, _) = gpg.run(&["--armor", "--local-user", &fpr, "--digest-algo", "SHA256", "--detach-sign", "--output", "-", p(&inner)]);
+    let (sig, _) = gpg.run(&[
+        "--armor",
+        "--local-user",
+        &fpr,
+        "--digest-algo",
+        "SHA256",
+        "--detach-sign",
+        "--output",
+        "-",
+        p(&inner),
+    ]);
     let signed = format!(
         "From: Gus <gus@example.org>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/signed; micalg=pgp-sha256;\r\n \
          protocol=\"application/pgp-signature\"; boundary=\"sig\"\r\n\r\n--sig\r\n{}\r\n--sig\r\n\

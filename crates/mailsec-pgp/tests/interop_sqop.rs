@@ -29,7 +29,11 @@ fn sqop(args: &[&str], stdin: &[u8]) -> Vec<u8> {
     // sqop may exit before reading everything; its status says why.
     let _ = child.stdin.take().unwrap().write_all(stdin);
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "sqop {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "sqop {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
@@ -61,29 +65,67 @@ fn ours_to_sqop() {
     let now = SystemTime::now();
     // Debian's sqop 0.27 is built on sequoia-openpgp 1.x, which cannot read
     // v6 (RFC 9580) certificates; v6 is covered by the rPGP vectors.
-    for version in [KeyVersion::V4] {
-        let alice = KeyGen::new("Alice <alice@example.org>").version(version).generate().unwrap();
+    {
+        let version = KeyVersion::V4;
+        let alice = KeyGen::new("Alice <alice@example.org>")
+            .version(version)
+            .generate()
+            .unwrap();
         let alice_cert = file(dir.path(), "alice.cert", &alice.armored_cert().unwrap());
-        let out = Encrypt::new(now).recipient(&sam).sign_with(alice.key()).encrypt(MESSAGE.as_bytes()).unwrap();
-        let armored = armored_block(&out, "-----BEGIN PGP MESSAGE-----", "-----END PGP MESSAGE-----");
+        let out = Encrypt::new(now)
+            .recipient(&sam)
+            .sign_with(alice.key())
+            .encrypt(MESSAGE.as_bytes())
+            .unwrap();
+        let armored = armored_block(
+            &out,
+            "-----BEGIN PGP MESSAGE-----",
+            "-----END PGP MESSAGE-----",
+        );
         let ver = dir.path().join(format!("ver-{version:?}.txt"));
         let plain = sqop(
-            &["decrypt", "--verify-with", p(&alice_cert), "--verifications-out", p(&ver), p(&sam_key_f)],
+            &[
+                "decrypt",
+                "--verify-with",
+                p(&alice_cert),
+                "--verifications-out",
+                p(&ver),
+                p(&sam_key_f),
+            ],
             &armored,
         );
-        assert!(plain == inner_part().as_bytes(), "{version:?}: {}", String::from_utf8_lossy(&plain));
+        assert!(
+            plain == inner_part().as_bytes(),
+            "{version:?}: {}",
+            String::from_utf8_lossy(&plain)
+        );
         let verifications = std::fs::read_to_string(&ver).unwrap();
-        assert!(verifications.contains(&alice.key().fingerprint()), "{version:?}: {verifications:?}");
+        assert!(
+            verifications.contains(&alice.key().fingerprint()),
+            "{version:?}: {verifications:?}"
+        );
 
-        let signed = Sign::new(alice.key(), now).sign(MESSAGE.as_bytes()).unwrap();
-        let v = Open::new(now).cert(&alice.key().public_cert()).verify(&signed).unwrap();
+        let signed = Sign::new(alice.key(), now)
+            .sign(MESSAGE.as_bytes())
+            .unwrap();
+        let v = Open::new(now)
+            .cert(&alice.key().public_cert())
+            .verify(&signed)
+            .unwrap();
         let sig = file(
             dir.path(),
             "sig.asc",
-            &armored_block(&signed, "-----BEGIN PGP SIGNATURE-----", "-----END PGP SIGNATURE-----"),
+            &armored_block(
+                &signed,
+                "-----BEGIN PGP SIGNATURE-----",
+                "-----END PGP SIGNATURE-----",
+            ),
         );
         let out = sqop(&["verify", p(&sig), p(&alice_cert)], v.payload());
-        assert!(String::from_utf8_lossy(&out).contains(&alice.key().fingerprint()), "{version:?}");
+        assert!(
+            String::from_utf8_lossy(&out).contains(&alice.key().fingerprint()),
+            "{version:?}"
+        );
     }
 }
 
@@ -100,7 +142,10 @@ fn sqop_to_ours() {
     let alice_cert = file(dir.path(), "alice.cert", &alice.armored_cert().unwrap());
     let now = SystemTime::now();
 
-    let armored = sqop(&["encrypt", "--sign-with", p(&sam_key_f), p(&alice_cert)], inner_part().as_bytes());
+    let armored = sqop(
+        &["encrypt", "--sign-with", p(&sam_key_f), p(&alice_cert)],
+        inner_part().as_bytes(),
+    );
     let wrapped = format!(
         "From: Sam <sam@example.org>\r\nTo: alice@example.org\r\nMIME-Version: 1.0\r\n\
          Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"e\"\r\n\r\n\
@@ -108,7 +153,11 @@ fn sqop_to_ours() {
          Content-Type: application/octet-stream\r\n\r\n{}\r\n--e--\r\n",
         String::from_utf8_lossy(&armored).replace('\n', "\r\n")
     );
-    let d = Open::new(now).key(alice.key()).cert(&sam).decrypt(wrapped.as_bytes()).unwrap();
+    let d = Open::new(now)
+        .key(alice.key())
+        .cert(&sam)
+        .decrypt(wrapped.as_bytes())
+        .unwrap();
     assert!(d.payload() == inner_part().as_bytes());
     assert!(d.signatures()[0].result().is_good(), "{:?}", d.signatures());
     assert!(d.signatures()[0].signer_matches_from());
@@ -125,6 +174,9 @@ fn sqop_to_ours() {
     assert!(v.signatures()[0].result().is_good(), "{:?}", v.signatures());
     // And a flipped byte is Bad.
     let tampered = signed.replacen("Second line", "Second lime", 1);
-    let v = Open::new(now).cert(&sam).verify(tampered.as_bytes()).unwrap();
+    let v = Open::new(now)
+        .cert(&sam)
+        .verify(tampered.as_bytes())
+        .unwrap();
     assert_eq!(v.signatures()[0].result().word(), "bad");
 }

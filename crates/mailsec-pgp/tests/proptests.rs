@@ -6,7 +6,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 use mailsec_pgp::openpgp::Cert;
-use mailsec_pgp::{AutocryptHeader, Encrypt, HeaderProtection, KeyGen, Open, SecretKey, Sign, wkd_urls};
+use mailsec_pgp::{
+    AutocryptHeader, Encrypt, HeaderProtection, KeyGen, Open, SecretKey, Sign, wkd_urls,
+};
 use proptest::prelude::*;
 
 fn now() -> SystemTime {
@@ -48,7 +50,11 @@ fn line() -> impl Strategy<Value = String> {
 
 fn leaf() -> impl Strategy<Value = String> {
     (
-        prop_oneof![Just("text/plain; charset=utf-8"), Just("text/html; charset=utf-8"), Just("application/octet-stream")],
+        prop_oneof![
+            Just("text/plain; charset=utf-8"),
+            Just("text/html; charset=utf-8"),
+            Just("application/octet-stream")
+        ],
         prop::collection::vec(line(), 0..8),
         any::<bool>(),
     )

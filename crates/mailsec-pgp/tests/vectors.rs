@@ -7,12 +7,16 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use mailsec_pgp::{
-    AutocryptHeader, InlineKind, Open, PreferEncrypt, ProtectionForm, SecretKey, SignatureResult, read_cert,
-    read_certs,
+    AutocryptHeader, InlineKind, Open, PreferEncrypt, ProtectionForm, SecretKey, SignatureResult,
+    read_cert, read_certs,
 };
 
 fn data(rel: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/pgp/")).join(rel)
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/testdata/pgp/"
+    ))
+    .join(rel)
 }
 
 fn read(rel: &str) -> Vec<u8> {
@@ -55,7 +59,9 @@ fn rfc9580_vectors_decrypt_and_verify() {
         let now = SystemTime::now();
         for msg in ["enc-seipdv1.msg", "enc-seipdv2.msg"] {
             let path = dir.join(msg);
-            let Ok(bytes) = std::fs::read(&path) else { continue };
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
             let result = Open::new(now).key(&key).decrypt_openpgp_message(&bytes);
             if illegal {
                 // v6 keys with legacy curve algorithms: RFC 9580 forbids them;
@@ -74,7 +80,11 @@ fn rfc9580_vectors_decrypt_and_verify() {
             let blocks = blocks.unwrap_or_else(|e| panic!("{name}/csf: {e}"));
             assert_eq!(blocks.len(), 1, "{name}");
             assert_eq!(blocks[0].kind(), InlineKind::ClearSigned);
-            assert!(blocks[0].signatures()[0].result().is_good(), "{name}: {:?}", blocks[0].signatures());
+            assert!(
+                blocks[0].signatures()[0].result().is_good(),
+                "{name}: {:?}",
+                blocks[0].signatures()
+            );
             assert!(String::from_utf8_lossy(blocks[0].text()).starts_with("hello world"));
             verified += 1;
         }
@@ -85,15 +95,25 @@ fn rfc9580_vectors_decrypt_and_verify() {
 
 #[test]
 fn protected_headers_draft_sign_enc() {
-    let bob = SecretKey::from_bytes(&read("protected-headers-draft/bob@openpgp.example.sec.asc"), None).unwrap();
-    let alice = read_cert(&read("protected-headers-draft/alice@openpgp.example.pub.asc")).unwrap();
+    let bob = SecretKey::from_bytes(
+        &read("protected-headers-draft/bob@openpgp.example.sec.asc"),
+        None,
+    )
+    .unwrap();
+    let alice = read_cert(&read(
+        "protected-headers-draft/alice@openpgp.example.pub.asc",
+    ))
+    .unwrap();
     let now = at(1_571_700_000);
     let msg = read("protected-headers-draft/pgpmime-sign+enc.eml");
     let d = Open::new(now).key(&bob).cert(&alice).decrypt(&msg).unwrap();
     let sig = &d.signatures()[0];
     match sig.result() {
         SignatureResult::Good { signer_user_id, .. } => {
-            assert_eq!(signer_user_id.as_deref(), Some("Alice Lovelace <alice@openpgp.example>"))
+            assert_eq!(
+                signer_user_id.as_deref(),
+                Some("Alice Lovelace <alice@openpgp.example>")
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -107,8 +127,14 @@ fn protected_headers_draft_sign_enc() {
     assert_eq!(p.unexpected_mismatches().count(), 0);
     // The payload is the .inner file (in CRLF form).
     let inner = read("protected-headers-draft/pgpmime-sign+enc.inner");
-    let inner_crlf = String::from_utf8(inner).unwrap().replace("\r\n", "\n").replace('\n', "\r\n");
-    assert!(d.payload() == inner_crlf.as_bytes(), "payload differs from the .inner file");
+    let inner_crlf = String::from_utf8(inner)
+        .unwrap()
+        .replace("\r\n", "\n")
+        .replace('\n', "\r\n");
+    assert!(
+        d.payload() == inner_crlf.as_bytes(),
+        "payload differs from the .inner file"
+    );
     // The restored message carries the real subject.
     let restored = String::from_utf8(d.message().to_vec()).unwrap();
     assert!(restored.contains("Subject: BarCorp contract signed, let's go!\r\n"));
@@ -117,8 +143,15 @@ fn protected_headers_draft_sign_enc() {
 
 #[test]
 fn protected_headers_draft_all_pgp_samples() {
-    let bob = SecretKey::from_bytes(&read("protected-headers-draft/bob@openpgp.example.sec.asc"), None).unwrap();
-    let alice = read_cert(&read("protected-headers-draft/alice@openpgp.example.pub.asc")).unwrap();
+    let bob = SecretKey::from_bytes(
+        &read("protected-headers-draft/bob@openpgp.example.sec.asc"),
+        None,
+    )
+    .unwrap();
+    let alice = read_cert(&read(
+        "protected-headers-draft/alice@openpgp.example.pub.asc",
+    ))
+    .unwrap();
     let now = at(1_571_700_000);
     for name in [
         "pgpmime-enc+legacy-disp",
@@ -128,11 +161,21 @@ fn protected_headers_draft_all_pgp_samples() {
         "pgpmime-sign+enc",
     ] {
         let msg = read(&format!("protected-headers-draft/{name}.eml"));
-        let d = Open::new(now).key(&bob).cert(&alice).decrypt(&msg).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let p = d.protected_headers().unwrap_or_else(|| panic!("{name}: no protected headers"));
+        let d = Open::new(now)
+            .key(&bob)
+            .cert(&alice)
+            .decrypt(&msg)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let p = d
+            .protected_headers()
+            .unwrap_or_else(|| panic!("{name}: no protected headers"));
         assert!(p.get("Subject").is_some_and(|s| s != "..."), "{name}");
         if name != "pgpmime-enc+legacy-disp" {
-            assert!(d.signatures()[0].result().is_good(), "{name}: {:?}", d.signatures());
+            assert!(
+                d.signatures()[0].result().is_good(),
+                "{name}: {:?}",
+                d.signatures()
+            );
         } else {
             assert_eq!(d.signatures()[0].result(), &SignatureResult::NotSigned);
         }
@@ -141,10 +184,16 @@ fn protected_headers_draft_all_pgp_samples() {
     let v = Open::new(now).cert(&alice).verify(&signed).unwrap();
     assert!(v.signatures()[0].result().is_good(), "{:?}", v.signatures());
     assert!(v.signatures()[0].signer_matches_from());
-    assert_eq!(v.protected_headers().unwrap().form(), ProtectionForm::LegacyV1);
+    assert_eq!(
+        v.protected_headers().unwrap().form(),
+        ProtectionForm::LegacyV1
+    );
     // Without Alice's certificate: unknown key.
     let v = Open::new(now).verify(&signed).unwrap();
-    assert!(matches!(v.signatures()[0].result(), SignatureResult::UnknownKey { .. }));
+    assert!(matches!(
+        v.signatures()[0].result(),
+        SignatureResult::UnknownKey { .. }
+    ));
 }
 
 #[test]
@@ -152,9 +201,11 @@ fn gopenpgp_mime_scenarios() {
     // Scenario XY: X is the state of the signature inside the OpenPGP
     // message, Y the state of the multipart/signed inside the plaintext:
     // 0 good, 1 not signed, 2 no verification key, 3 failed.
-    let key =
-        SecretKey::from_bytes(&read("gopenpgp/mime/testdata/mime/decryption-key.asc"), Some(b"test_passphrase"))
-            .unwrap();
+    let key = SecretKey::from_bytes(
+        &read("gopenpgp/mime/testdata/mime/decryption-key.asc"),
+        Some(b"test_passphrase"),
+    )
+    .unwrap();
     let ver = read_certs(&read("gopenpgp/mime/testdata/mime/verification-key.asc")).unwrap();
     let now = SystemTime::now();
     let word = |s: char| match s {
@@ -163,7 +214,9 @@ fn gopenpgp_mime_scenarios() {
         '2' => Some("unknown_key"),
         _ => Some("bad"),
     };
-    for n in ["00", "01", "02", "03", "10", "11", "12", "13", "20", "21", "22", "23"] {
+    for n in [
+        "00", "01", "02", "03", "10", "11", "12", "13", "20", "21", "22", "23",
+    ] {
         let armored = read(&format!("gopenpgp/mime/testdata/mime/scenario_{n}.asc"));
         let d = Open::new(now)
             .key(&key)
@@ -190,21 +243,38 @@ fn autocrypt_examples() {
     assert_eq!(hs[0].addr(), "alice@autocrypt.example");
     assert_eq!(hs[0].prefer_encrypt(), PreferEncrypt::Mutual);
     let cert = hs[0].cert().unwrap();
-    let alice = read_cert(&read("autocrypt-spec/doc/appendix/alice@autocrypt.example.pub.asc")).unwrap();
+    let alice = read_cert(&read(
+        "autocrypt-spec/doc/appendix/alice@autocrypt.example.pub.asc",
+    ))
+    .unwrap();
     assert_eq!(cert.fingerprint(), alice.fingerprint());
     // Writing and reading back gives the same header.
     let line = hs[0].to_header();
     let value = line.split_once(':').unwrap().1;
     assert_eq!(&AutocryptHeader::parse(value).unwrap(), &hs[0]);
 
-    let bob = SecretKey::from_bytes(&read("autocrypt-spec/doc/appendix/bob@autocrypt.example.sec.asc"), None).unwrap();
+    let bob = SecretKey::from_bytes(
+        &read("autocrypt-spec/doc/appendix/bob@autocrypt.example.sec.asc"),
+        None,
+    )
+    .unwrap();
     let gossip = read("autocrypt-spec/doc/appendix/example-gossip.eml");
-    let d = Open::new(now).key(&bob).cert(&alice).decrypt(&gossip).unwrap();
+    let d = Open::new(now)
+        .key(&bob)
+        .cert(&alice)
+        .decrypt(&gossip)
+        .unwrap();
     let addrs: Vec<&str> = d.gossip().iter().map(|g| g.addr()).collect();
     assert_eq!(addrs, ["bob@autocrypt.example", "carol@autocrypt.example"]);
     let cleartext = read("autocrypt-spec/doc/appendix/example-gossip-cleartext.eml");
-    let clear = String::from_utf8(cleartext).unwrap().replace("\r\n", "\n").replace('\n', "\r\n");
-    assert!(d.payload() == clear.as_bytes(), "payload differs from the cleartext file");
+    let clear = String::from_utf8(cleartext)
+        .unwrap()
+        .replace("\r\n", "\n")
+        .replace('\n', "\r\n");
+    assert!(
+        d.payload() == clear.as_bytes(),
+        "payload differs from the cleartext file"
+    );
 }
 
 #[test]

@@ -8,7 +8,8 @@ use std::path::Path;
 use anyhow::{Context as _, bail};
 use mailsec_pgp::openpgp::Cert;
 use mailsec_pgp::{
-    Encrypt, Error as PgpError, HeaderProtection, Open, SecretKey, Sign, SignatureCheck, StorageProtector,
+    Encrypt, Error as PgpError, HeaderProtection, Open, SecretKey, Sign, SignatureCheck,
+    StorageProtector,
 };
 
 use crate::ctx::Ctx;
@@ -124,7 +125,11 @@ pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<()> {
             let key = read_key(&a.key, &a.passphrase)?;
             let certs = read_cert_files(&a.verify_with)?;
             let message = read_input(&a.file)?;
-            let d = Open::new(now).key(&key).certs(certs.iter()).decrypt(&message).map_err(explain)?;
+            let d = Open::new(now)
+                .key(&key)
+                .certs(certs.iter())
+                .decrypt(&message)
+                .map_err(explain)?;
             if a.json {
                 let json = serde_json::json!({
                     "signatures": signatures_json(d.signatures()),
@@ -144,7 +149,10 @@ pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<()> {
         Command::Verify(a) => {
             let certs = read_cert_files(&a.cert)?;
             let message = read_input(&a.file)?;
-            let v = Open::new(now).certs(certs.iter()).verify(&message).map_err(explain)?;
+            let v = Open::new(now)
+                .certs(certs.iter())
+                .verify(&message)
+                .map_err(explain)?;
             if a.json {
                 let json = serde_json::json!({ "signatures": signatures_json(v.signatures()) });
                 write_out(format!("{json}\n").as_bytes())
@@ -197,7 +205,9 @@ fn explain(e: PgpError) -> anyhow::Error {
 fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
     let mut buf = Vec::new();
     if path.as_os_str() == "-" {
-        std::io::stdin().read_to_end(&mut buf).context("cannot read standard input")?;
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .context("cannot read standard input")?;
     } else {
         buf = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     }
@@ -207,7 +217,8 @@ fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
 fn read_cert_files(paths: &[PathBuf]) -> anyhow::Result<Vec<Cert>> {
     let mut certs = Vec::new();
     for path in paths {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         let found = mailsec_pgp::read_certs(&bytes)
             .map_err(anyhow::Error::new)
             .with_context(|| format!("{} holds no usable OpenPGP certificate", path.display()))?;
