@@ -101,7 +101,7 @@ fn newsletter() -> Vec<u8> {
              <td style=\"font-family:Arial,sans-serif;font-size:14px;color:#333333;padding:8px\"><h3>{}</h3><p>{}</p>\
              <a href=\"{target}\" style=\"color:#0066cc\">{}</a></td></tr>\n",
             words(6, i),
-            words(45, i + 3),
+            words(28, i + 3),
             if i % 5 == 0 { format!("www.{}", host.trim_start_matches("www.")) } else { "Read more".to_owned() }
         ));
     }

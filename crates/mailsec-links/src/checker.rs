@@ -13,8 +13,8 @@ use crate::extract::{
     HtmlFacts, LinkSource, MAX_NESTING, RawLink, links_in_html, links_in_text, nested_urls,
 };
 use crate::feeds::{FeedSet, Feeds};
-use crate::lists::{self, Brands, SuffixSet, edit_distance, is_mixed_script, skeleton};
-use crate::model::{CREDENTIAL_WORDS, FeatureLists, Features, UrlModel, features};
+use crate::lists::{self, Brands, SuffixSet, edit_distance_ascii, is_mixed_script, skeleton};
+use crate::model::{FeatureLists, Features, UrlModel, features};
 use crate::normalize::{
     HostKind, NormalizedUrl, domain_in_text, normalize_url, normalize_url_lenient,
     registered_domain_of,
@@ -140,8 +140,15 @@ impl LinkCheckerBuilder {
             (true, None) => Some(UrlModel::shipped()?),
         };
         let wording = Wording::new().map_err(|e| LinksError::Model(e.to_string()))?;
+        let mut brands = self.brands;
+        brands
+            .finish()
+            .map_err(|e| LinksError::Model(e.to_string()))?;
+        let credential_words =
+            crate::model::credential_words().map_err(|e| LinksError::Model(e.to_string()))?;
         Ok(LinkChecker {
-            brands: self.brands,
+            credential_words,
+            brands,
             own: self.own,
             redirectors: self.redirectors,
             shorteners: self.shorteners,
@@ -281,6 +288,7 @@ impl Wording {
 /// and every check borrows it immutably; feeds reload underneath it.
 #[derive(Debug)]
 pub struct LinkChecker {
+    credential_words: AhoCorasick,
     brands: Brands,
     own: SuffixSet,
     redirectors: SuffixSet,
@@ -361,6 +369,7 @@ impl LinkChecker {
     /// The lexical model's features for a URL (for training tools).
     pub fn url_features(&self, url: &NormalizedUrl, dim: usize) -> Features {
         let lists = FeatureLists {
+            credential_words: &self.credential_words,
             brands: &self.brands,
             suspicious_tlds: &self.suspicious_tlds,
             free_hosting: &self.free_hosting,
@@ -609,13 +618,12 @@ impl LinkChecker {
         {
             reasons.push(Reason::NonStandardPort { port });
         }
-        let path_q = format!("{}?{}", u.url().path(), u.url().query().unwrap_or_default())
-            .to_ascii_lowercase();
-        let hay_host = host.to_ascii_lowercase();
-        let count = CREDENTIAL_WORDS
-            .iter()
-            .filter(|w| path_q.contains(*w) || hay_host.contains(*w))
-            .count();
+        let count = crate::model::credential_word_count(
+            &self.credential_words,
+            host,
+            u.url().path(),
+            u.url().query().unwrap_or_default(),
+        );
         if count > 0 {
             reasons.push(Reason::CredentialWords { count });
         }
@@ -709,7 +717,10 @@ impl LinkChecker {
                 .filter(|b| !b.common_word && b.token.len() >= 6)
             {
                 let max = if b.token.len() >= 9 { 2 } else { 1 };
-                let d = edit_distance(reg_label, &b.token, max);
+                if b.token.len().abs_diff(reg_label.len()) > max {
+                    continue;
+                }
+                let d = edit_distance_ascii(reg_label.as_bytes(), b.token.as_bytes(), max);
                 if d >= 1 && d <= max {
                     reasons.push(Reason::Typosquat {
                         brand: b.token.clone(),
@@ -720,18 +731,17 @@ impl LinkChecker {
             }
         }
         // The brand's name inside another owner's registered domain.
-        for b in &self.brands.list {
-            let hit = if b.common_word {
-                reg_label == b.token
-            } else {
-                names_brand(reg_label, &b.token)
-            };
-            if hit {
-                reasons.push(Reason::BrandInDomain {
-                    brand: b.token.clone(),
-                });
-                return;
-            }
+        let in_domain = self.brands.by_token(reg_label).or_else(|| {
+            self.brands
+                .hits(reg_label)
+                .map(|(b, _, _)| b)
+                .find(|b| !b.common_word && names_brand(reg_label, &b.token))
+        });
+        if let Some(b) = in_domain {
+            reasons.push(Reason::BrandInDomain {
+                brand: b.token.clone(),
+            });
+            return;
         }
         // In subdomains.
         if !sub.is_empty() {
@@ -752,40 +762,35 @@ impl LinkChecker {
                     });
                     return;
                 }
-                for b in self
-                    .brands
-                    .list
-                    .iter()
-                    .filter(|b| !b.common_word && b.token.len() >= 4)
-                {
-                    if names_brand(label, &b.token) {
-                        reasons.push(Reason::BrandInSubdomain {
-                            brand: b.token.clone(),
-                        });
-                        return;
-                    }
-                }
-            }
-        }
-        // In the path.
-        let path = u.url().path();
-        if path.len() > 1 {
-            let lower = path.to_ascii_lowercase();
-            for b in self
-                .brands
-                .list
-                .iter()
-                .filter(|b| !b.common_word && b.token.len() >= 5)
-            {
-                if lower
-                    .split(|c: char| !c.is_ascii_alphanumeric())
-                    .any(|w| w == b.token)
-                {
-                    reasons.push(Reason::BrandInPath {
+                let hit =
+                    self.brands.hits(label).map(|(b, _, _)| b).find(|b| {
+                        !b.common_word && b.token.len() >= 4 && names_brand(label, &b.token)
+                    });
+                if let Some(b) = hit {
+                    reasons.push(Reason::BrandInSubdomain {
                         brand: b.token.clone(),
                     });
                     return;
                 }
+            }
+        }
+        // In the path, as a whole word.
+        let path = u.url().path();
+        if path.len() > 1 {
+            let bytes = path.as_bytes();
+            let hit = self.brands.hits(path).find(|(b, start, end)| {
+                !b.common_word
+                    && b.token.len() >= 5
+                    && (*start == 0
+                        || bytes
+                            .get(start - 1)
+                            .is_some_and(|c| !c.is_ascii_alphanumeric()))
+                    && bytes.get(*end).is_none_or(|c| !c.is_ascii_alphanumeric())
+            });
+            if let Some((b, _, _)) = hit {
+                reasons.push(Reason::BrandInPath {
+                    brand: b.token.clone(),
+                });
             }
         }
     }

@@ -80,6 +80,10 @@ pub(crate) struct Brands {
     skeletons: HashMap<String, (usize, String)>,
     /// Registered domain → brand index.
     owned: HashMap<String, Vec<usize>>,
+    /// Every brand token, pattern index = brand index (built by `finish`).
+    ac: Option<aho_corasick::AhoCorasick>,
+    /// Token → brand index.
+    by_token: HashMap<String, usize>,
 }
 
 impl Brands {
@@ -122,11 +126,39 @@ impl Brands {
                     .or_insert((idx, first.to_owned()));
             }
         }
+        self.by_token.entry(token.clone()).or_insert(idx);
         self.list.push(Brand {
             token,
             domains,
             common_word,
         });
+        self.ac = None;
+    }
+
+    /// Build the token automaton (after the last `add`).
+    pub(crate) fn finish(&mut self) -> Result<(), aho_corasick::BuildError> {
+        let ac = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(self.list.iter().map(|b| b.token.as_str()))?;
+        self.ac = Some(ac);
+        Ok(())
+    }
+
+    /// Brands whose token occurs in `hay`, with the match's byte range.
+    pub(crate) fn hits<'a>(
+        &'a self,
+        hay: &'a str,
+    ) -> impl Iterator<Item = (&'a Brand, usize, usize)> + 'a {
+        self.ac.iter().flat_map(move |ac| {
+            ac.find_overlapping_iter(hay).filter_map(move |m| {
+                Some((self.list.get(m.pattern().as_usize())?, m.start(), m.end()))
+            })
+        })
+    }
+
+    /// The brand whose token is exactly `word`.
+    pub(crate) fn by_token(&self, word: &str) -> Option<&Brand> {
+        self.by_token.get(word).and_then(|&i| self.list.get(i))
     }
 
     /// Whether `registered_domain` belongs to any brand.
@@ -168,6 +200,47 @@ pub(crate) fn is_mixed_script(label: &str) -> bool {
     !label.is_ascii() && !label.is_single_script()
 }
 
+/// [`edit_distance`] for ASCII strings of at most 63 bytes, without allocating.
+pub(crate) fn edit_distance_ascii(a: &[u8], b: &[u8], max: usize) -> usize {
+    const W: usize = 64;
+    if a.len() >= W || b.len() >= W {
+        return edit_distance(
+            &String::from_utf8_lossy(a),
+            &String::from_utf8_lossy(b),
+            max,
+        );
+    }
+    if a.len().abs_diff(b.len()) > max {
+        return max + 1;
+    }
+    // Three rolling rows (two back, one back, current), distances fit in u8.
+    let mut rows = [[0u8; W]; 3];
+    for (j, p) in rows[1].iter_mut().enumerate().take(b.len() + 1) {
+        *p = j as u8;
+    }
+    let (mut p2, mut p1, mut c) = (0usize, 1usize, 2usize);
+    for i in 1..=a.len() {
+        rows[c][0] = i as u8;
+        let mut row_min = i;
+        for j in 1..=b.len() {
+            let cost = u8::from(a[i - 1] != b[j - 1]);
+            let mut v = (rows[p1][j] + 1)
+                .min(rows[c][j - 1] + 1)
+                .min(rows[p1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(rows[p2][j - 2] + 1);
+            }
+            rows[c][j] = v;
+            row_min = row_min.min(usize::from(v));
+        }
+        if row_min > max {
+            return max + 1;
+        }
+        (p2, p1, c) = (p1, c, p2);
+    }
+    usize::from(rows[p1][b.len()])
+}
+
 /// Damerau-Levenshtein (optimal string alignment) distance, bounded:
 /// returns `max + 1` as soon as the distance must exceed `max`.
 pub(crate) fn edit_distance(a: &str, b: &str, max: usize) -> usize {
@@ -207,8 +280,13 @@ mod tests {
 
     #[test]
     fn shipped_lists_parse() {
-        let b = Brands::from_list(BRANDS);
+        let mut b = Brands::from_list(BRANDS);
+        b.finish().unwrap();
         assert!(b.list.len() > 50);
+        assert!(
+            b.hits("www.paypal-secure.example")
+                .any(|(br, _, _)| br.token == "paypal")
+        );
         assert!(b.owner_of("paypal.com").is_some());
         assert!(SuffixSet::from_list(SHORTENERS).contains("bit.ly"));
         let fh = SuffixSet::from_list(FREE_HOSTING);
@@ -235,5 +313,17 @@ mod tests {
         assert_eq!(edit_distance("paypal", "papyal", 2), 1);
         assert_eq!(edit_distance("paypal", "pay", 2), 3);
         assert_eq!(edit_distance("microsoft", "micorsoft", 2), 1);
+        for (a, b) in [
+            ("paypal", "paypa1"),
+            ("paypal", "papyal"),
+            ("paypal", "pay"),
+            ("microsoft", "micorsoft"),
+            ("abc", "abc"),
+        ] {
+            assert_eq!(
+                edit_distance_ascii(a.as_bytes(), b.as_bytes(), 2),
+                edit_distance(a, b, 2)
+            );
+        }
     }
 }

@@ -181,8 +181,32 @@ pub(crate) const CREDENTIAL_WORDS: &[&str] = &[
     "reactivate",
 ];
 
+/// Distinct credential words in a URL's host, path and query.
+pub(crate) fn credential_word_count(
+    ac: &aho_corasick::AhoCorasick,
+    host: &str,
+    path: &str,
+    query: &str,
+) -> usize {
+    let mut seen = 0u64;
+    for part in [host, path, query] {
+        for m in ac.find_overlapping_iter(part) {
+            seen |= 1u64 << (m.pattern().as_usize() % 64);
+        }
+    }
+    seen.count_ones() as usize
+}
+
+/// An automaton over [`CREDENTIAL_WORDS`] (ASCII case-insensitive).
+pub(crate) fn credential_words() -> Result<aho_corasick::AhoCorasick, aho_corasick::BuildError> {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(CREDENTIAL_WORDS)
+}
+
 /// The lists the features refer to.
 pub(crate) struct FeatureLists<'a> {
+    pub(crate) credential_words: &'a aho_corasick::AhoCorasick,
     pub(crate) brands: &'a Brands,
     pub(crate) suspicious_tlds: &'a SuffixSet,
     pub(crate) free_hosting: &'a SuffixSet,
@@ -335,22 +359,19 @@ pub(crate) fn features(url: &NormalizedUrl, lists: &FeatureLists<'_>, dim: usize
     s.dense(15, sub_labels.min(6) as f32 / 3.0);
     s.dense(16, f32::from(u8::from(url.has_userinfo())));
     let owner = lists.brands.owner_of(reg);
-    let lower_path = path.to_ascii_lowercase();
-    let mut brand_host = false;
-    let mut brand_path = false;
-    if owner.is_none() {
-        for b in &lists.brands.list {
-            if b.common_word || b.token.len() < 4 {
-                continue;
-            }
-            if host.contains(b.token.as_str()) {
-                brand_host = true;
-            }
-            if lower_path.contains(b.token.as_str()) || query.contains(b.token.as_str()) {
-                brand_path = true;
-            }
-        }
-    }
+    let usable = |b: &crate::lists::Brand| !b.common_word && b.token.len() >= 4;
+    let (brand_host, brand_path) = if owner.is_none() {
+        (
+            lists.brands.hits(host).any(|(b, _, _)| usable(b)),
+            lists
+                .brands
+                .hits(path)
+                .chain(lists.brands.hits(query))
+                .any(|(b, _, _)| usable(b)),
+        )
+    } else {
+        (false, false)
+    };
     s.dense(17, f32::from(u8::from(brand_host)));
     s.dense(18, f32::from(u8::from(brand_path)));
     let tld = host.rsplit('.').next().unwrap_or_default();
@@ -363,8 +384,7 @@ pub(crate) fn features(url: &NormalizedUrl, lists: &FeatureLists<'_>, dim: usize
         21,
         f32::from(u8::from(lists.shorteners.matching(host).is_some())),
     );
-    let hay = format!("{host}{lower_path}?{}", query.to_ascii_lowercase());
-    let cred = CREDENTIAL_WORDS.iter().filter(|w| hay.contains(*w)).count();
+    let cred = credential_word_count(lists.credential_words, host, path, query);
     s.dense(22, ln1p(cred));
     s.dense(23, f32::from(u8::from(url.is_idn())));
     s.dense(24, f32::from(u8::from(url.url().port().is_some())));
@@ -458,9 +478,12 @@ mod tests {
 
     #[test]
     fn scheme_is_not_a_feature() {
-        let brands = Brands::from_list(crate::lists::BRANDS);
+        let mut brands = Brands::from_list(crate::lists::BRANDS);
+        brands.finish().unwrap();
         let empty = SuffixSet::default();
+        let cw = credential_words().unwrap();
         let lists = FeatureLists {
+            credential_words: &cw,
             brands: &brands,
             suspicious_tlds: &empty,
             free_hosting: &empty,
