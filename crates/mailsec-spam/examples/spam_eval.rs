@@ -58,6 +58,7 @@ fn main() {
             crossval(folds, every);
         }
         Some("speed") => speed(),
+        Some("learn") => learn_redb(Path::new(&opt("--db").expect("--db PATH"))),
         Some("mask") => mask_out(Path::new(args.get(1).expect("OUT_DIR"))),
         Some("score") => score_lists(
             Path::new(&opt("--train-list").expect("--train-list")),
@@ -310,6 +311,32 @@ fn crossval(folds: usize, every: usize) {
     }
 }
 
+/// Learns the whole corpus into a redb file in one transaction and prints
+/// the time it took (reading, parsing, tokenizing and the commit).
+fn learn_redb(path: &Path) {
+    let items = load(1);
+    let start = Instant::now();
+    let store = mailsec_spam::RedbStore::open(path).unwrap();
+    let mut trainer = Trainer::new(&store, 20_000);
+    for it in &items {
+        trainer
+            .learn(
+                &analyze(&it.raw),
+                if it.spam { Class::Spam } else { Class::Ham },
+            )
+            .unwrap();
+    }
+    trainer.commit().unwrap();
+    let stats = mailsec_spam::TokenStore::stats(&store).unwrap();
+    println!(
+        "learned {} messages into {} in {:.2} s ({} tokens)",
+        items.len(),
+        path.display(),
+        start.elapsed().as_secs_f64(),
+        stats.tokens
+    );
+}
+
 /// CPU time of this thread in nanoseconds (Linux `/proc/thread-self/schedstat`),
 /// so that a loaded machine does not distort a per-core figure.
 fn cpu_ns() -> u64 {
@@ -327,7 +354,10 @@ fn speed() {
     let mut trainer = Trainer::new(&store, 20_000);
     for it in &items {
         trainer
-            .learn(&analyze(&it.raw), if it.spam { Class::Spam } else { Class::Ham })
+            .learn(
+                &analyze(&it.raw),
+                if it.spam { Class::Spam } else { Class::Ham },
+            )
             .unwrap();
     }
     trainer.commit().unwrap();
@@ -336,15 +366,24 @@ fn speed() {
     let median = by_size[by_size.len() / 2];
     let scorer = scorer();
     let parsed = MessageParser::default().parse(&median.raw[..]).unwrap();
-    println!("median message {} ({} bytes)", median.path.display(), median.raw.len());
-    for (name, parse) in [("score_bytes (parse + tokenize + classify + rules)", true), ("score (parsed once by the pipeline)", false)] {
+    println!(
+        "median message {} ({} bytes)",
+        median.path.display(),
+        median.raw.len()
+    );
+    for (name, parse) in [
+        ("score_bytes (parse + tokenize + classify + rules)", true),
+        ("score (parsed once by the pipeline)", false),
+    ] {
         let mut rates = Vec::new();
         for _ in 0..7 {
             let n = 2_000;
             let (c0, w0) = (cpu_ns(), Instant::now());
             for _ in 0..n {
                 let r = if parse {
-                    scorer.score_bytes(&median.raw, &Evidence::default(), Some(&store)).unwrap()
+                    scorer
+                        .score_bytes(&median.raw, &Evidence::default(), Some(&store))
+                        .unwrap()
                 } else {
                     scorer.score(&parsed, &Evidence::default(), Some(&store))
                 };
