@@ -44,19 +44,21 @@ impl Ctx {
     }
 
     /// The time checks are judged at (`--now`, or the system clock).
-    #[allow(dead_code)]
     pub(crate) fn now(&self) -> SystemTime {
         self.now
     }
 
+    /// The `--now` time, when one was given.
+    pub(crate) fn fixed_now(&self) -> Option<SystemTime> {
+        self.globals.now.as_ref().map(|_| self.now)
+    }
+
     /// The configuration file given with `--config`, if any.
-    #[allow(dead_code)]
     pub(crate) fn config_path(&self) -> Option<&std::path::Path> {
         self.globals.config.as_deref()
     }
 
     /// The resolver: the static one over `--dns`, else the system's DNS.
-    #[allow(dead_code)]
     pub(crate) fn resolver(&self) -> anyhow::Result<Arc<dyn Resolver>> {
         match &self.globals.dns {
             Some(path) => {
@@ -72,14 +74,44 @@ impl Ctx {
         }
     }
 
+    /// The parse limits: the `[limits]` table of `--config`, else the defaults.
+    pub(crate) fn limits(&self) -> anyhow::Result<mailsec::ParseLimits> {
+        let Some(path) = self.config_path() else {
+            return Ok(mailsec::ParseLimits::default());
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read --config {}", path.display()))?;
+        let file: toml::Table = toml::from_str(&text)
+            .with_context(|| format!("--config {} is not valid TOML", path.display()))?;
+        match file.get("limits") {
+            Some(table) => table
+                .clone()
+                .try_into()
+                .with_context(|| format!("--config {}: bad [limits] table", path.display())),
+            None => Ok(mailsec::ParseLimits::default()),
+        }
+    }
+
+    /// The spam scorer: the shipped weights with the `[spam]` table of `--config` over them.
+    pub(crate) fn scorer(&self) -> anyhow::Result<mailsec_spam::Scorer> {
+        let config = match self.config_path() {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read --config {}", path.display()))?;
+                mailsec_spam::Config::from_mailsec_toml(&text)
+                    .with_context(|| format!("--config {}: bad [spam] table", path.display()))?
+            }
+            None => mailsec_spam::Config::default(),
+        };
+        Ok(mailsec_spam::Scorer::new(config))
+    }
+
     /// The authserv-id for Authentication-Results.
-    #[allow(dead_code)]
     pub(crate) fn authserv_id(&self) -> String {
         self.globals.authserv_id.clone().unwrap_or_else(host_name)
     }
 
     /// A runtime for the async checks.
-    #[allow(dead_code)]
     pub(crate) fn runtime(&self) -> anyhow::Result<tokio::runtime::Runtime> {
         tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -102,7 +134,37 @@ fn host_name() -> String {
         .unwrap_or_else(|| "localhost".to_owned())
 }
 
-/// The error of a sub-command whose issue has not landed yet.
-pub(crate) fn not_yet(what: &str) -> anyhow::Error {
-    anyhow::anyhow!("`mailsec {what}` is not yet available in this release")
+/// Reads a message file (`-` for standard input) and makes its line endings CRLF.
+pub(crate) fn read_message(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    let raw = if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+            .context("cannot read standard input")?;
+        buf
+    } else {
+        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?
+    };
+    Ok(to_crlf(&raw))
+}
+
+/// Bare LF becomes CRLF; existing CRLF stays.
+pub(crate) fn to_crlf(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len() + raw.len() / 32);
+    let mut prev = 0u8;
+    for &b in raw {
+        if b == b'\n' && prev != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(b);
+        prev = b;
+    }
+    out
+}
+
+pub(crate) fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .context("cannot write to standard output")?;
+    out.flush().context("cannot write to standard output")
 }

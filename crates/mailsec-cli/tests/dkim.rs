@@ -158,7 +158,6 @@ fn sign_refuses_bad_keys_and_mismatched_algorithms() {
 }
 
 #[test]
-#[ignore = "needs zone-file loading (dns branch)"]
 fn verify_json_with_zone() {
     let dir = tempdir("verify");
     let msg = dir.join("msg.eml");

@@ -32,9 +32,29 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "auth")]
+mod authenticate;
+mod envelope;
 mod limits;
+#[cfg(all(
+    feature = "auth",
+    feature = "links",
+    feature = "spam",
+    feature = "expiry"
+))]
+mod pipeline;
 
+#[cfg(feature = "auth")]
+pub use authenticate::{AuthReport, Authenticator};
+pub use envelope::Envelope;
 pub use limits::{LimitError, ParseLimits};
+#[cfg(all(
+    feature = "auth",
+    feature = "links",
+    feature = "spam",
+    feature = "expiry"
+))]
+pub use pipeline::{Pipeline, PipelineBuilder, Report};
 
 /// DNS: the [`Resolver`](dns::Resolver) trait and its implementations.
 pub use mailsec_dns as dns;
@@ -66,3 +86,8 @@ pub use mailsec_spam as spam;
 /// Transport security: MTA-STS, DANE, TLS-RPT, BIMI certificates.
 #[cfg(feature = "transport")]
 pub use mailsec_transport as transport;
+
+/// The README's example, compiled as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

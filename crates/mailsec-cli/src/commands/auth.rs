@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
-use crate::ctx::{Ctx, not_yet};
+use mailsec::{Authenticator, Envelope};
+use serde_json::json;
+
+use crate::ctx::{Ctx, read_message};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -18,11 +21,55 @@ pub(crate) struct Args {
     /// Print JSON instead of the Authentication-Results value.
     #[arg(long)]
     json: bool,
-    /// The message file.
+    /// The message file (- for standard input).
     file: PathBuf,
 }
 
-pub(crate) fn run(args: Args, _ctx: &Ctx) -> anyhow::Result<()> {
-    let _ = args;
-    Err(not_yet("auth"))
+pub(crate) fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
+    let raw = read_message(&args.file)?;
+    let message = ctx
+        .limits()?
+        .parse(&raw)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+    let resolver = ctx.resolver()?;
+    let envelope = Envelope::new(args.ip, args.helo.as_deref(), args.mail_from.as_deref());
+    let auth = Authenticator::new(ctx.authserv_id());
+    let report =
+        ctx.runtime()?
+            .block_on(auth.check(resolver.as_ref(), &envelope, &message, ctx.now()));
+    if args.json {
+        println!("{}", auth_json(&report));
+    } else {
+        println!("{}", report.authentication_results().to_header_value());
+    }
+    Ok(())
+}
+
+/// The JSON of the contract: `{auth: {spf, dkim: [...], dmarc, arc}, authentication_results}`.
+pub(crate) fn auth_json(report: &mailsec::AuthReport) -> serde_json::Value {
+    json!({
+        "auth": auth_fields(report),
+        "authentication_results": report.authentication_results().to_header_value(),
+    })
+}
+
+/// The `auth` object shared by `mailsec auth` and `mailsec scan`.
+pub(crate) fn auth_fields(report: &mailsec::AuthReport) -> serde_json::Value {
+    let dkim: Vec<_> = report
+        .dkim()
+        .iter()
+        .map(|d| {
+            json!({
+                "domain": d.domain(),
+                "selector": d.selector(),
+                "result": d.result().as_str(),
+            })
+        })
+        .collect();
+    json!({
+        "spf": report.spf_word(),
+        "dkim": dkim,
+        "dmarc": report.dmarc().result().as_str(),
+        "arc": report.arc().cv().as_str(),
+    })
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use mailsec_expiry::{ExpiryReport, format_rfc3339, parse_duration, parse_rfc3339, set_expiry};
 
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, read_message, write_stdout};
 
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum Command {
@@ -96,32 +96,4 @@ fn check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<()> {
         println!("{line}");
     }
     Ok(())
-}
-
-/// Read a message file and make its line endings CRLF.
-pub(crate) fn read_message(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
-    let raw = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(to_crlf(&raw))
-}
-
-/// Bare LF becomes CRLF; existing CRLF stays.
-pub(crate) fn to_crlf(raw: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(raw.len() + raw.len() / 32);
-    let mut prev = 0u8;
-    for &b in raw {
-        if b == b'\n' && prev != b'\r' {
-            out.push(b'\r');
-        }
-        out.push(b);
-        prev = b;
-    }
-    out
-}
-
-pub(crate) fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let mut out = std::io::stdout().lock();
-    out.write_all(bytes)
-        .context("cannot write to standard output")?;
-    out.flush().context("cannot write to standard output")
 }

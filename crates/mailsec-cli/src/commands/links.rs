@@ -89,7 +89,16 @@ fn run_message(checker: &LinkChecker, file: &Path, as_json: bool) -> anyhow::Res
 }
 
 fn report_json(file: &Path, report: &MessageReport) -> serde_json::Value {
-    let links: Vec<serde_json::Value> = report
+    json!({
+        "path": file.display().to_string(),
+        "verdict": report.verdict().as_str(),
+        "links": links_json(report),
+    })
+}
+
+/// The `links` list of the contract: `[{url, shown, verdict, reasons}]`.
+pub(crate) fn links_json(report: &MessageReport) -> Vec<serde_json::Value> {
+    report
         .links()
         .iter()
         .map(|f| {
@@ -100,12 +109,7 @@ fn report_json(file: &Path, report: &MessageReport) -> serde_json::Value {
                 "reasons": reason_codes(f),
             })
         })
-        .collect();
-    json!({
-        "path": file.display().to_string(),
-        "verdict": report.verdict().as_str(),
-        "links": links,
-    })
+        .collect()
 }
 
 fn print_report(out: &mut impl Write, file: &Path, report: &MessageReport) -> std::io::Result<()> {

@@ -7,8 +7,7 @@ use mailsec_password::{Delivery, Password, PasswordEncryptor, PasswordMail, decr
 use sequoia_openpgp::Cert;
 use sequoia_openpgp::parse::Parse;
 
-use crate::commands::expiry::{read_message, write_stdout};
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, read_message, write_stdout};
 
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum Command {

@@ -1,8 +1,18 @@
 //! `mailsec scan`: every check on each message.
 
-use std::path::PathBuf;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::ctx::{Ctx, not_yet};
+use anyhow::Context as _;
+use mailsec::{Envelope, Pipeline, Report};
+use mailsec_spam::StoreLocation;
+use serde_json::json;
+
+use crate::commands::auth::auth_fields;
+use crate::commands::links::links_json;
+use crate::commands::train::collect;
+use crate::ctx::{Ctx, read_message, to_crlf};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -15,7 +25,7 @@ pub(crate) struct Args {
     /// The envelope sender (MAIL FROM); '' or '<>' for a bounce.
     #[arg(long, value_name = "ADDR")]
     mail_from: Option<String>,
-    /// The spam token store file (redb).
+    /// The spam token store file (redb; default as for `mailsec train`).
     #[arg(long, value_name = "PATH", conflicts_with = "redis")]
     db: Option<PathBuf>,
     /// A Redis server holding the spam token store (redis://127.0.0.1/).
@@ -29,7 +39,119 @@ pub(crate) struct Args {
     paths: Vec<PathBuf>,
 }
 
-pub(crate) fn run(args: Args, _ctx: &Ctx) -> anyhow::Result<()> {
-    let _ = args;
-    Err(not_yet("scan"))
+pub(crate) fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
+    let mut files = Vec::new();
+    for path in &args.paths {
+        if path.as_os_str() == "-" {
+            files.push(path.clone());
+        } else {
+            let mut found = Vec::new();
+            collect(path, &mut found).with_context(|| format!("cannot read {}", path.display()))?;
+            found.sort();
+            files.extend(found);
+        }
+    }
+    let location = StoreLocation::from_args(args.db.as_deref(), args.redis.as_deref());
+    let store = location
+        .open()
+        .with_context(|| format!("cannot open the token store {location}"))?;
+    let pipeline = Pipeline::builder(ctx.resolver()?)
+        .limits(ctx.limits()?)
+        .authserv_id(ctx.authserv_id())
+        .scorer(ctx.scorer()?)
+        .token_store(Arc::from(store))
+        .build()
+        .context("cannot load the link checker's data")?;
+    let envelope = Envelope::new(args.ip, args.helo.as_deref(), args.mail_from.as_deref());
+    let runtime = ctx.runtime()?;
+    let mut out = std::io::stdout().lock();
+    for file in &files {
+        let raw = if file.as_os_str() == "-" {
+            read_message(file)?
+        } else {
+            match std::fs::read(file) {
+                Ok(raw) => to_crlf(&raw),
+                Err(e) => {
+                    report_error(&mut out, args.json, file, &format!("cannot read: {e}"))?;
+                    continue;
+                }
+            }
+        };
+        match runtime.block_on(pipeline.check(&envelope, &raw, ctx.now())) {
+            Ok(report) if args.json => {
+                writeln!(out, "{}", scan_json(file, &report))?;
+            }
+            Ok(report) => print_summary(&mut out, file, &report)?,
+            Err(e) => report_error(&mut out, args.json, file, &e.to_string())?,
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// One line of `--json` output, fields as the CLI contract names them.
+fn scan_json(file: &Path, report: &Report) -> serde_json::Value {
+    let spam = report.spam();
+    let symbols: Vec<_> = spam
+        .symbols()
+        .iter()
+        .map(|s| json!({"name": s.name(), "score": round2(s.score()), "detail": s.detail()}))
+        .collect();
+    json!({
+        "path": file.display().to_string(),
+        "score": round2(spam.score()),
+        "action": report.action().as_str(),
+        "spam": report.action().is_spam(),
+        "phishing": report.phishing(),
+        "symbols": symbols,
+        "auth": auth_fields(report.auth()),
+        "links": links_json(report.links()),
+        "authentication_results": report.auth().authentication_results().to_header_value(),
+    })
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn print_summary(
+    out: &mut impl std::io::Write,
+    file: &Path,
+    report: &Report,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{}: {} (score {:.2}){}",
+        file.display(),
+        report.action().as_str(),
+        report.spam().score(),
+        if report.phishing() { ", phishing" } else { "" }
+    )?;
+    writeln!(
+        out,
+        "  Authentication-Results: {}",
+        report.auth().authentication_results().to_header_value()
+    )?;
+    for s in report.spam().symbols() {
+        writeln!(out, "  {:>7.2} {} ({})", s.score(), s.name(), s.detail())?;
+    }
+    Ok(())
+}
+
+/// A message that could not be checked is reported in the output, not as a failure.
+fn report_error(
+    out: &mut impl std::io::Write,
+    json: bool,
+    file: &Path,
+    error: &str,
+) -> std::io::Result<()> {
+    if json {
+        writeln!(
+            out,
+            "{}",
+            json!({"path": file.display().to_string(), "error": error})
+        )
+    } else {
+        writeln!(out, "{}: error: {error}", file.display())
+    }
 }

@@ -107,7 +107,7 @@ struct Counts {
 
 /// Regular files under `path` (itself when it is a file); hidden entries in
 /// directories are skipped.
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+pub(crate) fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let meta = std::fs::metadata(path)?;
     if meta.is_file() {
         out.push(path.to_owned());
