@@ -27,6 +27,38 @@ const CIPHER: SymmetricAlgorithm = SymmetricAlgorithm::AES256;
 /// The AEAD mode of v6 output (RFC 9580's mandatory-to-implement mode).
 const AEAD: AEADAlgorithm = AEADAlgorithm::OCB;
 
+/// Most password packets (SKESKs) of one message tried when decrypting: each
+/// costs a full key derivation, so a message listing thousands of them must
+/// not cost thousands of derivations. Real messages carry one per password.
+pub const MAX_SKESKS_TRIED: usize = 4;
+
+/// Largest Argon2 memory accepted when decrypting, as `m` (2^m KiB): 2 GiB,
+/// RFC 9580's first recommended option. More is refused without deriving.
+pub const MAX_ARGON2_M_LOG2: u8 = 21;
+
+/// Largest Argon2 work accepted when decrypting, as passes × memory in KiB:
+/// 2^23 (e.g. 4 passes over 2 GiB, or 128 over 64 MiB).
+pub const MAX_ARGON2_WORK_KIB: u64 = 1 << 23;
+
+/// Whether deriving a key with this S2K stays within the decryption bounds.
+/// Iterated-and-salted S2K is bounded by its encoding (at most 62 MiB hashed).
+fn s2k_within_bounds(s2k: &openpgp::crypto::S2K) -> bool {
+    match s2k {
+        openpgp::crypto::S2K::Argon2 { t, m, .. } => {
+            *m <= MAX_ARGON2_M_LOG2 && u64::from(*t) << u64::from(*m) <= MAX_ARGON2_WORK_KIB
+        }
+        _ => true,
+    }
+}
+
+fn skesk_s2k(skesk: &SKESK) -> Option<&openpgp::crypto::S2K> {
+    match skesk {
+        SKESK::V4(s) => Some(s.s2k()),
+        SKESK::V6(s) => Some(s.s2k()),
+        _ => None,
+    }
+}
+
 /// Encrypts whole messages under a password, optionally also to public keys.
 ///
 /// The output is a standard OpenPGP message: one password-encrypted session
@@ -243,8 +275,12 @@ impl DecryptionHelper for Helper<'_> {
     ) -> openpgp::Result<Option<Cert>> {
         match &self.secret {
             Secret::Password(pw) => {
-                // Try every SKESK: a wrong password costs the same whichever packet is last.
-                for skesk in skesks {
+                // Try every SKESK (up to MAX_SKESKS_TRIED): a wrong password costs the
+                // same whichever packet is last. Derivations beyond the bounds are skipped.
+                for skesk in skesks.iter().take(MAX_SKESKS_TRIED) {
+                    if !skesk_s2k(skesk).is_some_and(s2k_within_bounds) {
+                        continue;
+                    }
                     if let Ok((algo, sk)) = skesk.decrypt(pw)
                         && !self.decrypted
                         && decrypt(algo, &sk)
@@ -292,7 +328,19 @@ impl DecryptionHelper for Helper<'_> {
     }
 }
 
+/// Runs sequoia's decryptor, turning a panic inside it into the opaque error.
+///
+/// Hostile input reaches an `unwrap` in sequoia-openpgp 2.4.2's SEIPD v1 parser
+/// (`parse.rs`, "Consume the header. This shouldn't fail"): fuzzing found a 206-byte
+/// message that panics there. A panic must not cross our API, so it is caught here.
 fn run_decryptor(message: &[u8], secret: Secret<'_>) -> Result<Vec<u8>, PasswordError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_decryptor_inner(message, secret)
+    }))
+    .unwrap_or(Err(PasswordError::Decrypt))
+}
+
+fn run_decryptor_inner(message: &[u8], secret: Secret<'_>) -> Result<Vec<u8>, PasswordError> {
     let policy = StandardPolicy::new();
     let helper = Helper {
         secret,

@@ -58,7 +58,10 @@ mod mail;
 mod password;
 mod reply;
 
-pub use crypt::{PasswordEncryptor, decrypt, decrypt_mail, decrypt_with_keys};
+pub use crypt::{
+    MAX_ARGON2_M_LOG2, MAX_ARGON2_WORK_KIB, MAX_SKESKS_TRIED, PasswordEncryptor, decrypt,
+    decrypt_mail, decrypt_with_keys,
+};
 pub use error::PasswordError;
 pub use kdf::{Argon2Params, KdfCost, Profile};
 pub use mail::{ATTACHMENT_NAME, Delivery, PasswordMail, Sealed};

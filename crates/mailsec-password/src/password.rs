@@ -18,12 +18,16 @@ pub struct Password(SecretString);
 impl Password {
     /// Take a password; an empty one is refused.
     pub fn new(password: impl Into<String>) -> Result<Self, PasswordError> {
-        let s: String = password.into();
+        let mut s: String = password.into();
         if s.is_empty() {
             // `s` is empty: nothing to wipe.
             return Err(PasswordError::EmptyPassword);
         }
-        Ok(Password(SecretString::from(s)))
+        // Boxing a string with spare capacity reallocates and would leave the
+        // old buffer unwiped: copy to an exact-size buffer, wipe the original.
+        let exact = s.as_str().to_owned();
+        zeroize::Zeroize::zeroize(&mut s);
+        Ok(Password(SecretString::from(exact)))
     }
 
     /// Read a password from a password file's contents: the first line,
@@ -77,6 +81,9 @@ impl Clone for Password {
         Password(SecretString::from(self.0.expose_secret().to_owned()))
     }
 }
+
+// The secret string is wiped when the password drops (secrecy's `SecretBox`).
+impl zeroize::ZeroizeOnDrop for Password {}
 
 impl std::fmt::Debug for Password {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -232,10 +232,11 @@ impl DmarcRecord {
             return Err(DmarcRecordError::NotDmarc);
         }
         let mut rec = DmarcRecord::default();
-        let mut seen: Vec<String> = Vec::new();
+        // A set, not a list: a record of many tags must not cost quadratic time.
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         for (i, part) in text.split(';').enumerate() {
             if i == 0 {
-                seen.push("v".into());
+                seen.insert("v".into());
                 continue;
             }
             let part = part.trim_matches(|c: char| c == ' ' || c == '\t' || c == '\r' || c == '\n');
@@ -255,12 +256,11 @@ impl DmarcRecord {
                     "invalid tag name '{tag}'"
                 )));
             }
-            if seen.contains(&tag) {
+            if !seen.insert(tag.clone()) {
                 return Err(DmarcRecordError::Syntax(format!(
                     "tag '{tag}' appears twice"
                 )));
             }
-            seen.push(tag.clone());
             rec.apply(&tag, value);
         }
         Ok(rec)

@@ -79,18 +79,27 @@ pub enum ReportError {
     TooLarge,
 }
 
-fn read_limited(mut r: impl Read) -> Result<Vec<u8>, std::io::Error> {
+fn read_limited(mut r: impl Read, limit: u64) -> Result<Vec<u8>, std::io::Error> {
     let mut out = Vec::new();
-    r.by_ref().take(MAX_REPORT_SIZE + 1).read_to_end(&mut out)?;
+    r.by_ref()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut out)?;
     Ok(out)
 }
 
 /// Decompresses a report: gzip (`1f 8b`), zip (`PK\x03\x04`, the first
 /// `.xml` member, else the first file) or plain XML, told apart by content.
 pub fn decompress(bytes: &[u8]) -> Result<Vec<u8>, ReportError> {
+    decompress_within(bytes, MAX_REPORT_SIZE)
+}
+
+/// [`decompress`] with at most `limit` bytes of output (at most
+/// [`MAX_REPORT_SIZE`]); more is [`ReportError::TooLarge`].
+fn decompress_within(bytes: &[u8], limit: u64) -> Result<Vec<u8>, ReportError> {
+    let limit = limit.min(MAX_REPORT_SIZE);
     let out = if bytes.starts_with(&[0x1f, 0x8b]) {
         // One gzip member; trailing bytes after it (seen from Mimecast) are ignored.
-        read_limited(flate2::read::GzDecoder::new(bytes)).map_err(ReportError::Gzip)?
+        read_limited(flate2::read::GzDecoder::new(bytes), limit).map_err(ReportError::Gzip)?
     } else if bytes.starts_with(b"PK\x03\x04") {
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))?;
         let names: Vec<String> = archive
@@ -103,14 +112,14 @@ pub fn decompress(bytes: &[u8]) -> Result<Vec<u8>, ReportError> {
             .or_else(|| (!names.is_empty()).then_some(0))
             .ok_or_else(|| ReportError::NotAReport("empty zip archive".into()))?;
         let file = archive.by_index(pick)?;
-        if file.size() > MAX_REPORT_SIZE {
+        if file.size() > limit {
             return Err(ReportError::TooLarge);
         }
-        read_limited(file).map_err(|e| ReportError::Zip(e.into()))?
+        read_limited(file, limit).map_err(|e| ReportError::Zip(e.into()))?
     } else {
         return Ok(bytes.to_vec());
     };
-    if out.len() as u64 > MAX_REPORT_SIZE {
+    if out.len() as u64 > limit {
         return Err(ReportError::TooLarge);
     }
     Ok(out)
@@ -124,7 +133,12 @@ pub fn parse_aggregate(bytes: &[u8]) -> Result<AggregateReport, ReportError> {
 /// Parses every aggregate report attached to a report mail (XML, gzip or
 /// zip parts, or an XML body). [`ReportError::NotAReport`] when the message
 /// carries none; the first report's error when none of the candidates parse.
+///
+/// All attachments of one message share one decompression budget of
+/// [`MAX_REPORT_SIZE`] bytes, so a mail of many small bombs costs no more
+/// than one report.
 pub fn parse_aggregate_message(raw: &[u8]) -> Result<Vec<AggregateReport>, ReportError> {
+    let mut budget = MAX_REPORT_SIZE;
     let msg = MessageParser::default()
         .parse(raw)
         .ok_or_else(|| ReportError::NotAReport("not a MIME message".into()))?;
@@ -159,10 +173,18 @@ pub fn parse_aggregate_message(raw: &[u8]) -> Result<Vec<AggregateReport>, Repor
         if !candidate {
             continue;
         }
-        match parse_aggregate(body) {
+        let parsed = decompress_within(body, budget).and_then(|xml| {
+            budget = budget.saturating_sub(xml.len() as u64);
+            AggregateReport::from_xml(&xml)
+        });
+        match parsed {
             Ok(r) => reports.push(r),
             Err(e) => {
+                let exhausted = matches!(e, ReportError::TooLarge);
                 first_error.get_or_insert(e);
+                if exhausted {
+                    budget = 0;
+                }
             }
         }
     }
