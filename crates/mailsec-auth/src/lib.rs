@@ -67,7 +67,7 @@
 //! from XML, gzip, zip ([`report::parse_aggregate`]) or a whole report mail
 //! ([`report::parse_aggregate_message`]). [`report::FailureReport`] reads
 //! ARF failure reports (RFC 5965, RFC 6591).
-
+//!
 //! # SPF and iprev
 //!
 //! [`spf::check_host`] checks a MAIL FROM identity (or `postmaster@HELO`
@@ -93,6 +93,8 @@
 //! assert_eq!(out.result(), SpfResult::Pass);
 //! println!("Received-SPF: {}", out.received_spf("mx.example.net"));
 //! # });
+//! ```
+//!
 //! # DKIM and ARC
 //!
 //! [`dkim`] verifies and signs DKIM signatures (RFC 6376; Ed25519 per RFC
