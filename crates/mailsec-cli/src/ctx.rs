@@ -106,6 +106,27 @@ impl Ctx {
         Ok(mailsec_spam::Scorer::new(config))
     }
 
+    /// The pipeline every message-checking command runs: resolver, limits,
+    /// authserv-id and spam weights from the global options, and the token
+    /// store at `db` or `redis` (else the default location).
+    pub(crate) fn pipeline(
+        &self,
+        db: Option<&std::path::Path>,
+        redis: Option<&str>,
+    ) -> anyhow::Result<mailsec::Pipeline> {
+        let location = mailsec_spam::StoreLocation::from_args(db, redis);
+        let store = location
+            .open()
+            .with_context(|| format!("cannot open the token store {location}"))?;
+        mailsec::Pipeline::builder(self.resolver()?)
+            .limits(self.limits()?)
+            .authserv_id(self.authserv_id())
+            .scorer(self.scorer()?)
+            .token_store(Arc::from(store))
+            .build()
+            .context("cannot load the link checker's data")
+    }
+
     /// The authserv-id for Authentication-Results.
     pub(crate) fn authserv_id(&self) -> String {
         self.globals.authserv_id.clone().unwrap_or_else(host_name)

@@ -8,7 +8,7 @@ use mailsec::{Envelope, Pipeline};
 use mailsec_milter::{
     Envelope as MilterEnvelope, HeaderEdit, MessageHandler, MilterConfig, MilterServer, Verdict,
 };
-use mailsec_spam::{Action, StoreLocation};
+use mailsec_spam::Action;
 use serde::Deserialize;
 
 use crate::ctx::Ctx;
@@ -196,17 +196,7 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         (None, None, None) => None,
         _ => anyhow::bail!("[milter] needs dkim_key, dkim_domain and dkim_selector together"),
     };
-    let location = StoreLocation::from_args(args.db.as_deref(), args.redis.as_deref());
-    let store = location
-        .open()
-        .with_context(|| format!("cannot open the token store {location}"))?;
-    let pipeline = Pipeline::builder(ctx.resolver()?)
-        .limits(ctx.limits()?)
-        .authserv_id(ctx.authserv_id())
-        .scorer(ctx.scorer()?)
-        .token_store(Arc::from(store))
-        .build()
-        .context("cannot load the link checker's data")?;
+    let pipeline = ctx.pipeline(args.db.as_deref(), args.redis.as_deref())?;
     let handler = Handler {
         pipeline,
         signer,

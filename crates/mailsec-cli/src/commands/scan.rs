@@ -2,11 +2,9 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::Context as _;
-use mailsec::{Envelope, Pipeline, Report};
-use mailsec_spam::StoreLocation;
+use mailsec::{Envelope, Report};
 use serde_json::json;
 
 use crate::commands::auth::auth_fields;
@@ -51,17 +49,7 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
             files.extend(found);
         }
     }
-    let location = StoreLocation::from_args(args.db.as_deref(), args.redis.as_deref());
-    let store = location
-        .open()
-        .with_context(|| format!("cannot open the token store {location}"))?;
-    let pipeline = Pipeline::builder(ctx.resolver()?)
-        .limits(ctx.limits()?)
-        .authserv_id(ctx.authserv_id())
-        .scorer(ctx.scorer()?)
-        .token_store(Arc::from(store))
-        .build()
-        .context("cannot load the link checker's data")?;
+    let pipeline = ctx.pipeline(args.db.as_deref(), args.redis.as_deref())?;
     let envelope = Envelope::new(args.ip, args.helo.as_deref(), args.mail_from.as_deref());
     let runtime = ctx.runtime()?;
     let mut out = std::io::stdout().lock();
