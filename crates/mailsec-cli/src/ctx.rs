@@ -155,17 +155,21 @@ fn host_name() -> String {
         .unwrap_or_else(|| "localhost".to_owned())
 }
 
-/// Reads a message file (`-` for standard input) and makes its line endings CRLF.
-pub(crate) fn read_message(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
-    let raw = if path.as_os_str() == "-" {
+/// Reads a file's bytes as they are (`-` for standard input).
+pub(crate) fn read_input(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    if path.as_os_str() == "-" {
         let mut buf = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
             .context("cannot read standard input")?;
-        buf
+        Ok(buf)
     } else {
-        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?
-    };
-    Ok(to_crlf(&raw))
+        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+    }
+}
+
+/// Reads a message file (`-` for standard input) and makes its line endings CRLF.
+pub(crate) fn read_message(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    Ok(to_crlf(&read_input(path)?))
 }
 
 /// Bare LF becomes CRLF; existing CRLF stays.

@@ -7,7 +7,7 @@ use std::io::Write as _;
 use anyhow::{Context as _, bail};
 use mailsec_auth::dkim::{Algorithm as DkimAlgorithm, KeyType, Signer, SigningKey, Verifier};
 
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, read_message};
 
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum Command {
@@ -79,27 +79,6 @@ pub(crate) fn run(command: Command, ctx: &Ctx) -> anyhow::Result<()> {
         Command::Verify(a) => verify(a, ctx),
         Command::Keygen(a) => keygen(a),
     }
-}
-
-/// Reads a message, with CRLF or LF line ends, as CRLF.
-fn read_message(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
-    let raw = if path.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).context("cannot read stdin")?;
-        buf
-    } else {
-        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?
-    };
-    let mut out = Vec::with_capacity(raw.len() + raw.len() / 32);
-    let mut prev = 0u8;
-    for &c in &raw {
-        if c == b'\n' && prev != b'\r' {
-            out.push(b'\r');
-        }
-        out.push(c);
-        prev = c;
-    }
-    Ok(out)
 }
 
 fn sign(args: SignArgs, ctx: &Ctx) -> anyhow::Result<()> {

@@ -1,13 +1,13 @@
 //! `mailsec links`: link findings for a message, or verdicts for a URL list.
 
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use mailsec_links::{LinkChecker, LinkFinding, MessageReport};
 use serde_json::json;
 
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, read_input};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -28,18 +28,6 @@ pub(crate) fn run(args: Args, _ctx: &Ctx) -> anyhow::Result<()> {
         (Some(list), _) => run_urls(&checker, list),
         (None, Some(file)) => run_message(&checker, file, args.json),
         (None, None) => Err(anyhow::anyhow!("give a message FILE or --urls FILE")),
-    }
-}
-
-fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
-    if path.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .context("cannot read standard input")?;
-        Ok(buf)
-    } else {
-        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
     }
 }
 

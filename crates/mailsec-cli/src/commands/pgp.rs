@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
@@ -12,7 +12,7 @@ use mailsec_pgp::{
     StorageProtector,
 };
 
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, read_input};
 
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum Command {
@@ -200,18 +200,6 @@ fn signatures_json(sigs: &[SignatureCheck]) -> serde_json::Value {
 /// Library errors become one-line reasons (decryption stays opaque).
 fn explain(e: PgpError) -> anyhow::Error {
     anyhow::Error::new(e)
-}
-
-fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    if path.as_os_str() == "-" {
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .context("cannot read standard input")?;
-    } else {
-        buf = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    }
-    Ok(buf)
 }
 
 fn read_cert_files(paths: &[PathBuf]) -> anyhow::Result<Vec<Cert>> {
