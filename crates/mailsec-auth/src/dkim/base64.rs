@@ -21,16 +21,25 @@ pub(crate) fn encode(data: &[u8]) -> String {
     out
 }
 
-fn value(c: u8) -> Option<u32> {
-    Some(u32::from(match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        b'/' => 63,
-        _ => return None,
-    }))
-}
+/// Decoding table: the 6-bit value of each alphabet byte, or one of the
+/// markers below.
+const DECODE: [u8; 256] = {
+    let mut t = [INVALID; 256];
+    let mut i = 0;
+    while i < 64 {
+        t[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    t[b' ' as usize] = SPACE;
+    t[b'\t' as usize] = SPACE;
+    t[b'\r' as usize] = SPACE;
+    t[b'\n' as usize] = SPACE;
+    t[b'=' as usize] = PAD;
+    t
+};
+const INVALID: u8 = 0xff;
+const SPACE: u8 = 0xfe;
+const PAD: u8 = 0xfd;
 
 /// Decodes base64, skipping spaces, tabs, CR and LF anywhere. Padding is
 /// optional; anything after padding other than white space or more `=` is an
@@ -41,21 +50,24 @@ pub(crate) fn decode(text: &[u8]) -> Option<Vec<u8>> {
     let mut bits = 0u32;
     let mut padded = false;
     for &c in text {
-        match c {
-            b' ' | b'\t' | b'\r' | b'\n' => continue,
-            b'=' => {
-                padded = true;
-                continue;
+        let v = DECODE[usize::from(c)];
+        if v < 64 {
+            if padded {
+                return None;
             }
-            _ if padded => return None,
-            _ => {}
+            acc = (acc << 6) | u32::from(v);
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                out.push((acc >> bits) as u8);
+                acc &= (1 << bits) - 1;
+            }
+            continue;
         }
-        acc = (acc << 6) | value(c)?;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
+        match v {
+            SPACE => {}
+            PAD => padded = true,
+            _ => return None,
         }
     }
     // Six leftover bits can never come from whole bytes.
