@@ -137,14 +137,14 @@ pub(crate) fn domain_and_selector(value: &[u8]) -> (String, String) {
     for spec in value.split(|&c| c == b';') {
         if let Some(eq) = spec.iter().position(|&c| c == b'=') {
             let name = tags::trim_fws(spec.get(..eq).unwrap_or_default());
-            let v =
+            let slot = match name {
+                b"d" if d.is_empty() => &mut d,
+                b"s" if s.is_empty() => &mut s,
+                _ => continue,
+            };
+            *slot =
                 String::from_utf8_lossy(&tags::strip_fws(spec.get(eq + 1..).unwrap_or_default()))
                     .into_owned();
-            match name {
-                b"d" if d.is_empty() => d = v,
-                b"s" if s.is_empty() => s = v,
-                _ => {}
-            }
         }
     }
     (d, s)
