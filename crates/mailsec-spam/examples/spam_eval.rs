@@ -58,10 +58,6 @@ fn main() {
             crossval(folds, every);
         }
         Some("speed") => speed(),
-        Some("lr") => lr_exp(
-            opt("--folds").map_or(5, |v| v.parse().unwrap()),
-            opt("--every").map_or(1, |v| v.parse().unwrap()),
-        ),
         Some("learn") => learn_redb(Path::new(&opt("--db").expect("--db PATH"))),
         Some("mask") => mask_out(Path::new(args.get(1).expect("OUT_DIR"))),
         Some("score") => score_lists(
@@ -283,15 +279,17 @@ fn crossval(folds: usize, every: usize) {
         pct(sf, sn)
     );
     println!();
-    println!("per fold (ham FP / spam recall):");
+    println!("per fold (ham FP / hard_ham FP / spam recall):");
     for (k, f) in tallies.iter().enumerate() {
         let hn = f[0].n + f[1].n;
         let hf = f[0].flagged + f[1].flagged;
         let sn = f[2].n + f[3].n + f[4].n;
         let sf = f[2].flagged + f[3].flagged + f[4].flagged;
         println!(
-            "  fold {k}: {hf}/{hn} ({:.2}%)  {sf}/{sn} ({:.2}%)",
+            "  fold {k}: {hf}/{hn} ({:.2}%)  {}/{}  {sf}/{sn} ({:.2}%)",
             pct(hf, hn),
+            f[1].flagged,
+            f[1].n,
             pct(sf, sn)
         );
     }
@@ -306,6 +304,14 @@ fn crossval(folds: usize, every: usize) {
             pct(fp, hn),
             pct(tp, sn)
         );
+    }
+    // Recall where the false positives stay within a budget (the threshold
+    // read off the pooled scores: optimistic, for comparing variants).
+    println!();
+    println!("recall at a ham FP budget (pooled threshold):");
+    for (label, fp) in [("0.2%", hn / 500), ("0.5%", hn / 200), ("1%", hn / 100)] {
+        let (t, r) = recall_at_fp(&scores, fp);
+        println!("  FP <= {fp} ({label}): recall {r:.2}% (score >= {t:.2})");
     }
     if std::env::var_os("SPAM_EVAL_VERBOSE").is_some() {
         println!();
@@ -467,108 +473,4 @@ fn recall_at_fp(scores: &[(f64, bool)], max_fp: usize) -> (f64, f64) {
     let n = scores.iter().filter(|s| s.1).count();
     let tp = scores.iter().filter(|s| s.1 && s.0 >= t).count();
     (t, pct(tp, n))
-}
-
-fn lr_exp(folds: usize, every: usize) {
-    let items = load(every);
-    let analyses: Vec<Analysis> = items.iter().map(|it| analyze(&it.raw)).collect();
-    let bits: u32 = std::env::var("LR_BITS").map_or(22, |v| v.parse().unwrap());
-    let epochs: usize = std::env::var("LR_EPOCHS").map_or(5, |v| v.parse().unwrap());
-    let rate: f64 = std::env::var("LR_RATE").map_or(0.5, |v| v.parse().unwrap());
-    let mask = (1u64 << bits) - 1;
-    let mut scores = Vec::new();
-    let mut nb_scores = Vec::new();
-    let mut llr_scores = Vec::new();
-    let mut llr2_scores = Vec::new();
-    let mut geo_scores = Vec::new();
-    let mut blend1 = Vec::new();
-    let mut blend2 = Vec::new();
-    for fold in 0..folds {
-        let mut w = vec![0f32; 1 << bits];
-        let train: Vec<usize> = (0..items.len()).filter(|i| i % folds != fold).collect();
-        let mut order = train.clone();
-        let mut rng = 0x1234_5678_u64 + fold as u64;
-        for e in 0..epochs {
-            for i in (1..order.len()).rev() {
-                rng ^= rng << 13;
-                rng ^= rng >> 7;
-                rng ^= rng << 17;
-                order.swap(i, (rng % (i as u64 + 1)) as usize);
-            }
-            let lr = rate / (1.0 + e as f64);
-            for &i in &order {
-                let toks = analyses[i].tokens();
-                let norm = 1.0 / (toks.len().max(1) as f64).sqrt();
-                let z: f64 = toks.iter().map(|t| f64::from(w[(t & mask) as usize])).sum::<f64>() * norm;
-                let y = if items[i].spam { 1.0 } else { 0.0 };
-                let p = 1.0 / (1.0 + (-z).exp());
-                let g = (y - p) * lr * norm;
-                for t in toks {
-                    w[(t & mask) as usize] += g as f32;
-                }
-            }
-        }
-        let store = MemoryStore::new();
-        let mut trainer = Trainer::new(&store, 20_000);
-        for &i in &train {
-            trainer
-                .learn(&analyses[i], if items[i].spam { Class::Spam } else { Class::Ham })
-                .unwrap();
-        }
-        trainer.commit().unwrap();
-        let scorer = scorer();
-        for i in (0..items.len()).filter(|i| i % folds == fold) {
-            let toks = analyses[i].tokens();
-            let norm = 1.0 / (toks.len().max(1) as f64).sqrt();
-            let z: f64 = toks.iter().map(|t| f64::from(w[(t & mask) as usize])).sum::<f64>() * norm;
-            scores.push((z, items[i].spam));
-            let r = scorer.score_analysis(&analyses[i], &Evidence::default(), Some(&store));
-            nb_scores.push((r.score(), items[i].spam));
-            let lk = mailsec_spam::TokenStore::lookup(&store, toks).unwrap();
-            let (ns, nh) = (lk.totals.spam as f64, lk.totals.ham as f64);
-            let mut llr = 0.0;
-            let mut robs = Vec::new();
-            let env = |k: &str, d: f64| std::env::var(k).map_or(d, |v| v.parse().unwrap());
-            let (a, clip, pw, minc) = (env("LLR_A", 0.5), env("LLR_CLIP", 100.0), env("LLR_POW", 0.5), env("LLR_MIN", 1.0));
-            let mut used = 0usize;
-            for c in &lk.counts {
-                let (cs, ch) = (f64::from(c.spam), f64::from(c.ham));
-                if cs + ch < minc { continue; }
-                used += 1;
-                llr += (((cs + a) / (ns + 2.0 * a)).ln() - ((ch + a) / (nh + 2.0 * a)).ln()).clamp(-clip, clip);
-                let ps = cs / ns; let ph = ch / nh;
-                let pr = ps / (ps + ph);
-                let n = cs + ch;
-                let f = (0.5 + n * pr) / (1.0 + n);
-                robs.push(f);
-            }
-            let _ = used;
-            let denom = if std::env::var_os("LLR_USED").is_some() { used } else { lk.counts.len() };
-            let z = llr / (denom.max(1) as f64).powf(pw);
-            llr_scores.push((z, items[i].spam));
-            let pc = r.bayes_probability().unwrap_or(0.5);
-            let rules: f64 = r.symbols().iter().filter(|s| !s.name().starts_with("BAYES")).map(|s| s.score()).sum();
-            blend1.push((z + env("BLEND_C", 2.0) * (2.0 * pc - 1.0), items[i].spam));
-            blend2.push((z + env("BLEND_R", 0.5) * rules, items[i].spam));
-            if std::env::var_os("SPAM_EVAL_VERBOSE").is_some() {
-                println!("LLR {:.3} {} {}", llr / (lk.counts.len().max(1) as f64).sqrt(), items[i].spam, items[i].path.display());
-            }
-            llr2_scores.push((llr, items[i].spam));
-            // Robinson geometric mean on the 150 most extreme
-            robs.sort_by(|a, b| (b - 0.5).abs().total_cmp(&(a - 0.5).abs()));
-            robs.truncate(150);
-            let n = robs.len().max(1) as f64;
-            let p = 1.0 - (robs.iter().map(|f| (1.0 - f).ln()).sum::<f64>() / n).exp();
-            let q = 1.0 - (robs.iter().map(|f| f.ln()).sum::<f64>() / n).exp();
-            geo_scores.push(((p - q) / (p + q) , items[i].spam));
-        }
-    }
-    let bl: f64 = std::env::var("BLEND_L").map_or(1.0, |v| v.parse().unwrap());
-    let blend3: Vec<(f64, bool)> = scores.iter().zip(&llr_scores).map(|(a, b)| (b.0 + bl * a.0, a.1)).collect();
-    for (name, s) in [("blend_lr", &blend3), ("lr", &scores), ("current", &nb_scores), ("llr/sqrt", &llr_scores), ("llr", &llr2_scores), ("geo", &geo_scores), ("blend_chi", &blend1), ("blend_rules", &blend2)] {
-        for fp in [2, 4, 5, 6, 8, 10, 12, 15] {
-            let (t, r) = recall_at_fp(s, fp);
-            println!("{name}: FP<={fp}: recall {r:.2}% (t={t:.3})");
-        }
-    }
 }
