@@ -709,7 +709,9 @@ mod tests {
             "Subject: x\r\n\r\nsee http://h.example/buy/pills?id=42\r\n",
         ));
         assert!(path.tokens().len() >= plain.tokens().len() + 3);
-        let loud = Analysis::of(&parse("Subject: x\r\n\r\nBUY NOW!!! FREE MONEY FOR EVERYONE TODAY $$$ 100%!!\r\n"));
+        let loud = Analysis::of(&parse(
+            "Subject: x\r\n\r\nBUY NOW!!! FREE MONEY FOR EVERYONE TODAY $$$ 100%!!\r\n",
+        ));
         let quiet = Analysis::of(&parse("Subject: x\r\n\r\nbuy now free money\r\n"));
         let caps = hash_bytes(SEED_HEADER, b"caps:40");
         assert!(loud.tokens().contains(&caps));
@@ -717,7 +719,10 @@ mod tests {
         let html = Analysis::of(&parse(
             "Subject: x\r\nContent-Type: text/html\r\n\r\n<table><tr><td><font color=red>Hi</font></td></tr></table>\r\n",
         ));
-        assert!(html.tokens().contains(&hash_bytes(SEED_HEADER, b"tag:font")));
+        assert!(
+            html.tokens()
+                .contains(&hash_bytes(SEED_HEADER, b"tag:font"))
+        );
     }
 
     #[test]

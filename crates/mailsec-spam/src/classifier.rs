@@ -338,7 +338,9 @@ mod tests {
     }
 
     fn counts(v: &[(u32, u32)]) -> Vec<TokenCounts> {
-        v.iter().map(|&(spam, ham)| TokenCounts { spam, ham }).collect()
+        v.iter()
+            .map(|&(spam, ham)| TokenCounts { spam, ham })
+            .collect()
     }
 
     #[test]

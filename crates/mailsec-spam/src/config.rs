@@ -192,7 +192,8 @@ impl Config {
         if !(0.0..=1.0).contains(&b.prior)
             || b.strength < 0.0
             || b.ham_below > b.spam_above
-            || !(b.smoothing > 0.0 && b.smoothing.is_finite())
+            || b.smoothing <= 0.0
+            || !b.smoothing.is_finite()
             || !(0.0..=1.0).contains(&b.length_exponent)
             || !b.offset.is_finite()
         {

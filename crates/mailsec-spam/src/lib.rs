@@ -74,7 +74,9 @@ pub mod store;
 
 pub use analysis::Analysis;
 pub use classifier::{BayesVerdict, Classifier, LearnOutcome, Trainer};
-pub use config::{BayesConfig, Combining, Config, DEFAULT_CONFIG, DnsblZone, RuleConfig, Thresholds};
+pub use config::{
+    BayesConfig, Combining, Config, DEFAULT_CONFIG, DnsblZone, RuleConfig, Thresholds,
+};
 pub use error::SpamError;
 pub use evidence::{AuthEvidence, AuthWord, DmarcPolicy, DnsblHit, Evidence, LinkEvidence};
 pub use scorer::{Action, Report, Scorer, Symbol};
