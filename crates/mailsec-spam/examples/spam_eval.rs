@@ -279,15 +279,17 @@ fn crossval(folds: usize, every: usize) {
         pct(sf, sn)
     );
     println!();
-    println!("per fold (ham FP / spam recall):");
+    println!("per fold (ham FP / hard_ham FP / spam recall):");
     for (k, f) in tallies.iter().enumerate() {
         let hn = f[0].n + f[1].n;
         let hf = f[0].flagged + f[1].flagged;
         let sn = f[2].n + f[3].n + f[4].n;
         let sf = f[2].flagged + f[3].flagged + f[4].flagged;
         println!(
-            "  fold {k}: {hf}/{hn} ({:.2}%)  {sf}/{sn} ({:.2}%)",
+            "  fold {k}: {hf}/{hn} ({:.2}%)  {}/{}  {sf}/{sn} ({:.2}%)",
             pct(hf, hn),
+            f[1].flagged,
+            f[1].n,
             pct(sf, sn)
         );
     }
@@ -302,6 +304,14 @@ fn crossval(folds: usize, every: usize) {
             pct(fp, hn),
             pct(tp, sn)
         );
+    }
+    // Recall where the false positives stay within a budget (the threshold
+    // read off the pooled scores: optimistic, for comparing variants).
+    println!();
+    println!("recall at a ham FP budget (pooled threshold):");
+    for (label, fp) in [("0.2%", hn / 500), ("0.5%", hn / 200), ("1%", hn / 100)] {
+        let (t, r) = recall_at_fp(&scores, fp);
+        println!("  FP <= {fp} ({label}): recall {r:.2}% (score >= {t:.2})");
     }
     if std::env::var_os("SPAM_EVAL_VERBOSE").is_some() {
         println!();
@@ -453,4 +463,14 @@ fn score_lists(train: &Path, test: &Path) {
         println!("{}\t{:.3}\t{}", p.display(), r.score(), r.action());
     }
     eprintln!("scoring took {:.3} s", start.elapsed().as_secs_f64());
+}
+
+/// Recall at the lowest threshold with at most `max_fp` ham above it.
+fn recall_at_fp(scores: &[(f64, bool)], max_fp: usize) -> (f64, f64) {
+    let mut ham: Vec<f64> = scores.iter().filter(|s| !s.1).map(|s| s.0).collect();
+    ham.sort_by(|a, b| b.total_cmp(a));
+    let t = ham.get(max_fp).map_or(f64::NEG_INFINITY, |v| v + 1e-9);
+    let n = scores.iter().filter(|s| s.1).count();
+    let tp = scores.iter().filter(|s| s.1 && s.0 >= t).count();
+    (t, pct(tp, n))
 }

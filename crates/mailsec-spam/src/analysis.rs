@@ -5,9 +5,12 @@
 //! distance ("cheap _ _ pills" is one token). Words come from the decoded
 //! subject, the text parts and the visible text of the HTML parts (text
 //! hidden with CSS is left out, so hidden "ham words" cannot poison the
-//! model); a few header tokens (sender domain and name, reply-to domain,
-//! mailer, MIME structure, charsets, attachment types) and the host names of
-//! links are added. Each distinct token counts once per message.
+//! model); words with digits are folded to their shape (`$1999` → `$9999`).
+//! A few header tokens (sender domain and name, reply-to domain, mailer,
+//! MIME structure, charsets, attachment types), the host names and path
+//! words of links, the HTML tag names, and bucketed body "shape" tokens
+//! (share of capitals; counts of `!`, currency and `%` signs) are added.
+//! Each distinct token counts once per message.
 
 use std::collections::HashSet;
 
@@ -107,8 +110,19 @@ impl Analysis {
     }
 }
 
+/// Character counts of the body text.
+#[derive(Debug, Default, Clone, Copy)]
+struct TextShape {
+    upper: usize,
+    lower: usize,
+    bangs: usize,
+    money: usize,
+    percent: usize,
+}
+
 #[derive(Default)]
 struct Analyzer {
+    shape: TextShape,
     tokens: TokenSet,
     features: Features,
     words: usize,
@@ -139,6 +153,7 @@ impl Analyzer {
                     let text = clip(text, MAX_PART_TEXT);
                     self.features.text_chars += text.chars().filter(|c| !c.is_whitespace()).count();
                     self.words(text, SEED_BODY);
+                    self.count_shape(text);
                     self.find_urls(text);
                 }
                 PartType::Html(html) => {
@@ -150,6 +165,10 @@ impl Analyzer {
                     self.features.images += h.images;
                     self.features.forms += h.forms;
                     self.words(&h.visible, SEED_BODY);
+                    self.count_shape(&h.visible);
+                    for t in &h.tags {
+                        self.header_kv("tag", t);
+                    }
                     self.find_urls(&h.visible);
                     for link in &h.links {
                         self.find_urls(link);
@@ -176,6 +195,7 @@ impl Analyzer {
                 self.mime_tokens(part);
             }
         }
+        self.body_shape();
         let mut hosts: Vec<String> = self.hosts.drain().collect();
         hosts.sort_unstable();
         for h in &hosts {
@@ -196,6 +216,53 @@ impl Analyzer {
         self.header_token(bucket);
         self.features.url_hosts = hosts;
         self.features.words = self.words;
+    }
+
+    /// Counts the characters that give running text its "shape".
+    fn count_shape(&mut self, text: &str) {
+        for c in text.chars() {
+            let s = &mut self.shape;
+            if c.is_uppercase() {
+                s.upper += 1;
+            } else if c.is_lowercase() {
+                s.lower += 1;
+            } else if c == '!' {
+                s.bangs += 1;
+            } else if c == '$' || c == '€' || c == '£' {
+                s.money += 1;
+            } else if c == '%' {
+                s.percent += 1;
+            }
+        }
+    }
+
+    /// Bucketed shape tokens of the body: share of capitals, and how many
+    /// exclamation marks, currency and percent signs.
+    fn body_shape(&mut self) {
+        let s = self.shape;
+        let letters = s.upper + s.lower;
+        let caps = if letters < 20 {
+            "few"
+        } else {
+            match s.upper * 100 / letters {
+                0..=4 => "0",
+                5..=9 => "5",
+                10..=19 => "10",
+                20..=39 => "20",
+                _ => "40",
+            }
+        };
+        self.header_kv("caps", caps);
+        let bucket = |n: usize| match n {
+            0 => "0",
+            1 => "1",
+            2..=4 => "2",
+            5..=15 => "5",
+            _ => "16",
+        };
+        self.header_kv("bangs", bucket(s.bangs));
+        self.header_kv("money", bucket(s.money));
+        self.header_kv("percent", bucket(s.percent));
     }
 
     fn headers(&mut self, msg: &Message<'_>) {
@@ -403,6 +470,14 @@ impl Analyzer {
             let h = if nchars > MAX_WORD {
                 let bucket = [b'L', b'0' + u8::try_from((nchars / 10).min(9)).unwrap_or(9)];
                 hash_bytes(seed, &bucket)
+            } else if w.bytes().any(|b| b.is_ascii_digit()) {
+                // Numbers vary from copy to copy (prices, phone numbers,
+                // tracking codes); their shape is what repeats.
+                let folded: String = w
+                    .chars()
+                    .map(|c| if c.is_ascii_digit() { '9' } else { c })
+                    .collect();
+                hash_bytes(seed, folded.as_bytes())
             } else {
                 hash_bytes(seed, w.as_bytes())
             };
@@ -418,6 +493,27 @@ impl Analyzer {
                 *slot = h;
             }
             filled += 1;
+        }
+    }
+
+    /// Tokens of the words of a link's path and query (after the host):
+    /// up to 12 words of 2+ characters; words with digits by their shape.
+    fn url_path(&mut self, rest: &str) {
+        let end = rest
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>'))
+            .unwrap_or(rest.len());
+        let path = clip(rest.get(..end).unwrap_or(""), 200);
+        for w in path
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.len() >= 2)
+            .take(12)
+        {
+            let w = if w.chars().any(|c| c.is_ascii_digit()) {
+                shape(w)
+            } else {
+                w.to_lowercase()
+            };
+            self.header_kv("urlpath", &w);
         }
     }
 
@@ -468,6 +564,7 @@ impl Analyzer {
                 }
             }
             rest = host_start.get(end..).unwrap_or("");
+            self.url_path(rest);
             if rest.is_empty() {
                 return;
             }
@@ -598,6 +695,34 @@ mod tests {
         assert_eq!(a.digest(), b.digest(), "same content, same digest");
         let c = Analysis::of(&parse("Subject: other\r\n\r\nsomething else entirely\r\n"));
         assert_ne!(a.digest(), c.digest());
+    }
+
+    #[test]
+    fn numbers_fold_and_links_and_shape_add_tokens() {
+        let a = Analysis::of(&parse("Subject: x\r\n\r\nCall 555-1234 for $99 now\r\n"));
+        let b = Analysis::of(&parse("Subject: x\r\n\r\nCall 321-9876 for $10 now\r\n"));
+        assert_eq!(a.tokens(), b.tokens(), "numbers of the same shape fold");
+        let c = Analysis::of(&parse("Subject: x\r\n\r\nCall 5551-234 for $99 now\r\n"));
+        assert_ne!(a.tokens(), c.tokens());
+        let plain = Analysis::of(&parse("Subject: x\r\n\r\nsee http://h.example/\r\n"));
+        let path = Analysis::of(&parse(
+            "Subject: x\r\n\r\nsee http://h.example/buy/pills?id=42\r\n",
+        ));
+        assert!(path.tokens().len() >= plain.tokens().len() + 3);
+        let loud = Analysis::of(&parse(
+            "Subject: x\r\n\r\nBUY NOW!!! FREE MONEY FOR EVERYONE TODAY $$$ 100%!!\r\n",
+        ));
+        let quiet = Analysis::of(&parse("Subject: x\r\n\r\nbuy now free money\r\n"));
+        let caps = hash_bytes(SEED_HEADER, b"caps:40");
+        assert!(loud.tokens().contains(&caps));
+        assert!(!quiet.tokens().contains(&caps));
+        let html = Analysis::of(&parse(
+            "Subject: x\r\nContent-Type: text/html\r\n\r\n<table><tr><td><font color=red>Hi</font></td></tr></table>\r\n",
+        ));
+        assert!(
+            html.tokens()
+                .contains(&hash_bytes(SEED_HEADER, b"tag:font"))
+        );
     }
 
     #[test]

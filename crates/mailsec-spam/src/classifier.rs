@@ -3,9 +3,9 @@
 
 use crate::SpamError;
 use crate::analysis::Analysis;
-use crate::config::BayesConfig;
+use crate::config::{BayesConfig, Combining};
 use crate::hash::TokenMap;
-use crate::store::{Class, LearnBatch, TokenStore, Totals};
+use crate::store::{Class, LearnBatch, TokenCounts, TokenStore, Totals};
 
 /// What the classifier says about a message.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -74,6 +74,9 @@ impl Classifier {
             return Ok(BayesVerdict::NotReady { learned: t });
         }
         let (ns, nh) = (t.spam as f64, t.ham as f64);
+        if self.config.combining == Combining::LogLikelihood {
+            return Ok(self.log_likelihood(&lookup.counts, ns, nh));
+        }
         let s = self.config.strength;
         let x = self.config.prior;
         let mut probs: Vec<f64> = Vec::with_capacity(lookup.counts.len());
@@ -98,6 +101,41 @@ impl Classifier {
             probability: combine(&probs, self.config.dependence),
             tokens_used: probs.len(),
         })
+    }
+
+    /// The `LogLikelihood` combining: a naive-Bayes log-odds over every
+    /// known token, normalised by the message's token count.
+    fn log_likelihood(&self, counts: &[TokenCounts], ns: f64, nh: f64) -> BayesVerdict {
+        let a = self.config.smoothing;
+        let min = f64::from(self.config.min_token_count.max(1));
+        let (ln_ns, ln_nh) = ((ns + 2.0 * a).ln(), (nh + 2.0 * a).ln());
+        let mut sum = 0.0;
+        let mut used = 0usize;
+        for c in counts {
+            let (cs, ch) = (f64::from(c.spam), f64::from(c.ham));
+            if cs + ch < min {
+                continue;
+            }
+            sum += ((cs + a).ln() - ln_ns) - ((ch + a).ln() - ln_nh);
+            used += 1;
+        }
+        if used == 0 {
+            return BayesVerdict::Probability {
+                probability: 0.5,
+                tokens_used: 0,
+            };
+        }
+        let n = counts.len().max(1) as f64;
+        let z = sum / n.powf(self.config.length_exponent) - self.config.offset;
+        let probability = if z.is_finite() {
+            1.0 / (1.0 + (-z).exp())
+        } else {
+            0.5
+        };
+        BayesVerdict::Probability {
+            probability,
+            tokens_used: used,
+        }
     }
 
     /// Learns one message as `class` now (one store transaction).
@@ -297,6 +335,37 @@ mod tests {
         assert!((chi2_q(5.0, 2) - (-m).exp() * (1.0 + m)).abs() < 1e-12);
         // huge arguments do not underflow to NaN
         assert!(chi2_q(1e6, 300).is_finite());
+    }
+
+    fn counts(v: &[(u32, u32)]) -> Vec<TokenCounts> {
+        v.iter()
+            .map(|&(spam, ham)| TokenCounts { spam, ham })
+            .collect()
+    }
+
+    #[test]
+    fn log_likelihood_orders_and_normalises() {
+        let c = Classifier::new(crate::Config::default().bayes);
+        assert_eq!(c.config().combining, Combining::LogLikelihood);
+        let p = |v: &[(u32, u32)]| match c.log_likelihood(&counts(v), 100.0, 100.0) {
+            BayesVerdict::Probability { probability, .. } => probability,
+            BayesVerdict::NotReady { .. } => panic!("votes"),
+        };
+        let spam = p(&[(50, 1), (40, 2), (0, 0)]);
+        let ham = p(&[(1, 50), (2, 40), (0, 0)]);
+        assert!(spam > 0.95, "{spam}");
+        assert!((spam + ham - 1.0).abs() < 1e-9, "symmetric");
+        // Unknown tokens vote for neither class but dilute the evidence.
+        assert_eq!(p(&[(0, 0), (0, 0)]), 0.5);
+        assert!(p(&[(50, 1), (0, 0), (0, 0), (0, 0)]) < p(&[(50, 1)]));
+        // Evenly seen tokens are neutral.
+        assert!((p(&[(10, 10), (3, 3)]) - 0.5).abs() < 1e-9);
+        // More messages of a class make its counts weigh less.
+        let skewed = match c.log_likelihood(&counts(&[(10, 10)]), 1000.0, 100.0) {
+            BayesVerdict::Probability { probability, .. } => probability,
+            BayesVerdict::NotReady { .. } => panic!("votes"),
+        };
+        assert!(skewed < 0.5, "{skewed}");
     }
 
     #[test]

@@ -21,12 +21,42 @@ pub struct Thresholds {
     pub greylist: f64,
 }
 
+/// How the classifier combines the evidence of a message's tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Combining {
+    /// The default: the sum over every known token of its smoothed
+    /// log-likelihood ratio `ln P(token | spam) − ln P(token | ham)`,
+    /// divided by `n^length_exponent` (n = the message's tokens), minus
+    /// `offset`, as log-odds: `p = 1 / (1 + e^−z)`. Uses `smoothing` and
+    /// `min_token_count`.
+    LogLikelihood,
+    /// Robinson's token probabilities combined with Fisher's method
+    /// (inverse chi-square), as SpamBayes and rspamd do. Uses `strength`,
+    /// `prior`, `min_deviation`, `min_token_count`, `dependence` and
+    /// `max_tokens`.
+    Fisher,
+}
+
 /// The Bayesian classifier's parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BayesConfig {
     /// Messages of each class learned before the classifier votes.
     pub min_learned: u64,
+    /// How token evidence is combined.
+    pub combining: Combining,
+    /// Additive (Lidstone) smoothing of the per-class token frequencies
+    /// (`LogLikelihood`): `(count + smoothing) / (messages + 2·smoothing)`.
+    pub smoothing: f64,
+    /// The log-likelihood sum is divided by the number of the message's
+    /// tokens to this power (`LogLikelihood`; 0.5 = square root), so that
+    /// long messages do not reach certainty on many weak tokens.
+    pub length_exponent: f64,
+    /// Subtracted from the normalised log-likelihood before it becomes a
+    /// probability (`LogLikelihood`; positive = more cautious).
+    pub offset: f64,
     /// Robinson's strength `s` of the prior.
     pub strength: f64,
     /// Robinson's assumed probability `x` of an unknown token.
@@ -159,7 +189,14 @@ impl Config {
             ));
         }
         let b = &self.bayes;
-        if !(0.0..=1.0).contains(&b.prior) || b.strength < 0.0 || b.ham_below > b.spam_above {
+        if !(0.0..=1.0).contains(&b.prior)
+            || b.strength < 0.0
+            || b.ham_below > b.spam_above
+            || b.smoothing <= 0.0
+            || !b.smoothing.is_finite()
+            || !(0.0..=1.0).contains(&b.length_exponent)
+            || !b.offset.is_finite()
+        {
             return Err(SpamError::ConfigValue(
                 "bayes parameters out of range".into(),
             ));
@@ -187,6 +224,10 @@ impl Config {
             },
             bayes: BayesConfig {
                 min_learned: 50,
+                combining: Combining::LogLikelihood,
+                smoothing: 0.1,
+                length_exponent: 0.5,
+                offset: 0.0,
                 strength: 1.0,
                 prior: 0.5,
                 min_deviation: 0.1,

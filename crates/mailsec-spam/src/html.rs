@@ -17,6 +17,8 @@ pub(crate) struct HtmlText {
     pub(crate) images: usize,
     /// `<form>` tags.
     pub(crate) forms: usize,
+    /// Names of the opening tags met (the first 256).
+    pub(crate) tags: Vec<String>,
 }
 
 /// Elements whose content is not shown.
@@ -95,10 +97,14 @@ pub(crate) fn read_html(html: &str, max_text: usize) -> HtmlText {
             }
             continue;
         }
+        if out.tags.len() < 256 && !name.is_empty() && name.len() <= 16 {
+            out.tags.push(name.clone());
+        }
         if SKIP_CONTENT.contains(&name.as_str()) {
             rest = skip_until_close(rest, &name);
             continue;
         }
+
         match name.as_str() {
             "a" | "area" => {
                 if let Some(v) = attr(attrs, "href") {

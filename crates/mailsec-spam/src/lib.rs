@@ -35,9 +35,11 @@
 //! // Learn (here from made-up messages; normally from real mail).
 //! let day = 20_000; // days since 1970, normally today
 //! let mut trainer = Trainer::new(&store, day);
-//! for i in 0..60 {
-//!     let spam = format!("Subject: cheap pills {i}\r\n\r\nBuy cheap pills now, best price {i}!\r\n");
-//!     let ham = format!("Subject: meeting notes {i}\r\n\r\nThe minutes of meeting {i} are attached.\r\n");
+//! for i in 0..60u8 {
+//!     // (Numbers are folded to their shape, so the made-up messages differ by letters.)
+//!     let tag = format!("{}{}", char::from(b'a' + i % 26), char::from(b'a' + i / 26));
+//!     let spam = format!("Subject: cheap pills {tag}\r\n\r\nBuy cheap pills now, best price {tag}!\r\n");
+//!     let ham = format!("Subject: meeting notes {tag}\r\n\r\nThe minutes of meeting {tag} are attached.\r\n");
 //!     for (raw, class) in [(spam, Class::Spam), (ham, Class::Ham)] {
 //!         let msg = mail_parser::MessageParser::default().parse(raw.as_bytes()).unwrap();
 //!         trainer.learn(&Analysis::of(&msg), class)?;
@@ -72,7 +74,9 @@ pub mod store;
 
 pub use analysis::Analysis;
 pub use classifier::{BayesVerdict, Classifier, LearnOutcome, Trainer};
-pub use config::{BayesConfig, Config, DEFAULT_CONFIG, DnsblZone, RuleConfig, Thresholds};
+pub use config::{
+    BayesConfig, Combining, Config, DEFAULT_CONFIG, DnsblZone, RuleConfig, Thresholds,
+};
 pub use error::SpamError;
 pub use evidence::{AuthEvidence, AuthWord, DmarcPolicy, DnsblHit, Evidence, LinkEvidence};
 pub use scorer::{Action, Report, Scorer, Symbol};

@@ -89,15 +89,26 @@ pub fn analysis(raw: &str) -> Analysis {
     Analysis::of(&msg)
 }
 
+/// `i` spelled in letters (`120` → `bca`): the tokenizer folds digits, so
+/// messages that differ only in a number would be the same message.
+pub fn letters(i: usize) -> String {
+    i.to_string()
+        .bytes()
+        .map(|d| char::from(b'a' + (d - b'0')))
+        .collect()
+}
+
 pub fn spam_msg(i: usize) -> Analysis {
+    let w = letters(i);
     analysis(&format!(
-        "From: deals{i}@shop.example\r\nSubject: cheap pills {i}\r\n\r\nBuy cheap pills now, best price, limited offer number{i}!\r\n"
+        "From: deals{i}@shop.example\r\nSubject: cheap pills {i}\r\n\r\nBuy cheap pills now, best price, limited offer number{i} code{w}!\r\n"
     ))
 }
 
 pub fn ham_msg(i: usize) -> Analysis {
+    let w = letters(i);
     analysis(&format!(
-        "From: alice@work.example\r\nSubject: meeting notes {i}\r\n\r\nThe minutes of the project meeting are attached, item{i}.\r\n"
+        "From: alice@work.example\r\nSubject: meeting notes {i}\r\n\r\nThe minutes of the project meeting are attached, item{i} ref{w}.\r\n"
     ))
 }
 
