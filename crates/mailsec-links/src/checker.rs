@@ -1,6 +1,5 @@
 //! The link checker: lists, feeds and model built once, then used for every message.
 
-use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -13,7 +12,9 @@ use crate::extract::{
     HtmlFacts, LinkSource, MAX_NESTING, RawLink, links_in_html, links_in_text, nested_urls,
 };
 use crate::feeds::{FeedSet, Feeds};
-use crate::lists::{self, Brands, SuffixSet, edit_distance_ascii, is_mixed_script, skeleton};
+use crate::lists::{
+    self, Brands, FastMap, FastSet, SuffixSet, edit_distance_ascii, is_mixed_script, skeleton,
+};
 use crate::message_model::{MessageFeatures, MessageModel};
 use crate::model::{FeatureLists, Features, UrlModel, features};
 use crate::normalize::{
@@ -190,14 +191,12 @@ impl LinkCheckerBuilder {
 /// Phrase sets for credential-request wording.
 #[derive(Debug)]
 struct Wording {
-    /// Requests: verify/confirm/update your account, enter your password ...
-    ask: AhoCorasick,
-    /// Pressure: suspended, locked, unusual activity, within 24 hours ...
-    threat: AhoCorasick,
-    /// Generic salutations: "dear customer", "valued member" ...
-    greeting: AhoCorasick,
-    /// Lures: prizes, refunds, parcels, invoices ...
-    lure: AhoCorasick,
+    /// One automaton over every phrase of the four sets, in the order
+    /// requests ([`ASK`]: verify/confirm/update your account ...), pressure
+    /// ([`THREAT`]: suspended, within 24 hours ...), generic salutations
+    /// ([`GREETING`]) and lures ([`LURE`]: prizes, refunds, parcels ...),
+    /// so the text is scanned once.
+    all: AhoCorasick,
 }
 
 /// Distinct phrases of each kind found in a message's text.
@@ -378,29 +377,40 @@ const LURE: &[&str] = &[
 
 impl Wording {
     fn new() -> Result<Self, aho_corasick::BuildError> {
-        let build = |p: &[&str]| AhoCorasick::builder().ascii_case_insensitive(true).build(p);
-        Ok(Wording {
-            ask: build(ASK)?,
-            threat: build(THREAT)?,
-            greeting: build(GREETING)?,
-            lure: build(LURE)?,
-        })
+        let all = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(ASK.iter().chain(THREAT).chain(GREETING).chain(LURE))?;
+        Ok(Wording { all })
     }
 
     /// Distinct phrases of each kind in `text`.
     fn count(&self, text: &str) -> WordCounts {
-        let distinct = |ac: &AhoCorasick| {
-            let mut seen = 0u128;
-            for m in ac.find_iter(text) {
-                seen |= 1u128 << (m.pattern().as_usize() % 128);
+        // One bit per phrase of each set (every set has fewer than 128).
+        let mut seen = [0u128; 4];
+        let bounds = [
+            ASK.len(),
+            ASK.len() + THREAT.len(),
+            ASK.len() + THREAT.len() + GREETING.len(),
+        ];
+        for m in self.all.find_iter(text) {
+            let i = m.pattern().as_usize();
+            let set = bounds.iter().take_while(|b| i >= **b).count();
+            let first = set
+                .checked_sub(1)
+                .and_then(|k| bounds.get(k))
+                .copied()
+                .unwrap_or(0);
+            if let Some(bits) = seen.get_mut(set) {
+                *bits |= 1u128 << ((i - first) % 128);
             }
-            seen.count_ones() as usize
-        };
+        }
+        let [ask, threat, greeting, lure] = seen.map(|b| b.count_ones() as usize);
         WordCounts {
-            ask: distinct(&self.ask),
-            threat: distinct(&self.threat),
-            greeting: distinct(&self.greeting),
-            lure: distinct(&self.lure),
+            ask,
+            threat,
+            greeting,
+            lure,
         }
     }
 }
@@ -423,6 +433,17 @@ pub struct LinkChecker {
     message_model: Option<MessageModel>,
     uribl_zones: Vec<String>,
     wording: Wording,
+}
+
+/// Host-level reasons per host, within one message.
+type HostCache = FastMap<String, (Vec<Reason>, bool)>;
+
+/// What one message's check remembers: reasons per URL and per host.
+#[derive(Default)]
+struct Caches {
+    urls: FastMap<String, (Vec<Reason>, f32)>,
+    resources: FastMap<String, (Vec<Reason>, f32)>,
+    hosts: HostCache,
 }
 
 /// The feed snapshots one check uses.
@@ -509,7 +530,7 @@ impl LinkChecker {
         let snap = self.snap();
         match normalize_url_lenient(raw) {
             Some(u) => {
-                let (reasons, score) = self.url_reasons(&u, &snap);
+                let (reasons, score) = self.url_reasons(&u, &snap, &mut HostCache::default(), true);
                 self.finding(&u, None, LinkSource::Text, reasons, score)
             }
             None => LinkFinding {
@@ -545,8 +566,8 @@ impl LinkChecker {
         }
         collect_parts(msg, 0, &mut c);
 
-        let mut seen = HashSet::new();
-        let mut cache: HashMap<String, (Vec<Reason>, f32)> = HashMap::new();
+        let mut seen = FastSet::default();
+        let mut cache = Caches::default();
         let mut findings = Vec::new();
         for raw in &c.links {
             if findings.len() >= MAX_LINKS {
@@ -713,7 +734,13 @@ impl LinkChecker {
     }
 
     /// Reasons that depend on the URL alone, and their score.
-    fn url_reasons(&self, u: &NormalizedUrl, snap: &Snap) -> (Vec<Reason>, f32) {
+    fn url_reasons(
+        &self,
+        u: &NormalizedUrl,
+        snap: &Snap,
+        hosts: &mut HostCache,
+        with_model: bool,
+    ) -> (Vec<Reason>, f32) {
         let mut reasons = Vec::new();
         if let Some(m) = snap.block.matches(u) {
             reasons.push(Reason::Blocklisted { matched: m });
@@ -748,7 +775,7 @@ impl LinkChecker {
                 });
                 reasons.push(Reason::IpHost { private });
             }
-            HostKind::Domain => self.domain_reasons(u, host, &mut reasons),
+            HostKind::Domain => self.domain_reasons(u, host, hosts, &mut reasons),
             _ => {}
         }
         if u.has_userinfo() {
@@ -780,6 +807,7 @@ impl LinkChecker {
             .is_some_and(|d| self.brands.owner_of(d).is_some())
             && self.free_hosting.matching(host).is_none();
         if let Some(model) = &self.model
+            && with_model
             && !brand_owned
             && matches!(
                 u.host_kind(),
@@ -796,17 +824,48 @@ impl LinkChecker {
         (reasons, score)
     }
 
-    fn domain_reasons(&self, u: &NormalizedUrl, host: &str, reasons: &mut Vec<Reason>) {
+    /// Reasons that depend on the host (looked up once per host and
+    /// message), then the brand-in-path check when the host named no brand.
+    fn domain_reasons(
+        &self,
+        u: &NormalizedUrl,
+        host: &str,
+        hosts: &mut HostCache,
+        reasons: &mut Vec<Reason>,
+    ) {
+        let (host_reasons, check_path) = match hosts.get(host) {
+            Some(hit) => hit.clone(),
+            None => {
+                let r = self.host_reasons(u, host);
+                if hosts.len() < MAX_LINKS {
+                    hosts.insert(host.to_owned(), r.clone());
+                }
+                r
+            }
+        };
+        reasons.extend(host_reasons);
+        if check_path {
+            self.brand_path_reason(u, reasons);
+        }
+    }
+
+    /// Host-level reasons, and whether the brand-in-path check applies
+    /// (the domain is no brand's and its labels named none).
+    fn host_reasons(&self, u: &NormalizedUrl, host: &str) -> (Vec<Reason>, bool) {
+        let mut reasons = Vec::new();
         let reg = u.registered_domain().unwrap_or(host);
         let host_unicode = u.host_unicode().unwrap_or(host);
         let owned = self.brands.owner_of(reg).is_some();
-        if host_unicode.split('.').any(is_mixed_script) {
+        if !host_unicode.is_ascii() && host_unicode.split('.').any(is_mixed_script) {
             reasons.push(Reason::MixedScript {
                 host: host_unicode.to_owned(),
             });
         }
+        let mut check_path = false;
         if !owned {
-            self.brand_reasons(u, host, reg, host_unicode, reasons);
+            let before = reasons.len();
+            self.brand_reasons(host, reg, host_unicode, &mut reasons);
+            check_path = reasons.len() == before;
         }
         if let Some(s) = self.shorteners.matching(host) {
             reasons.push(Reason::Shortener {
@@ -823,16 +882,10 @@ impl LinkChecker {
         {
             reasons.push(Reason::SuspiciousTld { tld: t.to_owned() });
         }
+        (reasons, check_path)
     }
 
-    fn brand_reasons(
-        &self,
-        u: &NormalizedUrl,
-        host: &str,
-        reg: &str,
-        host_unicode: &str,
-        reasons: &mut Vec<Reason>,
-    ) {
+    fn brand_reasons(&self, host: &str, reg: &str, host_unicode: &str, reasons: &mut Vec<Reason>) {
         let reg_label = reg.split('.').next().unwrap_or_default();
         let reg_label_unicode = if reg_label.starts_with("xn--") {
             idna::domain_to_unicode(reg_label).0
@@ -856,14 +909,12 @@ impl LinkChecker {
         }
         // Typosquats of the registered label.
         if reg_label.len() >= 5 && reg_label.is_ascii() {
-            for b in self
-                .brands
-                .list
-                .iter()
-                .filter(|b| !b.common_word && b.token.len() >= 6)
-            {
+            let hist = lists::letter_histogram(reg_label.as_bytes());
+            for (b, brand_hist) in self.brands.typosquat_candidates(reg_label.len()) {
                 let max = if b.token.len() >= 9 { 2 } else { 1 };
-                if b.token.len().abs_diff(reg_label.len()) > max {
+                if b.token.len().abs_diff(reg_label.len()) > max
+                    || !lists::histograms_within(&hist, brand_hist, 2 * max)
+                {
                     continue;
                 }
                 let d = edit_distance_ascii(reg_label.as_bytes(), b.token.as_bytes(), max);
@@ -920,7 +971,10 @@ impl LinkChecker {
                 }
             }
         }
-        // In the path, as a whole word.
+    }
+
+    /// A protected brand's name in the path, as a whole word.
+    fn brand_path_reason(&self, u: &NormalizedUrl, reasons: &mut Vec<Reason>) {
         let path = u.url().path();
         if path.len() > 1 {
             let bytes = path.as_bytes();
@@ -945,7 +999,7 @@ impl LinkChecker {
         &self,
         raw: &RawLink,
         snap: &Snap,
-        cache: &mut HashMap<String, (Vec<Reason>, f32)>,
+        cache: &mut Caches,
         depth: usize,
         out: &mut Vec<LinkFinding>,
     ) {
@@ -958,11 +1012,19 @@ impl LinkChecker {
         ) {
             return;
         }
-        let (mut reasons, mut score) = match cache.get(&raw.target) {
+        // Resources (images, CSS) do not count towards the message verdict:
+        // rules and feeds judge them, the lexical model does not.
+        let clickable = raw.source.is_clickable();
+        let urls = if clickable {
+            &mut cache.urls
+        } else {
+            &mut cache.resources
+        };
+        let (mut reasons, mut score) = match urls.get(&raw.target) {
             Some(hit) => hit.clone(),
             None => {
-                let r = self.url_reasons(&u, snap);
-                cache.insert(raw.target.clone(), r.clone());
+                let r = self.url_reasons(&u, snap, &mut cache.hosts, clickable);
+                urls.insert(raw.target.clone(), r.clone());
                 r
             }
         };
@@ -1353,16 +1415,19 @@ impl LinkChecker {
 
         // A brand named in the text (whole word) that did not send the message.
         let bytes = c.text.as_bytes();
-        let named = self.brands.hits(&c.text).find(|(b, start, end)| {
-            !b.common_word
-                && b.token.len() >= 4
-                && (*start == 0
-                    || bytes
-                        .get(start - 1)
-                        .is_some_and(|x| !x.is_ascii_alphanumeric()))
-                && bytes.get(*end).is_none_or(|x| !x.is_ascii_alphanumeric())
-                && !from_reg.is_some_and(|d| Brands::owns(b, d))
-        });
+        let named = self
+            .brands
+            .hits_nonoverlapping(&c.text)
+            .find(|(b, start, end)| {
+                !b.common_word
+                    && b.token.len() >= 4
+                    && (*start == 0
+                        || bytes
+                            .get(start - 1)
+                            .is_some_and(|x| !x.is_ascii_alphanumeric()))
+                    && bytes.get(*end).is_none_or(|x| !x.is_ascii_alphanumeric())
+                    && !from_reg.is_some_and(|d| Brands::owns(b, d))
+            });
         f.set("brand_named_not_sender", flag(named.is_some()));
         if let Some(b) = from_reg.and_then(|d| self.brands.owner_of(d)) {
             claimed.push(b);
