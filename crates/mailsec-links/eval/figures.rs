@@ -93,6 +93,8 @@ pub(crate) struct MailFigures {
     pub ham_mails: usize,
     pub ham_phishing: usize,
     pub ham_suspicious: usize,
+    pub hard_ham_mails: usize,
+    pub hard_ham_phishing: usize,
     pub unparsable: usize,
     pub missed: Vec<(PathBuf, String)>,
     /// Highest model probability over each message's clickable links.
@@ -108,6 +110,9 @@ impl MailFigures {
     }
     pub(crate) fn ham_phishing_rate(&self) -> f64 {
         self.ham_phishing as f64 / self.ham_mails.max(1) as f64
+    }
+    pub(crate) fn hard_ham_phishing_rate(&self) -> f64 {
+        self.hard_ham_phishing as f64 / self.hard_ham_mails.max(1) as f64
     }
 }
 
@@ -143,7 +148,7 @@ pub(crate) fn mails(checker: &LinkChecker, step: usize) -> MailFigures {
     let mut f = MailFigures::default();
     for dir in corpus::phishing_dirs() {
         for path in corpus::message_files(&dir).into_iter().step_by(step) {
-            let raw = std::fs::read(&path).unwrap_or_default();
+            let raw = corpus::mask_artefacts(&std::fs::read(&path).unwrap_or_default());
             let Ok(r) = checker.check_raw(&raw) else {
                 f.unparsable += 1;
                 continue;
@@ -165,17 +170,20 @@ pub(crate) fn mails(checker: &LinkChecker, step: usize) -> MailFigures {
         }
     }
     for dir in corpus::ham_dirs() {
+        let hard = dir.to_string_lossy().contains("hard_ham");
         for path in corpus::message_files(&dir).into_iter().step_by(step) {
-            let raw = std::fs::read(&path).unwrap_or_default();
+            let raw = corpus::mask_artefacts(&std::fs::read(&path).unwrap_or_default());
             let Ok(r) = checker.check_raw(&raw) else {
                 f.unparsable += 1;
                 continue;
             };
             f.ham_mails += 1;
+            f.hard_ham_mails += usize::from(hard);
             f.ham_model_max.push(model_max(&r));
             match r.verdict() {
                 Verdict::Phishing => {
                     f.ham_phishing += 1;
+                    f.hard_ham_phishing += usize::from(hard);
                     f.false_alarms.push((path.clone(), describe(&r)));
                 }
                 Verdict::Suspicious => {

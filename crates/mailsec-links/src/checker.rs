@@ -1,6 +1,5 @@
 //! The link checker: lists, feeds and model built once, then used for every message.
 
-use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -13,7 +12,10 @@ use crate::extract::{
     HtmlFacts, LinkSource, MAX_NESTING, RawLink, links_in_html, links_in_text, nested_urls,
 };
 use crate::feeds::{FeedSet, Feeds};
-use crate::lists::{self, Brands, SuffixSet, edit_distance_ascii, is_mixed_script, skeleton};
+use crate::lists::{
+    self, Brands, FastMap, FastSet, SuffixSet, edit_distance_ascii, is_mixed_script, skeleton,
+};
+use crate::message_model::{MessageFeatures, MessageModel};
 use crate::model::{FeatureLists, Features, UrlModel, features};
 use crate::normalize::{
     HostKind, NormalizedUrl, domain_in_text, normalize_url, normalize_url_lenient,
@@ -54,6 +56,8 @@ pub struct LinkCheckerBuilder {
     feeds: Option<Arc<Feeds>>,
     model: Option<UrlModel>,
     use_model: bool,
+    message_model: Option<MessageModel>,
+    use_message_model: bool,
     uribl_zones: Vec<String>,
 }
 
@@ -69,6 +73,8 @@ impl Default for LinkCheckerBuilder {
             feeds: None,
             model: None,
             use_model: true,
+            message_model: None,
+            use_message_model: true,
             uribl_zones: Vec::new(),
         }
     }
@@ -125,6 +131,20 @@ impl LinkCheckerBuilder {
         self
     }
 
+    /// Use this message model instead of the shipped one.
+    pub fn message_model(mut self, model: MessageModel) -> Self {
+        self.message_model = Some(model);
+        self
+    }
+
+    /// Do not use the message model: the message verdict comes from the
+    /// strongest link and the message reasons' weights alone (training tools
+    /// use this to see the rules' verdict).
+    pub fn without_message_model(mut self) -> Self {
+        self.use_message_model = false;
+        self
+    }
+
     /// Query this URIBL/SURBL-style zone in [`LinkChecker::check_message_with_dns`].
     pub fn uribl_zone(mut self, zone: &str) -> Self {
         self.uribl_zones
@@ -138,6 +158,11 @@ impl LinkCheckerBuilder {
             (false, _) => None,
             (true, Some(m)) => Some(m),
             (true, None) => Some(UrlModel::shipped()?),
+        };
+        let message_model = match (self.use_message_model, self.message_model) {
+            (false, _) => None,
+            (true, Some(m)) => Some(m),
+            (true, None) => Some(MessageModel::shipped()?),
         };
         let wording = Wording::new().map_err(|e| LinksError::Model(e.to_string()))?;
         let mut brands = self.brands;
@@ -156,6 +181,7 @@ impl LinkCheckerBuilder {
             suspicious_tlds: self.suspicious_tlds,
             feeds: self.feeds.unwrap_or_default(),
             model,
+            message_model,
             uribl_zones: self.uribl_zones,
             wording,
         })
@@ -165,10 +191,21 @@ impl LinkCheckerBuilder {
 /// Phrase sets for credential-request wording.
 #[derive(Debug)]
 struct Wording {
-    /// Requests: verify/confirm/update your account, enter your password ...
-    ask: AhoCorasick,
-    /// Pressure: suspended, locked, unusual activity, within 24 hours ...
-    threat: AhoCorasick,
+    /// One automaton over every phrase of the four sets, in the order
+    /// requests ([`ASK`]: verify/confirm/update your account ...), pressure
+    /// ([`THREAT`]: suspended, within 24 hours ...), generic salutations
+    /// ([`GREETING`]) and lures ([`LURE`]: prizes, refunds, parcels ...),
+    /// so the text is scanned once.
+    all: AhoCorasick,
+}
+
+/// Distinct phrases of each kind found in a message's text.
+#[derive(Debug, Clone, Copy, Default)]
+struct WordCounts {
+    ask: usize,
+    threat: usize,
+    greeting: usize,
+    lure: usize,
 }
 
 const ASK: &[&str] = &[
@@ -260,25 +297,121 @@ const THREAT: &[&str] = &[
     "urgente",
 ];
 
+const GREETING: &[&str] = &[
+    "dear customer",
+    "dear user",
+    "dear member",
+    "dear client",
+    "dear valued",
+    "valued customer",
+    "valued member",
+    "dear account holder",
+    "dear card holder",
+    "dear cardholder",
+    "dear account owner",
+    "dear sir/madam",
+    "dear sir or madam",
+    "dear beneficiary",
+    "dear friend",
+    "dear e-mail user",
+    "dear email user",
+    "dear webmail",
+    "prezado cliente",
+    "prezado(a)",
+    "caro cliente",
+    "estimado cliente",
+    "querido cliente",
+    "cher client",
+    "chère cliente",
+    "sehr geehrter kunde",
+    "lieber kunde",
+    "お客様",
+];
+
+const LURE: &[&str] = &[
+    "you have won",
+    "you've won",
+    "winner",
+    "lottery",
+    "claim your",
+    "your prize",
+    "reward",
+    "congratulations",
+    "gift card",
+    "refund",
+    "tax return",
+    "inheritance",
+    "next of kin",
+    "beneficiary",
+    "bitcoin",
+    "crypto",
+    "wallet",
+    "invoice",
+    "overdue",
+    "outstanding balance",
+    "parcel",
+    "package",
+    "shipment",
+    "delivery",
+    "tracking number",
+    "customs fee",
+    "voicemail",
+    "fax",
+    "prêmio",
+    "parabéns",
+    "resgat",
+    "pontos",
+    "boleto",
+    "fatura",
+    "pagamento",
+    "encomenda",
+    "entrega",
+    "premio",
+    "factura",
+    "reembolso",
+    "recompensa",
+    "当選",
+    "ポイント",
+    "配送",
+];
+
 impl Wording {
     fn new() -> Result<Self, aho_corasick::BuildError> {
-        let build = |p: &[&str]| AhoCorasick::builder().ascii_case_insensitive(true).build(p);
-        Ok(Wording {
-            ask: build(ASK)?,
-            threat: build(THREAT)?,
-        })
+        let all = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(ASK.iter().chain(THREAT).chain(GREETING).chain(LURE))?;
+        Ok(Wording { all })
     }
 
-    /// Distinct request and pressure phrases in `text`.
-    fn count(&self, text: &str) -> (usize, usize) {
-        let distinct = |ac: &AhoCorasick| {
-            let mut seen = 0u128;
-            for m in ac.find_iter(text) {
-                seen |= 1u128 << (m.pattern().as_usize() % 128);
+    /// Distinct phrases of each kind in `text`.
+    fn count(&self, text: &str) -> WordCounts {
+        // One bit per phrase of each set (every set has fewer than 128).
+        let mut seen = [0u128; 4];
+        let bounds = [
+            ASK.len(),
+            ASK.len() + THREAT.len(),
+            ASK.len() + THREAT.len() + GREETING.len(),
+        ];
+        for m in self.all.find_iter(text) {
+            let i = m.pattern().as_usize();
+            let set = bounds.iter().take_while(|b| i >= **b).count();
+            let first = set
+                .checked_sub(1)
+                .and_then(|k| bounds.get(k))
+                .copied()
+                .unwrap_or(0);
+            if let Some(bits) = seen.get_mut(set) {
+                *bits |= 1u128 << ((i - first) % 128);
             }
-            seen.count_ones() as usize
-        };
-        (distinct(&self.ask), distinct(&self.threat))
+        }
+        let [ask, threat, greeting, lure] = seen.map(|b| b.count_ones() as usize);
+        WordCounts {
+            ask,
+            threat,
+            greeting,
+            lure,
+        }
     }
 }
 
@@ -297,8 +430,20 @@ pub struct LinkChecker {
     suspicious_tlds: SuffixSet,
     feeds: Arc<Feeds>,
     model: Option<UrlModel>,
+    message_model: Option<MessageModel>,
     uribl_zones: Vec<String>,
     wording: Wording,
+}
+
+/// Host-level reasons per host, within one message.
+type HostCache = FastMap<String, (Vec<Reason>, bool)>;
+
+/// What one message's check remembers: reasons per URL and per host.
+#[derive(Default)]
+struct Caches {
+    urls: FastMap<String, (Vec<Reason>, f32)>,
+    resources: FastMap<String, (Vec<Reason>, f32)>,
+    hosts: HostCache,
 }
 
 /// The feed snapshots one check uses.
@@ -385,7 +530,7 @@ impl LinkChecker {
         let snap = self.snap();
         match normalize_url_lenient(raw) {
             Some(u) => {
-                let (reasons, score) = self.url_reasons(&u, &snap);
+                let (reasons, score) = self.url_reasons(&u, &snap, &mut HostCache::default(), true);
                 self.finding(&u, None, LinkSource::Text, reasons, score)
             }
             None => LinkFinding {
@@ -421,8 +566,8 @@ impl LinkChecker {
         }
         collect_parts(msg, 0, &mut c);
 
-        let mut seen = HashSet::new();
-        let mut cache: HashMap<String, (Vec<Reason>, f32)> = HashMap::new();
+        let mut seen = FastSet::default();
+        let mut cache = Caches::default();
         let mut findings = Vec::new();
         for raw in &c.links {
             if findings.len() >= MAX_LINKS {
@@ -434,13 +579,35 @@ impl LinkChecker {
             self.judge_link(raw, &snap, &mut cache, 0, &mut findings);
         }
 
-        let reasons = self.message_reasons(msg, &c, &findings);
+        let words = self.wording.count(&c.text);
+        let from_reg = from_registered_domain(msg);
+        let reasons = self.message_reasons(msg, from_reg.as_deref(), &c, &findings, &words);
+        let mut features =
+            self.message_features(from_reg.as_deref(), &c, &words, &findings, &reasons);
+        self.sender_features(msg, from_reg.as_deref(), &c, &mut features);
         let mut report = MessageReport {
             verdict: Verdict::Safe,
             score: 0.0,
             links: findings,
             reasons,
+            features,
+            rule_verdict: Verdict::Safe,
         };
+        if let Some(m) = &self.message_model {
+            let p = m.probability(&report.features);
+            if p >= m.suspicious_threshold() {
+                let evidence = m
+                    .evidence(&report.features, 4)
+                    .into_iter()
+                    .map(|(name, _)| name.to_owned())
+                    .collect();
+                report.reasons.push(Reason::MessageModel {
+                    probability: p,
+                    phishing: p >= m.phishing_threshold(),
+                    evidence,
+                });
+            }
+        }
         self.score_message(&mut report);
         report
     }
@@ -567,7 +734,13 @@ impl LinkChecker {
     }
 
     /// Reasons that depend on the URL alone, and their score.
-    fn url_reasons(&self, u: &NormalizedUrl, snap: &Snap) -> (Vec<Reason>, f32) {
+    fn url_reasons(
+        &self,
+        u: &NormalizedUrl,
+        snap: &Snap,
+        hosts: &mut HostCache,
+        with_model: bool,
+    ) -> (Vec<Reason>, f32) {
         let mut reasons = Vec::new();
         if let Some(m) = snap.block.matches(u) {
             reasons.push(Reason::Blocklisted { matched: m });
@@ -602,7 +775,7 @@ impl LinkChecker {
                 });
                 reasons.push(Reason::IpHost { private });
             }
-            HostKind::Domain => self.domain_reasons(u, host, &mut reasons),
+            HostKind::Domain => self.domain_reasons(u, host, hosts, &mut reasons),
             _ => {}
         }
         if u.has_userinfo() {
@@ -634,6 +807,7 @@ impl LinkChecker {
             .is_some_and(|d| self.brands.owner_of(d).is_some())
             && self.free_hosting.matching(host).is_none();
         if let Some(model) = &self.model
+            && with_model
             && !brand_owned
             && matches!(
                 u.host_kind(),
@@ -650,17 +824,48 @@ impl LinkChecker {
         (reasons, score)
     }
 
-    fn domain_reasons(&self, u: &NormalizedUrl, host: &str, reasons: &mut Vec<Reason>) {
+    /// Reasons that depend on the host (looked up once per host and
+    /// message), then the brand-in-path check when the host named no brand.
+    fn domain_reasons(
+        &self,
+        u: &NormalizedUrl,
+        host: &str,
+        hosts: &mut HostCache,
+        reasons: &mut Vec<Reason>,
+    ) {
+        let (host_reasons, check_path) = match hosts.get(host) {
+            Some(hit) => hit.clone(),
+            None => {
+                let r = self.host_reasons(u, host);
+                if hosts.len() < MAX_LINKS {
+                    hosts.insert(host.to_owned(), r.clone());
+                }
+                r
+            }
+        };
+        reasons.extend(host_reasons);
+        if check_path {
+            self.brand_path_reason(u, reasons);
+        }
+    }
+
+    /// Host-level reasons, and whether the brand-in-path check applies
+    /// (the domain is no brand's and its labels named none).
+    fn host_reasons(&self, u: &NormalizedUrl, host: &str) -> (Vec<Reason>, bool) {
+        let mut reasons = Vec::new();
         let reg = u.registered_domain().unwrap_or(host);
         let host_unicode = u.host_unicode().unwrap_or(host);
         let owned = self.brands.owner_of(reg).is_some();
-        if host_unicode.split('.').any(is_mixed_script) {
+        if !host_unicode.is_ascii() && host_unicode.split('.').any(is_mixed_script) {
             reasons.push(Reason::MixedScript {
                 host: host_unicode.to_owned(),
             });
         }
+        let mut check_path = false;
         if !owned {
-            self.brand_reasons(u, host, reg, host_unicode, reasons);
+            let before = reasons.len();
+            self.brand_reasons(host, reg, host_unicode, &mut reasons);
+            check_path = reasons.len() == before;
         }
         if let Some(s) = self.shorteners.matching(host) {
             reasons.push(Reason::Shortener {
@@ -677,16 +882,10 @@ impl LinkChecker {
         {
             reasons.push(Reason::SuspiciousTld { tld: t.to_owned() });
         }
+        (reasons, check_path)
     }
 
-    fn brand_reasons(
-        &self,
-        u: &NormalizedUrl,
-        host: &str,
-        reg: &str,
-        host_unicode: &str,
-        reasons: &mut Vec<Reason>,
-    ) {
+    fn brand_reasons(&self, host: &str, reg: &str, host_unicode: &str, reasons: &mut Vec<Reason>) {
         let reg_label = reg.split('.').next().unwrap_or_default();
         let reg_label_unicode = if reg_label.starts_with("xn--") {
             idna::domain_to_unicode(reg_label).0
@@ -710,14 +909,12 @@ impl LinkChecker {
         }
         // Typosquats of the registered label.
         if reg_label.len() >= 5 && reg_label.is_ascii() {
-            for b in self
-                .brands
-                .list
-                .iter()
-                .filter(|b| !b.common_word && b.token.len() >= 6)
-            {
+            let hist = lists::letter_histogram(reg_label.as_bytes());
+            for (b, brand_hist) in self.brands.typosquat_candidates(reg_label.len()) {
                 let max = if b.token.len() >= 9 { 2 } else { 1 };
-                if b.token.len().abs_diff(reg_label.len()) > max {
+                if b.token.len().abs_diff(reg_label.len()) > max
+                    || !lists::histograms_within(&hist, brand_hist, 2 * max)
+                {
                     continue;
                 }
                 let d = edit_distance_ascii(reg_label.as_bytes(), b.token.as_bytes(), max);
@@ -774,7 +971,10 @@ impl LinkChecker {
                 }
             }
         }
-        // In the path, as a whole word.
+    }
+
+    /// A protected brand's name in the path, as a whole word.
+    fn brand_path_reason(&self, u: &NormalizedUrl, reasons: &mut Vec<Reason>) {
         let path = u.url().path();
         if path.len() > 1 {
             let bytes = path.as_bytes();
@@ -799,7 +999,7 @@ impl LinkChecker {
         &self,
         raw: &RawLink,
         snap: &Snap,
-        cache: &mut HashMap<String, (Vec<Reason>, f32)>,
+        cache: &mut Caches,
         depth: usize,
         out: &mut Vec<LinkFinding>,
     ) {
@@ -812,11 +1012,19 @@ impl LinkChecker {
         ) {
             return;
         }
-        let (mut reasons, mut score) = match cache.get(&raw.target) {
+        // Resources (images, CSS) do not count towards the message verdict:
+        // rules and feeds judge them, the lexical model does not.
+        let clickable = raw.source.is_clickable();
+        let urls = if clickable {
+            &mut cache.urls
+        } else {
+            &mut cache.resources
+        };
+        let (mut reasons, mut score) = match urls.get(&raw.target) {
             Some(hit) => hit.clone(),
             None => {
-                let r = self.url_reasons(&u, snap);
-                cache.insert(raw.target.clone(), r.clone());
+                let r = self.url_reasons(&u, snap, &mut cache.hosts, clickable);
+                urls.insert(raw.target.clone(), r.clone());
                 r
             }
         };
@@ -900,18 +1108,14 @@ impl LinkChecker {
     fn message_reasons(
         &self,
         msg: &Message<'_>,
+        from_reg: Option<&str>,
         c: &Collected,
         links: &[LinkFinding],
+        words: &WordCounts,
     ) -> Vec<Reason> {
         let mut reasons = Vec::new();
         let from = msg.from().and_then(|a| a.first());
-        let from_domain = from
-            .and_then(|a| a.address())
-            .and_then(|a| a.rsplit_once('@'))
-            .map(|(_, d)| d.trim_end_matches('>').to_ascii_lowercase());
-        let from_reg = from_domain
-            .as_deref()
-            .map(|d| registered_domain_of(d).unwrap_or_else(|| d.to_owned()));
+        let from_domain = from_domain(msg);
         if let Some(name) = from.and_then(|a| a.name()) {
             let lower = name.to_lowercase();
             let words: Vec<&str> = lower
@@ -923,7 +1127,7 @@ impl LinkChecker {
                 let hit = words.iter().any(|w| *w == b.token)
                     || (!b.common_word && b.token.len() >= 5 && joined.contains(b.token.as_str()));
                 if hit {
-                    let owns = from_reg.as_deref().is_some_and(|d| Brands::owns(b, d));
+                    let owns = from_reg.is_some_and(|d| Brands::owns(b, d));
                     let own = from_domain
                         .as_deref()
                         .is_some_and(|d| self.own.matching(d).is_some());
@@ -946,7 +1150,7 @@ impl LinkChecker {
             .and_then(|a| a.address())
             .and_then(|a| a.rsplit_once('@'))
             .map(|(_, d)| d.trim_end_matches('>').to_ascii_lowercase());
-        if let (Some(f), Some(r)) = (from_reg.as_deref(), reply.as_deref()) {
+        if let (Some(f), Some(r)) = (from_reg, reply.as_deref()) {
             let r_reg = registered_domain_of(r).unwrap_or_else(|| r.to_owned());
             if f != r_reg {
                 reasons.push(Reason::ReplyToMismatch {
@@ -955,7 +1159,7 @@ impl LinkChecker {
                 });
             }
         }
-        let (ask, threat) = self.wording.count(&c.text);
+        let (ask, threat) = (words.ask, words.threat);
         if (ask >= 1 && threat >= 1) || ask >= 3 {
             reasons.push(Reason::CredentialRequest {
                 requests: ask,
@@ -994,8 +1198,381 @@ impl LinkChecker {
             .fold(0.0f32, f32::max);
         let context: f32 = report.reasons.iter().map(Reason::weight).sum();
         report.score = link_max + context;
+        report.rule_verdict = verdict_for(report.score);
+        // The message model, when it fires, raises the verdict (never lowers it).
+        for r in &report.reasons {
+            if let Reason::MessageModel { phishing, .. } = r {
+                let floor = if *phishing {
+                    PHISHING_AT
+                } else {
+                    SUSPICIOUS_AT
+                };
+                report.score = report.score.max(floor);
+            }
+        }
         report.verdict = verdict_for(report.score);
     }
+
+    /// Sender facts for the message model: a display name carrying another
+    /// address, replies to a free mailbox, an abused sender domain, a
+    /// malformed From header.
+    fn sender_features(
+        &self,
+        msg: &Message<'_>,
+        from_reg: Option<&str>,
+        c: &Collected,
+        f: &mut MessageFeatures,
+    ) {
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
+        let from = msg.from().and_then(|a| a.first());
+        let name = from
+            .and_then(|a| a.name())
+            .unwrap_or_default()
+            .to_lowercase();
+        let other = name
+            .split(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '"' || c == ',')
+            .filter_map(|w| {
+                let w = w
+                    .rsplit('@')
+                    .next()
+                    .unwrap_or(w)
+                    .trim_matches(|c: char| !c.is_alphanumeric());
+                (w.contains('.')
+                    && w.len() >= 4
+                    && !w.ends_with('.')
+                    && w.split('.').all(|l| !l.is_empty()))
+                .then(|| registered_domain_of(w))
+                .flatten()
+            })
+            .any(|d| Some(d.as_str()) != from_reg);
+        f.set(
+            "sender_name_other_address",
+            flag(other || name.contains('@')),
+        );
+        let reply = msg
+            .reply_to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .and_then(|a| a.rsplit_once('@'))
+            .map(|(_, d)| d.trim_end_matches('>').to_ascii_lowercase());
+        let free_reply = reply
+            .as_deref()
+            .is_some_and(|d| is_freemail(d) && Some(d) != from_reg);
+        // Or the text asks to write to a free mailbox the sender does not use.
+        let free_in_text = !free_reply && {
+            let bytes = c.text.as_bytes();
+            c.text.match_indices('@').take(50).any(|(i, _)| {
+                let after = bytes.get(i + 1..).unwrap_or_default();
+                let end = after
+                    .iter()
+                    .position(|b| !(b.is_ascii_alphanumeric() || *b == b'.' || *b == b'-'))
+                    .unwrap_or(after.len());
+                let d = String::from_utf8_lossy(after.get(..end).unwrap_or_default())
+                    .trim_end_matches('.')
+                    .to_ascii_lowercase();
+                is_freemail(&d) && Some(d.as_str()) != from_reg
+            })
+        };
+        f.set("reply_to_freemail", flag(free_reply || free_in_text));
+        let from_host = from_domain(msg);
+        let abused = from_host.as_deref().is_some_and(|h| {
+            self.free_hosting.matching(h).is_some()
+                || self.suspicious_tlds.matching(h).is_some_and(|t| t != h)
+        });
+        f.set("sender_domain_abused", flag(abused));
+        let raw = msg.header_raw("From").unwrap_or_default().trim();
+        let malformed = from.and_then(|a| a.address()).is_none_or(|a| {
+            let d = a.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
+            !d.contains('.') || d.contains(',') || d.contains(' ')
+        }) || raw.contains(" >")
+            || raw.contains("\"\"");
+        f.set("from_header_malformed", flag(malformed));
+    }
+
+    /// The explained features the message model combines (see
+    /// [`crate::MESSAGE_FEATURES`]).
+    fn message_features(
+        &self,
+        from_reg: Option<&str>,
+        c: &Collected,
+        words: &WordCounts,
+        links: &[LinkFinding],
+        reasons: &[Reason],
+    ) -> MessageFeatures {
+        let ln = |n: usize| (n as f32).ln_1p();
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
+        let mut f = MessageFeatures::new();
+        let clickable: Vec<&LinkFinding> =
+            links.iter().filter(|l| l.source.is_clickable()).collect();
+        let any = |pred: &dyn Fn(&Reason) -> bool| {
+            flag(clickable.iter().any(|l| l.reasons.iter().any(pred)))
+        };
+        let rule = clickable
+            .iter()
+            .map(|l| l.score - l.model_part)
+            .fold(0.0f32, f32::max)
+            .min(3.0);
+        f.set("link_rule_score", rule);
+        let model_max = clickable
+            .iter()
+            .flat_map(|l| l.reasons.iter())
+            .filter_map(|r| match r {
+                Reason::Model { probability } => Some(*probability),
+                _ => None,
+            })
+            .fold(0.0f32, f32::max);
+        f.set("url_model_max", model_max);
+        let mismatches = clickable
+            .iter()
+            .filter(|l| {
+                l.reasons
+                    .iter()
+                    .any(|r| matches!(r, Reason::DisplayMismatch { .. }))
+            })
+            .count();
+        f.set("display_mismatch", ln(mismatches));
+        f.set(
+            "display_mismatch_address",
+            any(&|r| {
+                matches!(
+                    r,
+                    Reason::DisplayMismatch {
+                        whole_text: true,
+                        ..
+                    } | Reason::BrandDisplayMismatch { .. }
+                )
+            }),
+        );
+        f.set(
+            "brand_lookalike_link",
+            any(&|r| {
+                matches!(
+                    r,
+                    Reason::Confusable { .. }
+                        | Reason::MixedScript { .. }
+                        | Reason::Typosquat { .. }
+                        | Reason::BrandInDomain { .. }
+                        | Reason::BrandInSubdomain { .. }
+                )
+            }),
+        );
+        f.set(
+            "brand_in_path",
+            any(&|r| matches!(r, Reason::BrandInPath { .. })),
+        );
+        f.set("ip_host_link", any(&|r| matches!(r, Reason::IpHost { .. })));
+        f.set(
+            "userinfo_link",
+            any(&|r| matches!(r, Reason::UserInfo { .. })),
+        );
+        f.set(
+            "shortener_link",
+            any(&|r| matches!(r, Reason::Shortener { .. })),
+        );
+        f.set(
+            "suspicious_tld_link",
+            any(&|r| matches!(r, Reason::SuspiciousTld { .. })),
+        );
+        f.set(
+            "free_hosting_link",
+            any(&|r| matches!(r, Reason::FreeHosting { .. })),
+        );
+        f.set(
+            "credential_words_link",
+            any(&|r| matches!(r, Reason::CredentialWords { .. })),
+        );
+        f.set(
+            "non_standard_port_link",
+            any(&|r| matches!(r, Reason::NonStandardPort { .. })),
+        );
+        f.set(
+            "dangerous_scheme_link",
+            any(&|r| matches!(r, Reason::DangerousScheme { .. })),
+        );
+        let mut claimed: Vec<&lists::Brand> = Vec::new();
+        for r in reasons {
+            match r {
+                Reason::BrandDisplayName { brand, leading } => {
+                    f.set("brand_display_name", if *leading { 1.0 } else { 0.5 });
+                    if let Some(b) = self.brands.by_token(brand) {
+                        claimed.push(b);
+                    }
+                }
+                Reason::ReplyToMismatch { .. } => f.set("reply_to_mismatch", 1.0),
+                Reason::HtmlForm { password_fields } => {
+                    f.set("html_form", 1.0);
+                    f.set("password_field", ln(*password_fields));
+                }
+                Reason::HtmlAttachment { .. } => f.set("html_attachment", 1.0),
+                Reason::OnlyLink => f.set("only_link", 1.0),
+                _ => {}
+            }
+        }
+        f.set("credential_requests", ln(words.ask));
+        f.set("pressure_phrases", ln(words.threat));
+        f.set("generic_greeting", flag(words.greeting > 0));
+        f.set("lure_phrases", ln(words.lure));
+
+        // A brand named in the text (whole word) that did not send the message.
+        let bytes = c.text.as_bytes();
+        let named = self
+            .brands
+            .hits_nonoverlapping(&c.text)
+            .find(|(b, start, end)| {
+                !b.common_word
+                    && b.token.len() >= 4
+                    && (*start == 0
+                        || bytes
+                            .get(start - 1)
+                            .is_some_and(|x| !x.is_ascii_alphanumeric()))
+                    && bytes.get(*end).is_none_or(|x| !x.is_ascii_alphanumeric())
+                    && !from_reg.is_some_and(|d| Brands::owns(b, d))
+            });
+        f.set("brand_named_not_sender", flag(named.is_some()));
+        if let Some(b) = from_reg.and_then(|d| self.brands.owner_of(d)) {
+            claimed.push(b);
+        }
+        let primary: Vec<&&LinkFinding> = clickable
+            .iter()
+            .filter(|l| l.source != LinkSource::Nested)
+            .collect();
+        let elsewhere = !claimed.is_empty()
+            && primary.iter().any(|l| {
+                let Some(d) = l.registered_domain.as_deref() else {
+                    return l.host.is_some();
+                };
+                !claimed.iter().any(|b| Brands::owns(b, d))
+                    && self.redirectors.matching(d).is_none()
+                    && self.own.matching(d).is_none()
+            });
+        f.set("brand_sender_links_elsewhere", flag(elsewhere));
+        let actions = primary
+            .iter()
+            .filter(|l| l.shown.as_deref().is_some_and(is_call_to_action))
+            .count();
+        f.set("action_anchor_text", ln(actions));
+        let mut domains: Vec<&str> = primary
+            .iter()
+            .filter_map(|l| l.registered_domain.as_deref().or(l.host.as_deref()))
+            .collect();
+        domains.sort_unstable();
+        domains.dedup();
+        f.set("link_domains", ln(domains.len()));
+        f.set("no_clickable_link", flag(primary.is_empty()));
+        let off = primary
+            .iter()
+            .filter(|l| {
+                l.registered_domain.as_deref().or(l.host.as_deref()) != from_reg
+                    || from_reg.is_none()
+            })
+            .count();
+        f.set(
+            "links_off_sender_domain",
+            if primary.is_empty() {
+                0.0
+            } else {
+                off as f32 / primary.len() as f32
+            },
+        );
+        f.set("words", ln(c.text.split_whitespace().count()));
+        f
+    }
+}
+
+/// Calls to action in anchor text ("click here", "log in", "verify now" ...).
+const ACTIONS: &[&str] = &[
+    "click",
+    "here",
+    "log in",
+    "login",
+    "log on",
+    "logon",
+    "sign in",
+    "signin",
+    "verify",
+    "update",
+    "confirm",
+    "continue",
+    "validate",
+    "unlock",
+    "restore",
+    "reactivate",
+    "activate",
+    "access",
+    "review",
+    "view",
+    "open",
+    "download",
+    "claim",
+    "secure",
+    "resolve",
+    "clique",
+    "acess",
+    "haga clic",
+    "pulse",
+    "cliquez",
+    "klicken",
+];
+
+fn is_call_to_action(shown: &str) -> bool {
+    let t = shown.trim();
+    if t.is_empty() || t.len() > 40 {
+        return false;
+    }
+    let lower = t.to_lowercase();
+    ACTIONS.iter().any(|a| lower.contains(a))
+}
+
+/// Free mailbox providers (a reply address there hides who is behind a message).
+fn is_freemail(domain: &str) -> bool {
+    const FREE: &[&str] = &[
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "ymail.com",
+        "hotmail.com",
+        "outlook.com",
+        "live.com",
+        "msn.com",
+        "aol.com",
+        "mail.com",
+        "gmx.com",
+        "gmx.net",
+        "gmx.de",
+        "web.de",
+        "yandex.com",
+        "yandex.ru",
+        "mail.ru",
+        "qq.com",
+        "163.com",
+        "126.com",
+        "proton.me",
+        "protonmail.com",
+        "icloud.com",
+        "zoho.com",
+        "rediffmail.com",
+        "email.com",
+        "usa.com",
+        "yahoo.co.uk",
+        "yahoo.fr",
+        "hotmail.fr",
+        "libero.it",
+        "bol.com.br",
+        "uol.com.br",
+    ];
+    FREE.contains(&domain)
+}
+
+fn from_domain(msg: &Message<'_>) -> Option<String> {
+    msg.from()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .and_then(|a| a.rsplit_once('@'))
+        .map(|(_, d)| d.trim_end_matches('>').to_ascii_lowercase())
+}
+
+fn from_registered_domain(msg: &Message<'_>) -> Option<String> {
+    from_domain(msg).map(|d| registered_domain_of(&d).unwrap_or(d))
 }
 
 /// Whether a host label names a brand: the label is the brand, or one of

@@ -66,6 +66,7 @@ mod error;
 mod extract;
 mod feeds;
 mod lists;
+mod message_model;
 mod model;
 mod normalize;
 mod rewrite;
@@ -80,6 +81,7 @@ pub use extract::{
     links_in_html, links_in_text, nested_urls,
 };
 pub use feeds::{FeedMatch, FeedSet, Feeds};
+pub use message_model::{MESSAGE_FEATURES, MessageFeatures, MessageModel};
 pub use model::{DENSE_FEATURES, Features, UrlModel, sigmoid};
 pub use normalize::{
     HostKind, NormalizedUrl, normalize_url, normalize_url_lenient, registered_domain_of,

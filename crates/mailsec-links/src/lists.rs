@@ -1,6 +1,36 @@
 //! The lists shipped with the crate (embedded data files) and the protected brands.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a: a fast hash for the short keys (host names, URLs) of the lists
+/// and of the per-message caches. Not collision-resistant; every map it
+/// serves is either built from shipped/caller lists or bounded per message.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// A `HashMap` with [`Fnv`].
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+/// A `HashSet` with [`Fnv`].
+pub(crate) type FastSet<K> = HashSet<K, BuildHasherDefault<Fnv>>;
 
 use unicode_security::MixedScript as _;
 
@@ -26,7 +56,7 @@ pub(crate) fn entries(text: &str) -> impl Iterator<Item = &str> {
 /// `example.com` (or `b.example.com` ...) is in the set.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SuffixSet {
-    set: HashSet<String>,
+    set: FastSet<String>,
 }
 
 impl SuffixSet {
@@ -77,13 +107,15 @@ pub(crate) struct Brands {
     pub(crate) list: Vec<Brand>,
     /// TR39 skeleton of a brand token or of a brand domain's first label →
     /// (brand index, the form as spelled).
-    skeletons: HashMap<String, (usize, String)>,
+    skeletons: FastMap<String, (usize, String)>,
     /// Registered domain → brand index.
-    owned: HashMap<String, Vec<usize>>,
+    owned: FastMap<String, Vec<usize>>,
     /// Every brand token, pattern index = brand index (built by `finish`).
     ac: Option<aho_corasick::AhoCorasick>,
     /// Token → brand index.
-    by_token: HashMap<String, usize>,
+    by_token: FastMap<String, usize>,
+    /// Typosquat candidates: brand index and token histogram (built by `finish`).
+    typo: Vec<(usize, [u8; HIST])>,
 }
 
 impl Brands {
@@ -139,9 +171,43 @@ impl Brands {
     pub(crate) fn finish(&mut self) -> Result<(), aho_corasick::BuildError> {
         let ac = aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(self.list.iter().map(|b| b.token.as_str()))?;
         self.ac = Some(ac);
+        self.typo = self
+            .list
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| !b.common_word && b.token.len() >= 6)
+            .map(|(i, b)| (i, letter_histogram(b.token.as_bytes())))
+            .collect();
         Ok(())
+    }
+
+    /// Brands whose token occurs in `hay`, non-overlapping matches only
+    /// (one pass, for long texts), with the match's byte range.
+    pub(crate) fn hits_nonoverlapping<'a>(
+        &'a self,
+        hay: &'a str,
+    ) -> impl Iterator<Item = (&'a Brand, usize, usize)> + 'a {
+        self.ac.iter().flat_map(move |ac| {
+            ac.find_iter(hay).filter_map(move |m| {
+                Some((self.list.get(m.pattern().as_usize())?, m.start(), m.end()))
+            })
+        })
+    }
+
+    /// Brands a registered label of `len` bytes may typosquat (tokens of
+    /// six letters or more, not common words, within two of `len`), with
+    /// their letter histograms (built by `finish`).
+    pub(crate) fn typosquat_candidates(
+        &self,
+        len: usize,
+    ) -> impl Iterator<Item = (&Brand, &[u8; HIST])> + '_ {
+        self.typo.iter().filter_map(move |(i, h)| {
+            let b = self.list.get(*i)?;
+            (b.token.len().abs_diff(len) <= 2).then_some((b, h))
+        })
     }
 
     /// Brands whose token occurs in `hay`, with the match's byte range.
@@ -181,6 +247,40 @@ impl Brands {
             .get(label_skeleton)
             .and_then(|(i, form)| Some((self.list.get(*i)?, form.as_str())))
     }
+}
+
+/// Buckets of [`letter_histogram`]: a–z, 0–9, anything else.
+pub(crate) const HIST: usize = 37;
+
+/// How often each letter and digit occurs (saturating), the rest in one bucket.
+pub(crate) fn letter_histogram(s: &[u8]) -> [u8; HIST] {
+    let mut h = [0u8; HIST];
+    for b in s {
+        let i = match b.to_ascii_lowercase() {
+            c @ b'a'..=b'z' => usize::from(c - b'a'),
+            c @ b'0'..=b'9' => 26 + usize::from(c - b'0'),
+            _ => HIST - 1,
+        };
+        if let Some(x) = h.get_mut(i) {
+            *x = x.saturating_add(1);
+        }
+    }
+    h
+}
+
+/// Whether two histograms differ by at most `limit` in total. An edit
+/// (insertion, deletion) changes the total by 1, a substitution by 2, a
+/// transposition by 0: strings within `d` edits are within `2d` here, so
+/// this rules out most candidates before the edit-distance table.
+pub(crate) fn histograms_within(a: &[u8; HIST], b: &[u8; HIST], limit: usize) -> bool {
+    let mut total = 0usize;
+    for (x, y) in a.iter().zip(b) {
+        total += usize::from(x.abs_diff(*y));
+        if total > limit {
+            return false;
+        }
+    }
+    true
 }
 
 /// The TR39 skeleton of a string, lower-cased afterwards so case does not matter.
@@ -304,6 +404,21 @@ mod tests {
         assert!(is_mixed_script("pаypal"));
         assert!(!is_mixed_script("paypal"));
         assert!(!is_mixed_script("日本語"));
+    }
+
+    #[test]
+    fn histogram_filter_never_rejects_close_strings() {
+        let h = |s: &str| letter_histogram(s.as_bytes());
+        for (a, b, d) in [
+            ("paypol", "paypal", 1),
+            ("micorsoft", "microsoft", 2),
+            ("amazom", "amazon", 1),
+            ("netfliix", "netflix", 1),
+        ] {
+            assert!(edit_distance_ascii(a.as_bytes(), b.as_bytes(), 2) <= d);
+            assert!(histograms_within(&h(a), &h(b), 2 * d), "{a} {b}");
+        }
+        assert!(!histograms_within(&h("example"), &h("paypal"), 2));
     }
 
     #[test]

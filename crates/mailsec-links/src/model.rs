@@ -201,6 +201,7 @@ pub(crate) fn credential_word_count(
 pub(crate) fn credential_words() -> Result<aho_corasick::AhoCorasick, aho_corasick::BuildError> {
     aho_corasick::AhoCorasick::builder()
         .ascii_case_insensitive(true)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build(CREDENTIAL_WORDS)
 }
 

@@ -4,6 +4,7 @@ use std::fmt;
 
 use crate::extract::LinkSource;
 use crate::feeds::FeedMatch;
+use crate::message_model::MessageFeatures;
 
 /// The judgement on a link or a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -188,6 +189,16 @@ pub enum Reason {
     },
     /// The body is little more than a link or a form.
     OnlyLink,
+    /// The message model, combining the message's explained features,
+    /// rates the message likely phishing.
+    MessageModel {
+        /// The model's probability.
+        probability: f32,
+        /// Whether it reached the model's phishing threshold (else suspicious).
+        phishing: bool,
+        /// The features that weighed most (names from [`crate::MESSAGE_FEATURES`]).
+        evidence: Vec<String>,
+    },
 }
 
 impl Reason {
@@ -223,6 +234,7 @@ impl Reason {
             Reason::HtmlForm { .. } => "html_form",
             Reason::HtmlAttachment { .. } => "html_attachment",
             Reason::OnlyLink => "only_link",
+            Reason::MessageModel { .. } => "message_model",
         }
     }
 
@@ -270,6 +282,7 @@ impl Reason {
             Reason::HtmlForm { .. } => 0.8,
             Reason::HtmlAttachment { .. } => 0.5,
             Reason::OnlyLink => 0.2,
+            Reason::MessageModel { .. } => 0.0, // raises the verdict directly (see the checker)
         }
     }
 }
@@ -372,6 +385,16 @@ impl fmt::Display for Reason {
             }
             Reason::HtmlAttachment { name } => write!(f, "an attached HTML page {name:?}"),
             Reason::OnlyLink => write!(f, "the message is little more than a link"),
+            Reason::MessageModel {
+                probability,
+                evidence,
+                ..
+            } => write!(
+                f,
+                "the message model rates it {:.0}% likely phishing (mostly: {})",
+                probability * 100.0,
+                evidence.join(", ")
+            ),
         }
     }
 }
@@ -448,9 +471,20 @@ pub struct MessageReport {
     pub(crate) score: f32,
     pub(crate) links: Vec<LinkFinding>,
     pub(crate) reasons: Vec<Reason>,
+    pub(crate) features: MessageFeatures,
+    /// The verdict of the rules alone (strongest link plus message reasons).
+    pub(crate) rule_verdict: Verdict,
 }
 
 impl MessageReport {
+    /// The explained message features the message model combined.
+    pub fn features(&self) -> &MessageFeatures {
+        &self.features
+    }
+    /// The verdict of the rules alone, before the message model.
+    pub fn rule_verdict(&self) -> Verdict {
+        self.rule_verdict
+    }
     /// The message-level verdict.
     pub fn verdict(&self) -> Verdict {
         self.verdict

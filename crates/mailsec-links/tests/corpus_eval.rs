@@ -63,7 +63,8 @@ fn mail_verdicts() {
         "ham flagged phishing {:.4}",
         f.ham_phishing_rate()
     );
-    // The 95% target for phishing mail is not reached (see docs/links.md);
+    // The 95% target for phishing mail is not reached (see docs/links.md:
+    // ~64% in cross-validation);
     // this floor guards against regressions of what is reached.
     assert!(
         f.phishing_rate() >= PHISHING_FLOOR,
@@ -73,4 +74,4 @@ fn mail_verdicts() {
 }
 
 const HAM_PHISHING_MAX: f64 = 0.002;
-const PHISHING_FLOOR: f64 = 0.40;
+const PHISHING_FLOOR: f64 = 0.55;

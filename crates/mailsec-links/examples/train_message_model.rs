@@ -1,0 +1,109 @@
+//! Train the message model on the development corpus and write
+//! `data/message_model.txt`.
+//!
+//! ```text
+//! cargo run --release -p mailsec-links --example train_message_model [-- --write] [--verbose]
+//! ```
+//!
+//! Every message (nazario + phishing_pot = phishing, SpamAssassin easy/hard
+//! ham = ham) is masked first (recipient placeholders and corpus-specific
+//! domains replaced, see `eval/messages.rs`), then judged by the checker
+//! without a message model to get its explained features and the rules'
+//! verdict. The figures printed are 5-fold cross-validation figures, the
+//! folds grouped by the sender's claimed brand or From registered domain
+//! (weights and thresholds learned on four folds, judged on the fifth).
+//! With `--write` the model trained on all messages is written.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+#[path = "../eval/corpus.rs"]
+mod corpus;
+#[path = "../eval/messages.rs"]
+mod messages;
+
+use mailsec_links::{LinkChecker, MESSAGE_FEATURES};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let write = args.iter().any(|a| a == "--write");
+    let verbose = args.iter().any(|a| a == "--verbose");
+    let checker = LinkChecker::builder()
+        .without_message_model()
+        .build()
+        .unwrap();
+    let mut samples = messages::samples(&checker, 1);
+    // Feature ablation for experiments: MSG_DROP=name,name zeroes those features.
+    if let Ok(drop) = std::env::var("MSG_DROP") {
+        for name in drop.split(',') {
+            if let Some(j) = MESSAGE_FEATURES.iter().position(|n| *n == name) {
+                for s in &mut samples {
+                    s.x[j] = 0.0;
+                }
+            }
+        }
+    }
+    let mut settings = messages::Settings::default();
+    if let Some(v) = std::env::var("MSG_L2").ok().and_then(|v| v.parse().ok()) {
+        settings.l2 = v;
+    }
+    if let Some(v) = std::env::var("MSG_HAM").ok().and_then(|v| v.parse().ok()) {
+        settings.ham_phishing = v;
+    }
+    println!(
+        "{} messages ({} phishing), {} features, settings {settings:?}",
+        samples.len(),
+        samples.iter().filter(|s| s.phishing).count(),
+        MESSAGE_FEATURES.len()
+    );
+    let rules = {
+        let mut f = messages::Figures::default();
+        for s in &samples {
+            f.add(s, s.rule);
+        }
+        f
+    };
+    println!("rules alone:        {}", rules.line());
+    let cv = messages::cross_validate(&samples, 5, settings);
+    println!("5-fold CV (grouped): {}", cv.line());
+    if verbose {
+        for p in &cv.false_alarms {
+            println!("  CV false alarm: {}", p.display());
+        }
+        for p in &cv.missed {
+            println!("  CV missed: {}", p.display());
+        }
+    }
+    let all: Vec<&messages::Sample> = samples.iter().collect();
+    let model = messages::train(&all, settings);
+    println!(
+        "trained on all: {}",
+        messages::judge_all(&model, &samples).line()
+    );
+    let mut by_weight: Vec<(&str, f32)> = MESSAGE_FEATURES
+        .iter()
+        .copied()
+        .zip(model.weights().iter().copied())
+        .collect();
+    by_weight.sort_by(|a, b| b.1.total_cmp(&a.1));
+    for (n, w) in &by_weight {
+        println!("  {n:28} {w:+.3}");
+    }
+    println!(
+        "  bias {:+.3}; thresholds suspicious {:.4} phishing {:.4}",
+        model.bias(),
+        model.suspicious_threshold(),
+        model.phishing_threshold()
+    );
+    if write {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/message_model.txt");
+        let text = format!(
+            "# Message model: logistic regression over the explained features of\n\
+             # src/message_model.rs, written by examples/train_message_model.rs\n\
+             # (development corpus, masked; 5-fold CV grouped by sender brand/domain:\n\
+             # {}).\n{}",
+            cv.line(),
+            model.to_text()
+        );
+        std::fs::write(path, text).unwrap();
+        println!("wrote {path}");
+    }
+}
