@@ -188,7 +188,7 @@ fn inserted<'a>(responses: &'a [Response], name: &str) -> Vec<&'a str> {
 fn milter_serves_inbound_zero_access_and_outbound() {
     let dir = tempfile::tempdir().unwrap();
     let bob = mailsec_pgp::KeyGen::new("Bob <bob@example.org>")
-        .created(std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000))
+        .created(std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000))
         .generate()
         .unwrap();
     let cert = dir.path().join("bob.asc");
