@@ -118,13 +118,56 @@ impl Ctx {
         let store = location
             .open()
             .with_context(|| format!("cannot open the token store {location}"))?;
-        mailsec::Pipeline::builder(self.resolver()?)
+        let mut builder = mailsec::Pipeline::builder(self.resolver()?)
             .limits(self.limits()?)
             .authserv_id(self.authserv_id())
             .scorer(self.scorer()?)
-            .token_store(Arc::from(store))
+            .token_store(Arc::from(store));
+        if let Some(keyring) = self.keyring()? {
+            builder = builder.keyring(keyring);
+        }
+        builder
             .build()
             .context("cannot load the link checker's data")
+    }
+
+    /// Known senders' certificates: `keyring = [FILE, ...]` in the
+    /// `[pipeline]` table of `--config` (each file one or more certificates,
+    /// indexed by their user ids' addresses).
+    fn keyring(&self) -> anyhow::Result<Option<mailsec::Keyring>> {
+        #[derive(serde::Deserialize, Default)]
+        #[serde(default, deny_unknown_fields)]
+        struct PipelineTable {
+            keyring: Vec<PathBuf>,
+        }
+        let Some(path) = self.config_path() else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read --config {}", path.display()))?;
+        let file: toml::Table = toml::from_str(&text)
+            .with_context(|| format!("--config {} is not valid TOML", path.display()))?;
+        let table: PipelineTable = match file.get("pipeline") {
+            Some(t) => t
+                .clone()
+                .try_into()
+                .with_context(|| format!("--config {}: bad [pipeline] table", path.display()))?,
+            None => return Ok(None),
+        };
+        if table.keyring.is_empty() {
+            return Ok(None);
+        }
+        let mut keyring = mailsec::Keyring::new();
+        for file in &table.keyring {
+            let bytes = std::fs::read(file)
+                .with_context(|| format!("cannot read the certificate {}", file.display()))?;
+            for cert in mailsec::pgp::read_certs(&bytes)
+                .with_context(|| format!("unusable certificate {}", file.display()))?
+            {
+                keyring.add(cert);
+            }
+        }
+        Ok(Some(keyring))
     }
 
     /// The authserv-id for Authentication-Results.

@@ -104,3 +104,68 @@ fn unreadable_message_is_an_error_field_not_a_failure() {
     assert_eq!(lines.len(), 2);
     assert!(lines[1].get("error").is_some(), "{}", lines[1]);
 }
+
+#[test]
+fn signed_mail_from_a_keyring_sender_gets_a_signature_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = std::time::SystemTime::now();
+    let alice = mailsec_pgp::KeyGen::new("Alice <alice@example.org>")
+        .created(now - std::time::Duration::from_secs(3600))
+        .generate()
+        .unwrap();
+    let cert = dir.path().join("alice.asc");
+    std::fs::write(&cert, alice.armored_cert().unwrap()).unwrap();
+    let config = dir.path().join("mailsec.toml");
+    std::fs::write(
+        &config,
+        format!("[pipeline]\nkeyring = [{:?}]\n", cert.display().to_string()),
+    )
+    .unwrap();
+    let plain = b"From: Alice <alice@example.org>\r\nTo: bob@example.net\r\nSubject: signed\r\n\
+MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nReally me.\r\n";
+    let signed = mailsec_pgp::Sign::new(alice.key(), now)
+        .sign(plain)
+        .unwrap();
+    std::fs::write(dir.path().join("a-signed.eml"), &signed).unwrap();
+    let tampered = String::from_utf8(signed)
+        .unwrap()
+        .replace("Really me.", "Really you.");
+    std::fs::write(dir.path().join("b-tampered.eml"), tampered).unwrap();
+    std::fs::write(dir.path().join("c-plain.eml"), plain).unwrap();
+
+    let (lines, out) = scan(
+        "signature",
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            dir.path().to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<_> = lines
+        .iter()
+        .filter(|v| v["path"].as_str().unwrap().ends_with(".eml"))
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["signature"]["result"], "good", "{}", lines[0]);
+    assert_eq!(lines[0]["signature"]["from"], "alice@example.org");
+    assert_eq!(
+        lines[0]["signature"]["signatures"][0]["fingerprint"],
+        mailsec_pgp::fingerprint(alice.key().cert())
+    );
+    assert_eq!(lines[1]["signature"]["result"], "bad", "{}", lines[1]);
+    assert!(lines[2]["signature"].is_null(), "{}", lines[2]);
+    // The contract's fields are still there.
+    assert!(lines[0]["authentication_results"].is_string());
+
+    // Without a keyring: null.
+    let (lines, _) = scan(
+        "signature-none",
+        &[dir.path().join("a-signed.eml").to_str().unwrap()],
+    );
+    assert!(lines[0]["signature"].is_null());
+}

@@ -15,6 +15,11 @@
 //!   bounded number of connections, timeouts, progress messages while the check runs and
 //!   graceful shutdown. It calls a [`MessageHandler`] once per complete message.
 //!
+//! With the `pipeline` feature (on by default), `pipeline::PipelineHandler` is the
+//! handler that serves the `mailsec` pipeline: inbound Authentication-Results and spam
+//! verdicts, zero-access body replacement for mailboxes with a certificate, outbound
+//! DKIM signing and ARC sealing of forwarded mail.
+//!
 //! # Example
 //!
 //! A milter that tags every message and rejects one subject:
@@ -70,12 +75,16 @@
 
 mod error;
 mod message;
+#[cfg(feature = "pipeline")]
+pub mod pipeline;
 pub mod protocol;
 pub mod server;
 pub mod session;
 
 pub use error::MilterError;
 pub use message::{Action, Envelope, HeaderEdit, Macros, Verdict};
+#[cfg(feature = "pipeline")]
+pub use pipeline::{Direction, IpNetwork, OnDnsFailure, PipelineHandler, PipelineHandlerBuilder};
 pub use protocol::{Command, ReplyCode, Response};
 pub use server::{ListenAddr, MessageHandler, MilterConfig, MilterServer};
 pub use session::{OversizeAction, SessionConfig};

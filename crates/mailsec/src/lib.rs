@@ -108,6 +108,8 @@
 #[cfg(feature = "auth")]
 mod authenticate;
 mod envelope;
+#[cfg(feature = "pgp")]
+mod keyring;
 mod limits;
 #[cfg(all(
     feature = "auth",
@@ -120,6 +122,8 @@ mod pipeline;
 #[cfg(feature = "auth")]
 pub use authenticate::{AuthReport, Authenticator};
 pub use envelope::Envelope;
+#[cfg(feature = "pgp")]
+pub use keyring::{Keyring, SignatureReport};
 pub use limits::{LimitError, ParseLimits};
 #[cfg(all(
     feature = "auth",

@@ -13,6 +13,8 @@ use mailsec_spam::{
 };
 
 use crate::{AuthReport, Authenticator, Envelope, LimitError, ParseLimits};
+#[cfg(feature = "pgp")]
+use crate::{Keyring, SignatureReport};
 
 /// Runs every check on a message in one pass.
 ///
@@ -50,6 +52,8 @@ pub struct Pipeline {
     links: LinkChecker,
     scorer: Scorer,
     store: Option<Arc<dyn TokenStore>>,
+    #[cfg(feature = "pgp")]
+    keyring: Option<Keyring>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -71,6 +75,8 @@ pub struct PipelineBuilder {
     links: Option<LinkChecker>,
     scorer: Option<Scorer>,
     store: Option<Arc<dyn TokenStore>>,
+    #[cfg(feature = "pgp")]
+    keyring: Option<Keyring>,
 }
 
 impl PipelineBuilder {
@@ -105,6 +111,16 @@ impl PipelineBuilder {
         self
     }
 
+    /// Known senders' OpenPGP certificates: a PGP/MIME signed message
+    /// (`multipart/signed`, `application/pgp-signature`) whose From address
+    /// has certificates here gets its signature verified
+    /// ([`Report::signature`]).
+    #[cfg(feature = "pgp")]
+    pub fn keyring(mut self, keyring: Keyring) -> Self {
+        self.keyring = Some(keyring);
+        self
+    }
+
     /// Builds the pipeline; fails only if the shipped link lists or model
     /// cannot be loaded.
     pub fn build(self) -> Result<Pipeline, mailsec_links::LinksError> {
@@ -119,6 +135,8 @@ impl PipelineBuilder {
             links,
             scorer: self.scorer.unwrap_or_default(),
             store: self.store,
+            #[cfg(feature = "pgp")]
+            keyring: self.keyring,
         })
     }
 }
@@ -133,7 +151,19 @@ impl Pipeline {
             links: None,
             scorer: None,
             store: None,
+            #[cfg(feature = "pgp")]
+            keyring: None,
         }
+    }
+
+    /// The resolver every DNS-using check asks.
+    pub fn resolver(&self) -> &dyn Resolver {
+        self.resolver.as_ref()
+    }
+
+    /// The name of this server in Authentication-Results.
+    pub fn authserv_id(&self) -> &str {
+        self.auth.authserv_id()
     }
 
     /// The parse limits in force.
@@ -143,7 +173,9 @@ impl Pipeline {
 
     /// Checks one message: parses it once within the limits, runs
     /// SPF/DKIM/ARC/DMARC (concurrently, as they wait on DNS), the link
-    /// checks, expiry and the spam scorer fed with the others' results.
+    /// checks, expiry and the spam scorer fed with the others' results, and,
+    /// with a [`Keyring`](crate::Keyring), the OpenPGP signature of a
+    /// PGP/MIME signed message from a known sender.
     ///
     /// `Err` only when the message breaks a parse limit; every verdict is in
     /// the report.
@@ -173,12 +205,61 @@ impl Pipeline {
         let spam = self
             .scorer
             .score(&message, &evidence, self.store.as_deref());
+        #[cfg(feature = "pgp")]
+        let signature = self.verify_signature(&message, raw, now);
         Ok(Report {
             auth,
             links,
             spam,
             expiry,
+            #[cfg(feature = "pgp")]
+            signature,
         })
+    }
+
+    /// Verifies a PGP/MIME signature when the From address has known
+    /// certificates; `None` when there is no keyring, the message is not
+    /// PGP/MIME signed or its sender is unknown.
+    #[cfg(feature = "pgp")]
+    fn verify_signature(
+        &self,
+        message: &mail_parser::Message<'_>,
+        raw: &[u8],
+        now: SystemTime,
+    ) -> Option<SignatureReport> {
+        let keyring = self.keyring.as_ref()?;
+        let content_type = mail_parser::MimeHeaders::content_type(message)?;
+        let signed = content_type.ctype().eq_ignore_ascii_case("multipart")
+            && content_type
+                .subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("signed"))
+            && content_type
+                .attribute("protocol")
+                .is_some_and(|p| p.trim().eq_ignore_ascii_case("application/pgp-signature"));
+        if !signed {
+            return None;
+        }
+        let from = message
+            .from()
+            .and_then(|f| f.first())
+            .and_then(|a| a.address())?
+            .to_ascii_lowercase();
+        let certs = keyring.certs_for(&from);
+        if certs.is_empty() {
+            return None;
+        }
+        let limits = mailsec_pgp::Limits {
+            max_mime_depth: self.limits.max_mime_depth,
+            ..mailsec_pgp::Limits::default()
+        };
+        match mailsec_pgp::Open::new(now)
+            .certs(certs)
+            .limits(limits)
+            .verify(raw)
+        {
+            Ok(verified) => Some(SignatureReport::new(from, verified.signatures().to_vec())),
+            Err(_) => Some(SignatureReport::malformed(from)),
+        }
     }
 }
 
@@ -222,6 +303,8 @@ pub struct Report {
     links: MessageReport,
     spam: mailsec_spam::Report,
     expiry: ExpiryReport,
+    #[cfg(feature = "pgp")]
+    signature: Option<SignatureReport>,
 }
 
 impl Report {
@@ -243,6 +326,14 @@ impl Report {
     /// The message's expiry metadata.
     pub fn expiry(&self) -> &ExpiryReport {
         &self.expiry
+    }
+
+    /// The OpenPGP signature verdict of a PGP/MIME signed message whose
+    /// From address has certificates in the pipeline's keyring; `None`
+    /// when nothing was verified (no keyring, not signed, unknown sender).
+    #[cfg(feature = "pgp")]
+    pub fn signature(&self) -> Option<&SignatureReport> {
+        self.signature.as_ref()
     }
 
     /// The action the thresholds chose.

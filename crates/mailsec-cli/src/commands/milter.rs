@@ -1,14 +1,13 @@
 //! `mailsec milter`: serve the pipeline to Postfix or Sendmail.
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use mailsec::auth::arc::ArcSealer;
 use mailsec::auth::dkim::{Signer, SigningKey};
-use mailsec::{Envelope, Pipeline};
-use mailsec_milter::{
-    Envelope as MilterEnvelope, HeaderEdit, MessageHandler, MilterConfig, MilterServer, Verdict,
-};
-use mailsec_spam::Action;
+use mailsec_milter::{MilterConfig, MilterServer, OnDnsFailure, PipelineHandler};
 use serde::Deserialize;
 
 use crate::ctx::Ctx;
@@ -36,118 +35,93 @@ struct MilterSettings {
     on_dns_failure: Option<String>,
     /// Reject mail whose action is `reject` (default true); otherwise only add headers.
     reject: Option<bool>,
-    /// DKIM signing of authenticated submissions: key file (PEM), domain and selector.
-    dkim_key: Option<std::path::PathBuf>,
+    /// DKIM signing of outbound mail: key file (PEM), domain and selector.
+    dkim_key: Option<PathBuf>,
     dkim_domain: Option<String>,
     dkim_selector: Option<String>,
+    /// ARC sealing of forwarded outbound mail: key file (PEM), domain and selector.
+    arc_key: Option<PathBuf>,
+    arc_domain: Option<String>,
+    arc_selector: Option<String>,
+    /// Client networks (CIDR) whose mail is outbound, besides authenticated submissions.
+    client_networks: Vec<String>,
+    /// Our domains: outbound mail from another From domain counts as forwarded.
+    local_domains: Vec<String>,
+    /// Mailboxes stored zero-access encrypted: address = certificate file.
+    zero_access: BTreeMap<String, PathBuf>,
 }
 
-struct Handler {
-    pipeline: Pipeline,
-    signer: Option<Signer>,
-    tempfail_on_dns_failure: bool,
-    reject: bool,
-    fixed_now: Option<std::time::SystemTime>,
+fn signing_key(path: &Path, what: &str) -> anyhow::Result<SigningKey> {
+    let pem = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the {what} key {}", path.display()))?;
+    SigningKey::from_pem(&pem).with_context(|| format!("unusable {what} key {}", path.display()))
 }
 
-impl Handler {
-    fn now(&self) -> std::time::SystemTime {
-        self.fixed_now.unwrap_or_else(std::time::SystemTime::now)
-    }
-
-    fn outbound(&self, message: &[u8]) -> Verdict {
-        let Some(signer) = &self.signer else {
-            return Verdict::accept();
-        };
-        match signer.sign(message, self.now()) {
-            Ok(field) => {
-                let value = field
-                    .split_once(':')
-                    .map_or("", |(_, v)| v)
-                    .replace("\r\n", "")
-                    .trim()
-                    .to_owned();
-                match HeaderEdit::insert(0, "DKIM-Signature", &value) {
-                    Ok(edit) => Verdict::accept().edit(edit),
-                    Err(e) => {
-                        tracing::error!(error = %e, "cannot add the DKIM signature");
-                        Verdict::accept()
-                    }
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "DKIM signing failed");
-                Verdict::accept()
-            }
-        }
-    }
-
-    async fn inbound(&self, envelope: &MilterEnvelope, message: &[u8]) -> Verdict {
-        let ours = Envelope {
-            client_ip: envelope.client_ip(),
-            helo: envelope.helo().map(str::to_owned),
-            mail_from: envelope.mail_from().map(|a| a.bare().to_owned()),
-            recipients: envelope
-                .rcpts()
-                .iter()
-                .map(|a| a.bare().to_owned())
-                .collect(),
-            authenticated_user: None,
-        };
-        let report = match self.pipeline.check(&ours, message, self.now()).await {
-            Ok(report) => report,
-            Err(e) => {
-                tracing::warn!(error = %e, "message over the parse limits; accepted unscanned");
-                return Verdict::accept();
-            }
-        };
-        let auth = report.auth();
-        let dns_failed = auth.spf_word() == "temperror"
-            || auth.dmarc().result().as_str() == "temperror"
-            || auth
-                .dkim()
-                .iter()
-                .any(|d| d.result().as_str() == "temperror");
-        if dns_failed && self.tempfail_on_dns_failure {
-            return tempfail(
-                "4.4.3",
-                "temporary DNS failure while authenticating the sender",
+fn handler(
+    settings: &MilterSettings,
+    pipeline: mailsec::Pipeline,
+    ctx: &Ctx,
+) -> anyhow::Result<PipelineHandler> {
+    let mut b = PipelineHandler::builder(pipeline)
+        .reject(settings.reject.unwrap_or(true))
+        .on_dns_failure(match settings.on_dns_failure.as_deref() {
+            None | Some("tempfail") => OnDnsFailure::Tempfail,
+            Some("accept") => OnDnsFailure::Accept,
+            Some(other) => anyhow::bail!(
+                "[milter] on_dns_failure must be \"tempfail\" or \"accept\", not {other:?}"
+            ),
+        });
+    match (
+        &settings.dkim_key,
+        &settings.dkim_domain,
+        &settings.dkim_selector,
+    ) {
+        (Some(key), Some(domain), Some(selector)) => {
+            b = b.dkim_signer(
+                Signer::builder()
+                    .domain(domain.clone())
+                    .selector(selector.clone())
+                    .key(signing_key(key, "DKIM")?)
+                    .build(),
             );
         }
-        let verdict = match report.action() {
-            Action::Reject if self.reject => {
-                return Verdict::reject(550, Some("5.7.1"), "message rejected as spam")
-                    .unwrap_or_else(|_| Verdict::accept());
-            }
-            Action::Greylist => {
-                return tempfail("4.7.1", "greylisted, please try again later");
-            }
-            _ => Verdict::accept(),
-        };
-        let mut verdict = verdict;
-        for (name, value) in report.headers() {
-            match HeaderEdit::insert(0, &name, &value) {
-                Ok(edit) => verdict = verdict.edit(edit),
-                Err(e) => tracing::warn!(error = %e, header = %name, "header not added"),
-            }
-        }
-        verdict
+        (None, None, None) => {}
+        _ => anyhow::bail!("[milter] needs dkim_key, dkim_domain and dkim_selector together"),
     }
-}
-
-fn tempfail(enhanced: &str, text: &str) -> Verdict {
-    Verdict::tempfail(451, Some(enhanced), text).unwrap_or_else(|_| Verdict::accept())
-}
-
-#[async_trait::async_trait]
-impl MessageHandler for Handler {
-    async fn on_message(&self, envelope: &MilterEnvelope, message: &[u8]) -> Verdict {
-        if envelope.auth_authen().is_some() {
-            self.outbound(message)
-        } else {
-            self.inbound(envelope, message).await
+    match (
+        &settings.arc_key,
+        &settings.arc_domain,
+        &settings.arc_selector,
+    ) {
+        (Some(key), Some(domain), Some(selector)) => {
+            b = b.arc_sealer(ArcSealer::new(
+                domain.clone(),
+                selector.clone(),
+                signing_key(key, "ARC")?,
+            ));
+        }
+        (None, None, None) => {}
+        _ => anyhow::bail!("[milter] needs arc_key, arc_domain and arc_selector together"),
+    }
+    for net in &settings.client_networks {
+        b = b.client_network(net.parse().with_context(|| "[milter] client_networks")?);
+    }
+    for domain in &settings.local_domains {
+        b = b.local_domain(domain);
+    }
+    for (mailbox, path) in &settings.zero_access {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read the certificate {}", path.display()))?;
+        let certs = mailsec::pgp::read_certs(&bytes)
+            .with_context(|| format!("unusable certificate {}", path.display()))?;
+        for cert in certs {
+            b = b.zero_access(mailbox, cert);
         }
     }
+    if let Some(now) = ctx.fixed_now() {
+        b = b.now(now);
+    }
+    Ok(b.build())
 }
 
 fn settings(ctx: &Ctx) -> anyhow::Result<MilterSettings> {
@@ -176,34 +150,8 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .try_init();
     let settings = settings(ctx)?;
-    let signer = match (
-        &settings.dkim_key,
-        &settings.dkim_domain,
-        &settings.dkim_selector,
-    ) {
-        (Some(key), Some(domain), Some(selector)) => {
-            let pem = std::fs::read_to_string(key)
-                .with_context(|| format!("cannot read the DKIM key {}", key.display()))?;
-            let key = SigningKey::from_pem(&pem).context("unusable DKIM key")?;
-            Some(
-                Signer::builder()
-                    .domain(domain.clone())
-                    .selector(selector.clone())
-                    .key(key)
-                    .build(),
-            )
-        }
-        (None, None, None) => None,
-        _ => anyhow::bail!("[milter] needs dkim_key, dkim_domain and dkim_selector together"),
-    };
     let pipeline = ctx.pipeline(args.db.as_deref(), args.redis.as_deref())?;
-    let handler = Handler {
-        pipeline,
-        signer,
-        tempfail_on_dns_failure: settings.on_dns_failure.as_deref() != Some("accept"),
-        reject: settings.reject.unwrap_or(true),
-        fixed_now: ctx.fixed_now(),
-    };
+    let handler = handler(&settings, pipeline, ctx)?;
     let listen = args
         .listen
         .parse()

@@ -95,7 +95,24 @@ fn scan_json(file: &Path, report: &Report) -> serde_json::Value {
         "auth": auth_fields(report.auth()),
         "links": links_json(report.links()),
         "authentication_results": report.auth().authentication_results().to_header_value(),
+        "signature": signature_json(report),
     })
+}
+
+/// The extra `signature` field: the OpenPGP verdict of a PGP/MIME signed
+/// message from a sender in the `[pipeline] keyring`, else null.
+fn signature_json(report: &Report) -> serde_json::Value {
+    match report.signature() {
+        Some(sig) => json!({
+            "from": sig.from(),
+            "result": sig.result(),
+            "signatures": sig.checks().iter().map(|c| json!({
+                "fingerprint": c.result().fingerprint(),
+                "result": c.result().word(),
+            })).collect::<Vec<_>>(),
+        }),
+        None => serde_json::Value::Null,
+    }
 }
 
 fn round2(x: f64) -> f64 {
