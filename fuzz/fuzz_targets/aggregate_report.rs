@@ -4,7 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 use mailsec_auth::report::{ReportFormat, parse_aggregate, parse_aggregate_message};
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(|data: &[u8]| mailsec_fuzz::guard(|| {
     if let Ok(report) = parse_aggregate(data) {
         let _ = report.message_count();
         let xml = report.to_xml(ReportFormat::Rfc9990);
@@ -16,4 +16,4 @@ fuzz_target!(|data: &[u8]| {
         );
     }
     let _ = parse_aggregate_message(data);
-});
+}));

@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 use mailsec_auth::authres::AuthenticationResults;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(|data: &[u8]| mailsec_fuzz::guard(|| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -21,4 +21,4 @@ fuzz_target!(|data: &[u8]| {
     if let Ok((_instance, ar)) = AuthenticationResults::parse_arc(text) {
         let _ = ar.to_header_value();
     }
-});
+}));

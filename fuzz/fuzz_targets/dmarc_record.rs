@@ -4,7 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 use mailsec_auth::dmarc::DmarcRecord;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(|data: &[u8]| mailsec_fuzz::guard(|| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -33,4 +33,4 @@ fuzz_target!(|data: &[u8]| {
         );
     }
     let _ = mailsec_auth::dmarc::psl_org_domain(text);
-});
+}));

@@ -6,7 +6,7 @@ use libfuzzer_sys::fuzz_target;
 use mailsec_expiry as expiry;
 use std::time::{Duration, SystemTime};
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(|data: &[u8]| mailsec_fuzz::guard(|| {
     let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
     if let Ok(text) = std::str::from_utf8(data) {
         if let Ok(t) = expiry::parse_rfc5322(text) {
@@ -24,4 +24,4 @@ fuzz_target!(|data: &[u8]| {
     let _ = expiry::header_fields(data);
     let _ = expiry::set_expiry(data, now);
     let _ = expiry::remove_expiry(data);
-});
+}));

@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 use mailsec_milter::Response;
 use mailsec_milter::protocol::{Command, Decoder};
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(|data: &[u8]| mailsec_fuzz::guard(|| {
     let _ = Command::decode(data);
     let _ = Response::decode(data);
 
@@ -28,4 +28,4 @@ fuzz_target!(|data: &[u8]| {
         }
         assert!(decoder.buffered() <= 64 * 1024 + 4 + cut);
     }
-});
+}));

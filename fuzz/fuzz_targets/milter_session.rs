@@ -7,7 +7,7 @@ use mailsec_milter::protocol::Decoder;
 use mailsec_milter::session::{Session, SessionConfig, Step};
 use mailsec_milter::{HeaderEdit, Verdict};
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(|data: &[u8]| mailsec_fuzz::guard(|| {
     const CAP: usize = 4096;
     let mut decoder = Decoder::new(16 * 1024);
     let mut session = Session::new(SessionConfig {
@@ -36,4 +36,4 @@ fuzz_target!(|data: &[u8]| {
         }
         assert!(session.message().len() <= CAP);
     }
-});
+}));

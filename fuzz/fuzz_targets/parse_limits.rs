@@ -3,6 +3,6 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(|data: &[u8]| mailsec_fuzz::guard(|| {
     let _ = mailsec::ParseLimits::default().parse(data);
-});
+}));

@@ -6,7 +6,7 @@ use libfuzzer_sys::fuzz_target;
 use mailsec_password::{Password, ReplyThread, decrypt_mail};
 use std::sync::OnceLock;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(|data: &[u8]| mailsec_fuzz::guard(|| {
     static PASSWORD: OnceLock<Option<Password>> = OnceLock::new();
     let Some(password) = PASSWORD.get_or_init(|| Password::new("fuzz password").ok()) else {
         return;
@@ -16,4 +16,4 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(p) = Password::from_file_contents(data.to_vec()) {
         let _ = p.strength(&[]);
     }
-});
+}));

@@ -252,3 +252,293 @@ fn base64_lines(data: &[u8]) -> String {
     out.push_str("\r\n");
     out
 }
+
+// --- SPF and DKIM worst cases (DNS answered from memory, lookups counted) -----------
+
+use async_trait::async_trait;
+use mailsec_auth::dkim::{DkimResult, Verifier};
+use mailsec_auth::spf::{self, SpfConfig, SpfResult};
+use mailsec_dns::{Answer, DnsError, Record, RecordType, Resolver, StaticResolver};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::UNIX_EPOCH;
+
+/// A resolver counting every question it is asked.
+struct Counting {
+    inner: StaticResolver,
+    queries: AtomicUsize,
+}
+
+impl Counting {
+    fn new(inner: StaticResolver) -> Self {
+        Counting {
+            inner,
+            queries: AtomicUsize::new(0),
+        }
+    }
+}
+
+#[async_trait]
+impl Resolver for Counting {
+    async fn lookup(&self, name: &str, rtype: RecordType) -> Result<Answer<Record>, DnsError> {
+        self.queries.fetch_add(1, Ordering::SeqCst);
+        self.inner.lookup(name, rtype).await
+    }
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+fn spf_check(dns: &Counting, sender: &str) -> SpfResult {
+    let ip = "198.51.100.7".parse().unwrap();
+    let config = SpfConfig::default();
+    block_on(spf::check_host(
+        dns,
+        ip,
+        "mx.example.org",
+        sender,
+        &config,
+        UNIX_EPOCH + Duration::from_secs(1_800_000_000),
+    ))
+    .result()
+}
+
+#[test]
+fn spf_include_loops_end_in_permerror_within_a_second() {
+    let mut zone = StaticResolver::new();
+    // A record including itself, a two-record cycle, a redirect cycle.
+    zone.add(
+        "self.example.org",
+        Record::txt("v=spf1 include:self.example.org -all"),
+    );
+    zone.add(
+        "a.example.org",
+        Record::txt("v=spf1 include:b.example.org -all"),
+    );
+    zone.add(
+        "b.example.org",
+        Record::txt("v=spf1 include:a.example.org -all"),
+    );
+    zone.add(
+        "r1.example.org",
+        Record::txt("v=spf1 redirect=r2.example.org"),
+    );
+    zone.add(
+        "r2.example.org",
+        Record::txt("v=spf1 redirect=r1.example.org"),
+    );
+    // A macro loop: the include target is built from the sender's own domain.
+    zone.add("m.example.org", Record::txt("v=spf1 include:%{d} -all"));
+    let dns = Counting::new(zone);
+    for sender in [
+        "x@self.example.org",
+        "x@a.example.org",
+        "x@r1.example.org",
+        "x@m.example.org",
+    ] {
+        dns.queries.store(0, Ordering::SeqCst);
+        let result = within_a_second(sender, || spf_check(&dns, sender));
+        assert_eq!(result, SpfResult::PermError, "{sender}");
+        let q = dns.queries.load(Ordering::SeqCst);
+        assert!(q <= 12, "{sender}: {q} DNS questions");
+    }
+}
+
+#[test]
+fn spf_fan_out_tree_is_cut_at_ten_lookups() {
+    // Every record includes ten others, three levels deep: 1,111 records in all,
+    // each level multiplying the work if the limit were not counted across them.
+    let mut zone = StaticResolver::new();
+    let mut names = vec![String::from("t")];
+    for _ in 0..3 {
+        let mut next = Vec::new();
+        for n in &names {
+            let children: Vec<String> = (0..10).map(|i| format!("{n}{i}")).collect();
+            let includes: Vec<String> = children
+                .iter()
+                .map(|c| format!("include:{c}.example.org"))
+                .collect();
+            zone.add(
+                &format!("{n}.example.org"),
+                Record::txt(&format!("v=spf1 {} -all", includes.join(" "))),
+            );
+            next.extend(children);
+        }
+        names = next;
+    }
+    for n in &names {
+        zone.add(
+            &format!("{n}.example.org"),
+            Record::txt("v=spf1 a mx ptr exists:%{i}.%{l}.%{d} -all"),
+        );
+    }
+    // Twenty MX hosts on one name, more than the ten addresses looked up.
+    for i in 0..20 {
+        zone.add(
+            "t.example.org",
+            Record::mx(i, &format!("mx{i}.example.org")),
+        );
+    }
+    let dns = Counting::new(zone);
+    let result = within_a_second("fan-out tree", || spf_check(&dns, "x@t.example.org"));
+    assert_eq!(result, SpfResult::PermError);
+    let q = dns.queries.load(Ordering::SeqCst);
+    assert!(q <= 30, "{q} DNS questions");
+}
+
+#[test]
+fn a_thousand_dkim_signatures_are_checked_at_most_ten_times() {
+    let mut message = Vec::new();
+    for i in 0..1000 {
+        message.extend_from_slice(
+            format!(
+                "DKIM-Signature: v=1; a=rsa-sha256; d=d{i}.example; s=s; c=relaxed/relaxed;\r\n \
+                 h=from:to:subject; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;\r\n \
+                 b=dGhpcyBpcyBub3QgYSBzaWduYXR1cmU=\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    message.extend_from_slice(b"From: a@example.org\r\nTo: b@example.net\r\nSubject: x\r\n\r\n");
+    message.extend_from_slice(&b"body line\r\n".repeat(10_000));
+    let dns = Counting::new(StaticResolver::new());
+    let outs = within_a_second("1,000 DKIM signatures", || {
+        block_on(Verifier::new().verify(
+            &message,
+            &dns,
+            UNIX_EPOCH + Duration::from_secs(1_800_000_000),
+        ))
+    });
+    assert_eq!(outs.len(), 1000);
+    let judged = outs
+        .iter()
+        .filter(|o| !matches!(o.result(), DkimResult::Neutral(_)))
+        .count();
+    assert!(judged <= 10, "{judged} signatures judged");
+    let q = dns.queries.load(Ordering::SeqCst);
+    assert!(q <= 10, "{q} key lookups");
+}
+
+#[test]
+fn dkim_and_arc_private_keys_never_show_in_debug() {
+    use mailsec_auth::arc::ArcSealer;
+    use mailsec_auth::dkim::{Signer, SigningKey};
+    let seed = [0x5au8; 32];
+    let key = SigningKey::from_ed25519_seed(&seed).unwrap();
+    let der = key.to_pkcs8_der().to_vec();
+    let pem = key.to_pkcs8_pem();
+    // The base64 of the secret part as PEM shows it, and a derived Debug's byte list.
+    let secret_b64 = pem.lines().nth(1).unwrap().to_owned();
+    let bytes = format!("{:?}", &der[der.len() - 32..]);
+    let check = |shown: String| {
+        assert!(!shown.contains(&secret_b64), "{shown}");
+        assert!(!shown.contains(bytes.trim_matches(['[', ']'])), "{shown}");
+        assert!(!shown.contains("90, 90, 90, 90"), "{shown}"); // the 0x5a seed
+    };
+    check(format!("{key:?}"));
+    let signer = Signer::builder()
+        .domain("example.org")
+        .selector("s")
+        .key(SigningKey::from_ed25519_seed(&seed).unwrap())
+        .build();
+    check(format!("{signer:?}"));
+    let sealer = ArcSealer::new(
+        "example.org",
+        "arc",
+        SigningKey::from_ed25519_seed(&seed).unwrap(),
+    );
+    check(format!("{sealer:?}"));
+    let rsa = SigningKey::from_pem(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/testdata/auth/dkim-dkimpy/2048_testkey.key"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let shown = format!("{rsa:?}");
+    assert!(!shown.contains("MII"), "{shown}");
+    assert!(shown.len() < 200, "{shown}");
+}
+
+/// Fuzzing (`failure_report`) found an ARF mail whose MIME tree reaches mail-parser
+/// 0.11.9's "Invalid part ID" `debug_assert!`: parsing gives a result, never a panic.
+#[test]
+fn regression_fuzz_failure_report_part_id() {
+    let input = include_bytes!("data/fuzz-mail-parser-part-id-arf.eml");
+    let _ = within_a_second("fuzz ARF", || FailureReport::parse_message(input));
+    let _ = FailureReport::parse_fields(input);
+}
+
+/// Fuzzing (`dkim_verify`) found that signing a message whose header block starts with
+/// a folded line gave a DKIM-Signature that absorbed that line and then failed its own
+/// verification (`permerror`, "tag value is not UTF-8"). Signing and sealing now refuse
+/// such a message; any other message our signer signs verifies.
+#[test]
+fn regression_fuzz_signing_a_message_that_starts_folded() {
+    use mailsec_auth::arc::{ArcSealer, ArcValidator};
+    use mailsec_auth::dkim::{DkimError, Signer, SigningKey};
+    // The fuzz input, reduced: a header block whose first line is a continuation line
+    // (the crash input had a non-UTF-8 byte in it, which made the absorbing signature
+    // unparsable).
+    let message: &[u8] = b" Suzie Q <suzie@shopping.example.n\xff\xffet>\r\n\
+        From: Joe <joe@football.example.com>\r\nTo: suzie@shopping.example.net\r\n\
+        Subject: Is dinner ready?\r\n\r\nHi.\r\n";
+    let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let key = SigningKey::from_ed25519_seed(&[7u8; 32]).unwrap();
+    let mut zone = StaticResolver::new();
+    zone.add("sel._domainkey.example.org", Record::txt(&key.dns_record()));
+    let signer = Signer::builder()
+        .domain("example.org")
+        .selector("sel")
+        .key(key)
+        .build();
+    assert!(matches!(
+        signer.sign_message(message, now),
+        Err(DkimError::FoldedFirstLine)
+    ));
+    let chain = block_on(ArcValidator::new().validate(message, &zone, now));
+    let sealer = ArcSealer::new(
+        "example.org",
+        "sel",
+        SigningKey::from_ed25519_seed(&[7u8; 32]).unwrap(),
+    );
+    assert!(matches!(
+        sealer.seal_message(message, &chain, "example.org; spf=pass", now),
+        Err(DkimError::FoldedFirstLine)
+    ));
+    // Without the stray line, the same message signs and verifies.
+    let start = message.iter().position(|&c| c == b'\n').unwrap() + 1;
+    let clean = &message[start..];
+    let signed = signer.sign_message(clean, now).unwrap();
+    let outs = block_on(Verifier::new().verify(&signed, &zone, now));
+    assert_eq!(
+        outs.first().map(|o| o.result().clone()),
+        Some(DkimResult::Pass)
+    );
+}
+
+/// The same cause found by the `arc` target: sealing a message that starts with a
+/// folded line gave a seal that did not validate; sealing now refuses it.
+#[test]
+fn regression_fuzz_sealing_a_message_that_starts_folded() {
+    use mailsec_auth::arc::{ArcSealer, ArcValidator};
+    use mailsec_auth::dkim::{DkimError, SigningKey};
+    let message: &[u8] = b" KIM-Signature: v=1; a=rsa-sha256; d=football.example.com\r\n\
+        From: Joe <joe@football.example.com>\r\nSubject: x\r\n\r\nbody\r\n";
+    let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let zone = StaticResolver::new();
+    let chain = block_on(ArcValidator::new().validate(message, &zone, now));
+    let sealer = ArcSealer::new(
+        "example.org",
+        "arc",
+        SigningKey::from_ed25519_seed(&[9u8; 32]).unwrap(),
+    );
+    assert!(matches!(
+        sealer.seal_message(message, &chain, "example.org; spf=pass", now),
+        Err(DkimError::FoldedFirstLine)
+    ));
+}

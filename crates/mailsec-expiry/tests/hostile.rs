@@ -95,3 +95,15 @@ fn absurd_dates_and_durations_are_errors() {
     let long = format!("Wed, 15 Nov 2023 10:00:00 {}", " ".repeat(1 << 20));
     let _ = within_a_second("1 MiB date", || parse_rfc5322(&long));
 }
+
+/// Fuzzing (`expiry`) reached mail-parser 0.11.9's "Invalid part ID" `debug_assert!`
+/// through the protected-header lookup: every entry point gives a result.
+#[test]
+fn regression_fuzz_mail_parser_part_id() {
+    let input = include_bytes!("data/fuzz-mail-parser-part-id.eml");
+    let report = within_a_second("fuzz input", || ExpiryReport::from_message(input, now()));
+    let _ = report.state();
+    let _ = header_fields(input);
+    let _ = set_expiry(input, now());
+    let _ = remove_expiry(input);
+}

@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use mailsec_password::{
-    KdfCost, MAX_SKESKS_TRIED, Password, PasswordEncryptor, PasswordError, PasswordMail, decrypt,
-    decrypt_mail,
+    KdfCost, MAX_SKESKS_TRIED, Password, PasswordEncryptor, PasswordError, PasswordMail,
+    ReplyThread, decrypt, decrypt_mail,
 };
 use openpgp::cert::prelude::*;
 use openpgp::crypto::S2K;
@@ -169,4 +169,13 @@ fn regression_fuzz_seipd_v1_header_panic() {
         decrypt_mail(input, &pw),
         Err(PasswordError::Decrypt)
     ));
+}
+
+/// The same sequoia panic reached through `decrypt_mail` (fuzz target `password_mail`).
+#[test]
+fn regression_fuzz_seipd_v1_header_panic_in_a_mail() {
+    let input = include_bytes!("data/fuzz-seipd-v1-header-panic-mail.bin");
+    let pw = Password::new("fuzz password").unwrap();
+    let _ = within_a_second("fuzz mail", || decrypt_mail(input, &pw));
+    let _ = ReplyThread::for_message(input);
 }

@@ -192,14 +192,30 @@ pub enum KeyVersion {
     V6,
 }
 
-/// Key generation options (a builder).
-#[derive(Debug, Clone)]
+/// Key generation options (a builder). `Debug` never shows the passphrase,
+/// which is wiped from memory when the builder is dropped.
+#[derive(Clone)]
 pub struct KeyGen {
     user_ids: Vec<String>,
     version: KeyVersion,
     validity: Option<Duration>,
     created: Option<SystemTime>,
-    passphrase: Option<Vec<u8>>,
+    passphrase: Option<zeroize::Zeroizing<Vec<u8>>>,
+}
+
+impl std::fmt::Debug for KeyGen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyGen")
+            .field("user_ids", &self.user_ids)
+            .field("version", &self.version)
+            .field("validity", &self.validity)
+            .field("created", &self.created)
+            .field(
+                "passphrase",
+                &self.passphrase.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 impl KeyGen {
@@ -240,7 +256,7 @@ impl KeyGen {
 
     /// Protects the exported secret key with a passphrase.
     pub fn passphrase(mut self, passphrase: &[u8]) -> Self {
-        self.passphrase = Some(passphrase.to_vec());
+        self.passphrase = Some(zeroize::Zeroizing::new(passphrase.to_vec()));
         self
     }
 
@@ -306,18 +322,27 @@ impl KeyGen {
         };
         Ok(GeneratedKey {
             key: SecretKey { cert },
-            armored_secret,
+            armored_secret: zeroize::Zeroizing::new(armored_secret),
             armored_revocation,
         })
     }
 }
 
-/// A freshly generated key.
-#[derive(Debug, Clone)]
+/// A freshly generated key. `Debug` shows the fingerprint only; the armored
+/// secret key is wiped from memory on drop.
+#[derive(Clone)]
 pub struct GeneratedKey {
     key: SecretKey,
-    armored_secret: Vec<u8>,
+    armored_secret: zeroize::Zeroizing<Vec<u8>>,
     armored_revocation: Vec<u8>,
+}
+
+impl std::fmt::Debug for GeneratedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GeneratedKey")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
 }
 
 impl GeneratedKey {

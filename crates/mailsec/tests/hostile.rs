@@ -124,3 +124,15 @@ fn oversized_message_is_refused_before_parsing() {
     let err = within_a_second("51 MiB", || ParseLimits::default().parse(&raw)).unwrap_err();
     assert!(matches!(err, LimitError::MessageTooLarge { .. }), "{err}");
 }
+
+/// Fuzzing (`parse_limits`) found a MIME tree that reaches a `debug_assert!` in
+/// mail-parser 0.11.9 ("Invalid part ID"). Release builds (and our test profile, which
+/// turns that crate's debug assertions off) parse it: a result, never a panic.
+#[test]
+fn regression_fuzz_mail_parser_part_id() {
+    let input = include_bytes!("data/fuzz-mail-parser-part-id.eml");
+    let parsed = within_a_second("fuzz input", || ParseLimits::default().parse(input));
+    if let Ok(message) = parsed {
+        let _ = message.parts.len();
+    }
+}

@@ -72,6 +72,9 @@ impl ArcSealer {
         let t = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let alg = self.key.algorithm();
         let (headers, body) = header::split_message(message);
+        if matches!(headers.first(), Some(b' ' | b'\t')) {
+            return Err(DkimError::FoldedFirstLine);
+        }
         let fields = header::fields(headers);
 
         let aar = format!(

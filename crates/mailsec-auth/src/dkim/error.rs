@@ -38,4 +38,8 @@ pub enum DkimError {
     /// The message cannot be sealed (ARC): bad chain or too many instances.
     #[error("cannot seal: {0}")]
     Seal(String),
+    /// The header block starts with a folded (white-space) line that belongs to no
+    /// field: a field prepended to the message would absorb it and then fail to verify.
+    #[error("the message starts with a folded line outside any header field")]
+    FoldedFirstLine,
 }

@@ -28,8 +28,8 @@ pub struct SigningKey {
     inner: Inner,
     /// The `p=` value: SubjectPublicKeyInfo for RSA, the raw key for Ed25519.
     public: Vec<u8>,
-    /// PKCS#8 DER of the private key.
-    pkcs8: Vec<u8>,
+    /// PKCS#8 DER of the private key, wiped when the key is dropped.
+    pkcs8: zeroize::Zeroizing<Vec<u8>>,
     bits: Option<usize>,
 }
 
@@ -127,7 +127,7 @@ impl SigningKey {
             Ok(SigningKey {
                 public: pair.public_key().as_ref().to_vec(),
                 inner: Inner::Ed25519(pair),
-                pkcs8: der.to_vec(),
+                pkcs8: zeroize::Zeroizing::new(der.to_vec()),
                 bits: None,
             })
         } else {
@@ -158,7 +158,7 @@ impl SigningKey {
         Ok(SigningKey {
             inner,
             public: der::rsa_spki(&public_pkcs1),
-            pkcs8: der::rsa_pkcs8(pkcs1),
+            pkcs8: zeroize::Zeroizing::new(der::rsa_pkcs8(pkcs1)),
             bits: Some(bits),
         })
     }
@@ -523,6 +523,9 @@ impl Signer {
         body: &BodyHash,
         now: SystemTime,
     ) -> Result<String, DkimError> {
+        if matches!(headers.first(), Some(b' ' | b'\t')) {
+            return Err(DkimError::FoldedFirstLine);
+        }
         let fields = header::fields(headers);
         if !fields.iter().any(|f| f.name.eq_ignore_ascii_case(b"From")) {
             return Err(DkimError::NoFrom);

@@ -6,13 +6,39 @@ use super::TokenStore;
 use crate::SpamError;
 
 /// A token store's location: a redb file or a Redis server.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` hides the user and password of a Redis URL (`redis://user:pw@host/`).
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StoreLocation {
     /// A redb file.
     Redb(PathBuf),
     /// A Redis URL (`redis://127.0.0.1:6379/`).
     Redis(String),
+}
+
+impl std::fmt::Debug for StoreLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreLocation::Redb(path) => f.debug_tuple("Redb").field(path).finish(),
+            StoreLocation::Redis(url) => {
+                f.debug_tuple("Redis").field(&redact_userinfo(url)).finish()
+            }
+        }
+    }
+}
+
+/// `url` with any `user:password@` of its authority replaced by `<redacted>@`.
+fn redact_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rfind('@') {
+        Some(at) => format!("{scheme}://<redacted>@{}{tail}", &authority[at + 1..]),
+        None => url.to_owned(),
+    }
 }
 
 impl StoreLocation {
