@@ -5,6 +5,7 @@
 //! verification (or signature, for the sign group).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
+use base64::Engine;
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -131,28 +132,6 @@ fn relaxed_header_data(signed: &[u8]) -> Vec<u8> {
     data.into_bytes()
 }
 
-fn b64_decode(text: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    let (mut acc, mut bits) = (0u32, 0);
-    for c in text.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => continue,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    out
-}
-
 fn signature_value(signed: &[u8]) -> Vec<u8> {
     let text = String::from_utf8_lossy(signed);
     let head = text.split("\r\n\r\n").next().unwrap();
@@ -164,7 +143,11 @@ fn signature_value(signed: &[u8]) -> Vec<u8> {
         .map(|(_, l)| l.to_owned())
         .collect();
     let b = sig_field.find(" b=").unwrap();
-    b64_decode(&sig_field[b + 3..])
+    let value = sig_field[b + 3..].split(';').next().unwrap();
+    let folded: String = value.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(folded)
+        .unwrap()
 }
 
 struct Setup {
