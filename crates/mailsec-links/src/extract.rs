@@ -1,10 +1,10 @@
 //! Finding links: bare URLs in text, links in HTML, URLs nested in redirectors.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use lol_html::html_content::{Element, TextChunk, TextType};
-use lol_html::{HtmlRewriter, Settings, doc_text, element};
+use lol_html::{ElementContentHandlers, HtmlRewriter, Settings, doc_text};
 
 /// Where a link was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -170,9 +170,13 @@ fn prefix_ci(bytes: &[u8], at: usize, prefix: &[u8]) -> bool {
 struct HtmlState {
     links: Vec<RawLink>,
     facts: HtmlFacts,
-    /// Index in `links` of the anchor whose text is being collected.
-    open_anchor: Option<usize>,
+    /// The visible text so far, white space collapsed as it is added.
+    text: Collapsed,
+    /// Bytes of visible text added before collapsing (the [`MAX_TEXT`] budget).
+    raw_text_len: usize,
     base: Option<url::Url>,
+    /// Entity-decoding buffer reused across text chunks.
+    scratch: String,
 }
 
 impl HtmlState {
@@ -185,9 +189,7 @@ impl HtmlState {
             return None;
         }
         let target = match &self.base {
-            Some(base)
-                if !has_scheme(&decoded) && !decoded.to_ascii_lowercase().starts_with("www.") =>
-            {
+            Some(base) if !has_scheme(&decoded) && !starts_with_ci(&decoded, "www.") => {
                 match base.join(&decoded) {
                     Ok(u) => u.to_string(),
                     Err(_) => decoded,
@@ -204,9 +206,8 @@ impl HtmlState {
     }
 
     fn css(&mut self, css: &str) {
-        let lower = css.to_ascii_lowercase();
         let mut from = 0;
-        while let Some(pos) = lower.get(from..).and_then(|s| s.find("url(")) {
+        while let Some(pos) = css.get(from..).and_then(|s| find_ci(s, "url(")) {
             let start = from + pos + 4;
             let Some(rest) = css.get(start..) else { break };
             let Some(close) = rest.find(')') else { break };
@@ -215,14 +216,212 @@ impl HtmlState {
                 .unwrap_or_default()
                 .trim()
                 .trim_matches(['"', '\'']);
-            if has_scheme(inner)
-                || inner.to_ascii_lowercase().starts_with("www.")
-                || self.base.is_some()
-            {
+            if has_scheme(inner) || starts_with_ci(inner, "www.") || self.base.is_some() {
                 self.push(inner, LinkSource::Css);
             }
             from = start + close;
         }
+    }
+
+    /// One element's start tag (every element goes through here once).
+    fn element(
+        &mut self,
+        el: &mut Element<'_, '_>,
+        html: &str,
+        open_anchor: &Rc<Cell<Option<usize>>>,
+    ) {
+        let tag = TagName::of(el, html);
+        let attrs = Attrs::of(el, html);
+        // The order of the steps is the order links are reported in.
+        if tag.is("a") {
+            let idx = attrs
+                .get("href")
+                .and_then(|h| self.push(&h, LinkSource::Anchor));
+            open_anchor.set(idx);
+            if idx.is_some() && el.can_have_content() {
+                let open = Rc::clone(open_anchor);
+                // An anchor that never closes is closed by the next one.
+                let _ = el.on_end_tag(lol_html::end_tag!(move |_end| {
+                    open.set(None);
+                    Ok(())
+                }));
+            }
+        }
+        if tag.is("area")
+            && let Some(h) = attrs.get("href")
+        {
+            let idx = self.push(&h, LinkSource::Area);
+            if let (Some(i), Some(alt)) = (idx, attrs.get("alt"))
+                && let Some(l) = self.links.get_mut(i)
+            {
+                l.shown = Some(decode_entities(&alt));
+            }
+        }
+        if tag.is("form") {
+            self.facts.forms += 1;
+            if let Some(h) = attrs.get("action") {
+                self.push(&h, LinkSource::Form);
+            }
+        }
+        if tag.is("img") || attrs.has("background") {
+            for attr in ["src", "background"] {
+                if let Some(h) = attrs.get(attr)
+                    && !starts_with_ci(h.trim_start(), "cid:")
+                {
+                    self.push(&h, LinkSource::Image);
+                }
+            }
+        }
+        if (tag.is("iframe") || tag.is("frame"))
+            && let Some(h) = attrs.get("src")
+        {
+            self.push(&h, LinkSource::Frame);
+        }
+        if tag.is("meta")
+            && let Some(equiv) = attrs.get("http-equiv")
+            && equiv.trim().eq_ignore_ascii_case("refresh")
+            && let Some(content) = attrs.get("content")
+        {
+            let content = decode_entities(&content);
+            if let Some(pos) = find_ci(&content, "url") {
+                let rest = content.get(pos + 3..).unwrap_or_default().trim_start();
+                let rest = rest
+                    .strip_prefix('=')
+                    .unwrap_or(rest)
+                    .trim()
+                    .trim_matches(['"', '\'']);
+                self.push(rest, LinkSource::MetaRefresh);
+            }
+        }
+        if tag.is("base")
+            && let Some(h) = attrs.get("href")
+        {
+            let decoded = decode_entities(h.trim());
+            self.base = url::Url::parse(&decoded)
+                .ok()
+                .filter(|u| !u.cannot_be_a_base());
+            self.push(&decoded, LinkSource::Base);
+        }
+        if let Some(css) = attrs.get("style")
+            && css.len() > 4
+            && find_ci(&css, "url(").is_some()
+        {
+            self.css(&decode_entities(&css));
+        }
+        if tag.is("input")
+            && attrs
+                .get("type")
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("password"))
+        {
+            self.facts.password_fields += 1;
+        }
+    }
+
+    /// A chunk of text content.
+    fn text(&mut self, t: &TextChunk<'_>, open_anchor: Option<usize>) {
+        match t.text_type() {
+            TextType::Data | TextType::RCData | TextType::CDataSection | TextType::PlainText => {
+                let chunk = t.as_str();
+                if chunk.is_empty() {
+                    return;
+                }
+                let mut scratch = std::mem::take(&mut self.scratch);
+                let decoded = if chunk.contains('&') {
+                    scratch.clear();
+                    decode_entities_into(chunk, &mut scratch);
+                    scratch.as_str()
+                } else {
+                    chunk
+                };
+                if let Some(i) = open_anchor
+                    && let Some(l) = self.links.get_mut(i)
+                {
+                    let shown = l.shown.get_or_insert_with(String::new);
+                    if shown.len() < MAX_SHOWN {
+                        shown.push_str(decoded);
+                    }
+                }
+                if self.raw_text_len < MAX_TEXT {
+                    self.raw_text_len += decoded.len();
+                    self.text.push(decoded);
+                }
+                self.scratch = scratch;
+            }
+            TextType::RawText => {
+                // <style>: CSS may hold url(...). (Chunks may split a url(); rare and harmless.)
+                let chunk = t.as_str();
+                if find_ci(chunk, "url(").is_some() {
+                    self.css(chunk);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A start tag's name, borrowed from the document when possible.
+struct TagName<'a>(std::borrow::Cow<'a, str>);
+
+impl<'a> TagName<'a> {
+    /// The name as the tokenizer reads it: after `<`, up to white space, `/` or `>`.
+    fn of(el: &Element<'_, '_>, html: &'a str) -> Self {
+        let raw = html
+            .get(el.source_location().bytes())
+            .and_then(|t| t.strip_prefix('<'))
+            .map(|t| {
+                let end = t
+                    .find([' ', '\n', '\r', '\t', '\x0C', '/', '>'])
+                    .unwrap_or(t.len());
+                t.get(..end).unwrap_or_default()
+            })
+            .filter(|n| !n.is_empty());
+        TagName(match raw {
+            Some(n) => n.into(),
+            None => el.tag_name().into(),
+        })
+    }
+
+    fn is(&self, name: &str) -> bool {
+        self.0.eq_ignore_ascii_case(name)
+    }
+}
+
+/// A start tag's attributes, values borrowed from the document when possible.
+struct Attrs<'a> {
+    /// (name, value) in document order.
+    list: Vec<(std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)>,
+}
+
+impl<'a> Attrs<'a> {
+    fn of(el: &Element<'_, '_>, html: &'a str) -> Self {
+        let list = el
+            .attributes()
+            .iter()
+            .map(|a| {
+                let name = match a.name_source_location().and_then(|l| html.get(l.bytes())) {
+                    Some(n) => n.into(),
+                    None => a.name().into(),
+                };
+                let value = match a.value_source_location().and_then(|l| html.get(l.bytes())) {
+                    Some(v) => v.into(),
+                    None => a.value().into(),
+                };
+                (name, value)
+            })
+            .collect();
+        Attrs { list }
+    }
+
+    /// The first attribute called `name` (ASCII case-insensitive).
+    fn get(&self, name: &str) -> Option<std::borrow::Cow<'a, str>> {
+        self.list
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.list.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
     }
 }
 
@@ -236,180 +435,74 @@ fn has_scheme(s: &str) -> bool {
     }
 }
 
+fn starts_with_ci(s: &str, prefix: &str) -> bool {
+    s.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
+/// Byte offset of the first ASCII case-insensitive occurrence of the
+/// (ASCII, non-empty) `needle` in `hay`.
+fn find_ci(hay: &str, needle: &str) -> Option<usize> {
+    let n = needle.as_bytes();
+    let first = *n.first()?;
+    let (lo, up) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    let h = hay.as_bytes();
+    let mut from = 0;
+    while let Some(i) = h
+        .get(from..)
+        .and_then(|rest| rest.iter().position(|&b| b == lo || b == up))
+    {
+        let at = from + i;
+        if h.get(at..at + n.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(n))
+        {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 /// Links, anchor texts and facts of an HTML document.
 ///
 /// Uses `lol_html`'s streaming tokenizer, in non-strict mode so that
-/// malformed markup never stops the scan.
+/// malformed markup never stops the scan. One element handler sees every
+/// start tag (reading attributes in place, without copying them) and one
+/// text handler every text chunk.
 pub fn links_in_html(html: &str, out: &mut Vec<RawLink>) -> HtmlFacts {
-    let state = Rc::new(RefCell::new(HtmlState::default()));
-    let s_a = Rc::clone(&state);
-    let s_area = Rc::clone(&state);
-    let s_form = Rc::clone(&state);
-    let s_img = Rc::clone(&state);
-    let s_frame = Rc::clone(&state);
-    let s_meta = Rc::clone(&state);
-    let s_base = Rc::clone(&state);
-    let s_style = Rc::clone(&state);
-    let s_input = Rc::clone(&state);
-    let s_text = Rc::clone(&state);
+    let state = RefCell::new(HtmlState::default());
+    let open_anchor: Rc<Cell<Option<usize>>> = Rc::new(Cell::new(None));
+    let open_for_text = Rc::clone(&open_anchor);
+    let selector: std::borrow::Cow<'_, lol_html::Selector> = match &*ANY_ELEMENT {
+        Some(sel) => std::borrow::Cow::Borrowed(sel),
+        None => return HtmlFacts::default(),
+    };
     let settings = Settings::new()
         .with_strict(false)
-        .append_element_content_handler(element!("a", move |el: &mut Element<'_, '_>| {
-            let idx = {
-                let mut st = s_a.borrow_mut();
-                let idx = el
-                    .get_attribute("href")
-                    .and_then(|h| st.push(&h, LinkSource::Anchor));
-                st.open_anchor = idx;
-                idx
-            };
-            if idx.is_some() && el.can_have_content() {
-                let s_end = Rc::clone(&s_a);
-                // An anchor that never closes is closed by the next one.
-                let _ = el.on_end_tag(lol_html::end_tag!(move |_end| {
-                    s_end.borrow_mut().open_anchor = None;
+        .append_element_content_handler((
+            selector,
+            ElementContentHandlers::default().element(
+                |el: &mut Element<'_, '_>| -> lol_html::HandlerResult {
+                    state.borrow_mut().element(el, html, &open_anchor);
                     Ok(())
-                }));
-            }
-            Ok(())
-        }))
-        .append_element_content_handler(element!("area[href]", move |el: &mut Element<'_, '_>| {
-            let mut st = s_area.borrow_mut();
-            if let Some(h) = el.get_attribute("href") {
-                let idx = st.push(&h, LinkSource::Area);
-                if let (Some(i), Some(alt)) = (idx, el.get_attribute("alt"))
-                    && let Some(l) = st.links.get_mut(i)
-                {
-                    l.shown = Some(decode_entities(&alt));
-                }
-            }
-            Ok(())
-        }))
-        .append_element_content_handler(element!("form", move |el: &mut Element<'_, '_>| {
-            let mut st = s_form.borrow_mut();
-            st.facts.forms += 1;
-            if let Some(h) = el.get_attribute("action") {
-                st.push(&h, LinkSource::Form);
-            }
-            Ok(())
-        }))
-        .append_element_content_handler(element!("img, [background]", move |el: &mut Element<
-            '_,
-            '_,
-        >| {
-            let mut st = s_img.borrow_mut();
-            for attr in ["src", "background"] {
-                if let Some(h) = el.get_attribute(attr)
-                    && !h.trim_start().to_ascii_lowercase().starts_with("cid:")
-                {
-                    st.push(&h, LinkSource::Image);
-                }
-            }
-            Ok(())
-        }))
-        .append_element_content_handler(element!(
-            "iframe[src], frame[src]",
-            move |el: &mut Element<'_, '_>| {
-                if let Some(h) = el.get_attribute("src") {
-                    s_frame.borrow_mut().push(&h, LinkSource::Frame);
-                }
-                Ok(())
-            }
+                },
+            ),
         ))
-        .append_element_content_handler(element!("meta[http-equiv]", move |el: &mut Element<
-            '_,
-            '_,
-        >| {
-            let refresh = el
-                .get_attribute("http-equiv")
-                .is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh"));
-            if refresh && let Some(content) = el.get_attribute("content") {
-                let content = decode_entities(&content);
-                let lower = content.to_ascii_lowercase();
-                if let Some(pos) = lower.find("url") {
-                    let rest = content.get(pos + 3..).unwrap_or_default().trim_start();
-                    let rest = rest
-                        .strip_prefix('=')
-                        .unwrap_or(rest)
-                        .trim()
-                        .trim_matches(['"', '\'']);
-                    s_meta.borrow_mut().push(rest, LinkSource::MetaRefresh);
-                }
-            }
-            Ok(())
-        }))
-        .append_element_content_handler(element!("base[href]", move |el: &mut Element<'_, '_>| {
-            if let Some(h) = el.get_attribute("href") {
-                let mut st = s_base.borrow_mut();
-                let decoded = decode_entities(h.trim());
-                st.base = url::Url::parse(&decoded)
-                    .ok()
-                    .filter(|u| !u.cannot_be_a_base());
-                st.push(&decoded, LinkSource::Base);
-            }
-            Ok(())
-        }))
-        .append_element_content_handler(element!("[style]", move |el: &mut Element<'_, '_>| {
-            if let Some(css) = el.get_attribute("style")
-                && css.len() > 4
-                && css.to_ascii_lowercase().contains("url(")
-            {
-                s_style.borrow_mut().css(&decode_entities(&css));
-            }
-            Ok(())
-        }))
-        .append_element_content_handler(element!("input", move |el: &mut Element<'_, '_>| {
-            if el
-                .get_attribute("type")
-                .is_some_and(|t| t.trim().eq_ignore_ascii_case("password"))
-            {
-                s_input.borrow_mut().facts.password_fields += 1;
-            }
-            Ok(())
-        }))
-        .append_document_content_handler(doc_text!(move |t: &mut TextChunk<'_>| {
-            let mut st = s_text.borrow_mut();
-            match t.text_type() {
-                TextType::Data
-                | TextType::RCData
-                | TextType::CDataSection
-                | TextType::PlainText => {
-                    let chunk = t.as_str();
-                    if chunk.is_empty() {
-                        return Ok(());
-                    }
-                    let decoded = decode_entities(chunk);
-                    if let Some(i) = st.open_anchor
-                        && let Some(l) = st.links.get_mut(i)
-                    {
-                        let shown = l.shown.get_or_insert_with(String::new);
-                        if shown.len() < MAX_SHOWN {
-                            shown.push_str(&decoded);
-                        }
-                    }
-                    if st.facts.text.len() < MAX_TEXT {
-                        st.facts.text.push_str(&decoded);
-                    }
-                }
-                TextType::RawText => {
-                    // <style>: CSS may hold url(...). (Chunks may split a url(); rare and harmless.)
-                    let chunk = t.as_str();
-                    if chunk.to_ascii_lowercase().contains("url(") {
-                        st.css(chunk);
-                    }
-                }
-                _ => {}
-            }
+        .append_document_content_handler(doc_text!(|t: &mut TextChunk<'_>| {
+            state.borrow_mut().text(t, open_for_text.get());
             Ok(())
         }));
     let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
     // Errors only come from handlers (none fail) or memory limits; what was found stays.
     let _ = rewriter.write(html.as_bytes());
     let _ = rewriter.end();
-    let st = std::mem::take(&mut *state.borrow_mut());
     let HtmlState {
-        links, mut facts, ..
-    } = st;
+        links,
+        mut facts,
+        text,
+        ..
+    } = state.into_inner();
     for mut l in links {
         if let Some(shown) = l.shown.take() {
             let collapsed = collapse_ws(&shown);
@@ -419,20 +512,48 @@ pub fn links_in_html(html: &str, out: &mut Vec<RawLink>) -> HtmlFacts {
         }
         out.push(l);
     }
-    facts.text = collapse_ws(&facts.text);
+    facts.text = text.out;
     facts
+}
+
+/// The `*` selector, parsed once.
+static ANY_ELEMENT: std::sync::LazyLock<Option<lol_html::Selector>> =
+    std::sync::LazyLock::new(|| "*".parse().ok());
+
+/// Text with runs of white space collapsed to one space and trimmed, built
+/// piece by piece: the result equals [`collapse_ws`] of the concatenation.
+#[derive(Default)]
+struct Collapsed {
+    out: String,
+    /// White space seen since the last word (written before the next one).
+    pending: bool,
+}
+
+impl Collapsed {
+    fn push(&mut self, s: &str) {
+        for (i, piece) in s.split(char::is_whitespace).enumerate() {
+            if i > 0 {
+                self.pending = true;
+            }
+            if !piece.is_empty() {
+                if self.pending && !self.out.is_empty() {
+                    self.out.push(' ');
+                }
+                self.pending = false;
+                self.out.push_str(piece);
+            }
+        }
+    }
 }
 
 /// Collapse runs of white space to one space and trim.
 pub(crate) fn collapse_ws(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for w in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(w);
-    }
-    out
+    let mut c = Collapsed {
+        out: String::with_capacity(s.len()),
+        pending: false,
+    };
+    c.push(s);
+    c.out
 }
 
 /// Decode HTML character references: numeric ones and the named ones that
@@ -442,6 +563,12 @@ pub fn decode_entities(s: &str) -> String {
         return s.to_owned();
     }
     let mut out = String::with_capacity(s.len());
+    decode_entities_into(s, &mut out);
+    out
+}
+
+/// [`decode_entities`], appending to `out`.
+pub(crate) fn decode_entities_into(s: &str, out: &mut String) {
     let mut rest = s;
     while let Some(pos) = rest.find('&') {
         out.push_str(rest.get(..pos).unwrap_or_default());
@@ -508,7 +635,6 @@ pub fn decode_entities(s: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
 }
 
 /// Most levels of nesting followed (`a?u=b?u=c...`).
