@@ -16,7 +16,7 @@ use crate::lists::{
     self, Brands, FastMap, FastSet, SuffixSet, edit_distance_ascii, is_mixed_script, skeleton,
 };
 use crate::message_model::{MessageFeatures, MessageModel};
-use crate::model::{FeatureLists, Features, UrlModel, features};
+use crate::model::{FeatureLists, Features, UrlModel, features, features_with};
 use crate::normalize::{
     HostKind, NormalizedUrl, domain_in_text, normalize_url, normalize_url_lenient,
     registered_domain_of,
@@ -438,11 +438,15 @@ pub struct LinkChecker {
 /// Host-level reasons per host, within one message.
 type HostCache = FastMap<String, (Vec<Reason>, bool)>;
 
+/// A target as written → its normalised form (`None`: not a URL) and the
+/// reasons that depend on the URL alone, with their score.
+type UrlCache = FastMap<String, Option<(NormalizedUrl, Vec<Reason>, f32)>>;
+
 /// What one message's check remembers: reasons per URL and per host.
 #[derive(Default)]
 struct Caches {
-    urls: FastMap<String, (Vec<Reason>, f32)>,
-    resources: FastMap<String, (Vec<Reason>, f32)>,
+    urls: UrlCache,
+    resources: UrlCache,
     hosts: HostCache,
 }
 
@@ -457,6 +461,8 @@ struct Snap {
 struct Collected {
     links: Vec<RawLink>,
     text: String,
+    /// White-space separated words in `text` (counted once the text is complete).
+    words: usize,
     forms: usize,
     password_fields: usize,
     html_attachments: Vec<String>,
@@ -513,14 +519,17 @@ impl LinkChecker {
 
     /// The lexical model's features for a URL (for training tools).
     pub fn url_features(&self, url: &NormalizedUrl, dim: usize) -> Features {
-        let lists = FeatureLists {
+        features(url, &self.feature_lists(), dim)
+    }
+
+    fn feature_lists(&self) -> FeatureLists<'_> {
+        FeatureLists {
             credential_words: &self.credential_words,
             brands: &self.brands,
             suspicious_tlds: &self.suspicious_tlds,
             free_hosting: &self.free_hosting,
             shorteners: &self.shorteners,
-        };
-        features(url, &lists, dim)
+        }
     }
 
     /// Judge one URL on its own (no visible text). Text without a scheme
@@ -531,7 +540,7 @@ impl LinkChecker {
         match normalize_url_lenient(raw) {
             Some(u) => {
                 let (reasons, score) = self.url_reasons(&u, &snap, &mut HostCache::default(), true);
-                self.finding(&u, None, LinkSource::Text, reasons, score)
+                self.finding(u, None, LinkSource::Text, reasons, score)
             }
             None => LinkFinding {
                 url: raw.trim().to_owned(),
@@ -565,6 +574,7 @@ impl LinkChecker {
             c.add_text(subject);
         }
         collect_parts(msg, 0, &mut c);
+        c.words = count_words(&c.text);
 
         let mut seen = FastSet::default();
         let mut cache = Caches::default();
@@ -682,7 +692,7 @@ impl LinkChecker {
 
     fn finding(
         &self,
-        u: &NormalizedUrl,
+        u: NormalizedUrl,
         shown: Option<String>,
         source: LinkSource,
         mut reasons: Vec<Reason>,
@@ -705,15 +715,16 @@ impl LinkChecker {
         } else {
             verdict_for(score)
         };
+        let (url, host, registered_domain) = u.into_parts();
         LinkFinding {
-            url: u.as_str().to_owned(),
+            url,
             shown,
             source,
             verdict,
             score: if allowed { 0.0 } else { score },
             reasons,
-            host: u.host_unicode().map(str::to_owned),
-            registered_domain: u.registered_domain().map(str::to_owned),
+            host,
+            registered_domain,
             model_part,
         }
     }
@@ -814,7 +825,8 @@ impl LinkChecker {
                 HostKind::Domain | HostKind::Ipv4 | HostKind::Ipv6
             )
         {
-            let p = model.probability_of(&self.url_features(u, model.dim()));
+            let f = features_with(u, &self.feature_lists(), model.dim(), Some(count));
+            let p = model.probability_of(&f);
             let w = self.model_weight(p);
             if w > 0.0 {
                 reasons.push(Reason::Model { probability: p });
@@ -1003,15 +1015,6 @@ impl LinkChecker {
         depth: usize,
         out: &mut Vec<LinkFinding>,
     ) {
-        let Some(u) = normalize_url(&raw.target) else {
-            return;
-        };
-        if matches!(
-            u.scheme(),
-            "mailto" | "tel" | "cid" | "file" | "about" | "sms" | "callto"
-        ) {
-            return;
-        }
         // Resources (images, CSS) do not count towards the message verdict:
         // rules and feeds judge them, the lexical model does not.
         let clickable = raw.source.is_clickable();
@@ -1020,12 +1023,29 @@ impl LinkChecker {
         } else {
             &mut cache.resources
         };
-        let (mut reasons, mut score) = match urls.get(&raw.target) {
-            Some(hit) => hit.clone(),
+        let (u, mut reasons, mut score) = match urls.get(raw.target.as_str()) {
+            Some(None) => return,
+            Some(Some(hit)) => hit.clone(),
             None => {
-                let r = self.url_reasons(&u, snap, &mut cache.hosts, clickable);
-                urls.insert(raw.target.clone(), r.clone());
-                r
+                let entry = normalize_url(&raw.target)
+                    .filter(|u| {
+                        !matches!(
+                            u.scheme(),
+                            "mailto" | "tel" | "cid" | "file" | "about" | "sms" | "callto"
+                        )
+                    })
+                    .map(|u| {
+                        let (reasons, score) =
+                            self.url_reasons(&u, snap, &mut cache.hosts, clickable);
+                        (u, reasons, score)
+                    });
+                if urls.len() < MAX_LINKS {
+                    urls.insert(raw.target.clone(), entry.clone());
+                }
+                match entry {
+                    Some(e) => e,
+                    None => return,
+                }
             }
         };
         let nested: Vec<NormalizedUrl> = if depth < MAX_NESTING {
@@ -1091,7 +1111,7 @@ impl LinkChecker {
                 target: n.as_str().to_owned(),
             });
         }
-        out.push(self.finding(&u, raw.shown.clone(), raw.source, reasons, score));
+        out.push(self.finding(u, raw.shown.clone(), raw.source, reasons, score));
         for n in nested {
             if out.len() >= MAX_LINKS {
                 break;
@@ -1178,8 +1198,7 @@ impl LinkChecker {
             .iter()
             .filter(|l| l.source.is_clickable() && l.source != LinkSource::Nested)
             .count();
-        let words = c.text.split_whitespace().count();
-        if (clickable >= 1 || c.forms > 0) && words <= 25 {
+        if (clickable >= 1 || c.forms > 0) && c.words <= 25 {
             reasons.push(Reason::OnlyLink);
         }
         reasons
@@ -1474,9 +1493,34 @@ impl LinkChecker {
                 off as f32 / primary.len() as f32
             },
         );
-        f.set("words", ln(c.text.split_whitespace().count()));
+        f.set("words", ln(c.words));
         f
     }
+}
+
+/// `s.split_whitespace().count()`, without decoding ASCII bytes as chars.
+fn count_words(s: &str) -> usize {
+    let bytes = s.as_bytes();
+    let (mut i, mut words, mut in_word) = (0, 0, false);
+    while let Some(&b) = bytes.get(i) {
+        let (space, len) = if b.is_ascii() {
+            // `char::is_whitespace` on ASCII: tab, LF, VT, FF, CR, space.
+            (matches!(b, b'\t'..=b'\r' | b' '), 1)
+        } else {
+            match s.get(i..).and_then(|r| r.chars().next()) {
+                Some(c) => (c.is_whitespace(), c.len_utf8()),
+                None => (false, 1),
+            }
+        };
+        if space {
+            in_word = false;
+        } else if !in_word {
+            in_word = true;
+            words += 1;
+        }
+        i += len;
+    }
+    words
 }
 
 /// Calls to action in anchor text ("click here", "log in", "verify now" ...).
@@ -1850,6 +1894,19 @@ mod tests {
         assert_eq!(f.reasons()[0].code(), "blocklisted");
         feeds.replace_allow(FeedSet::from_domain_list("bit.ly\n"));
         assert_eq!(c.check_url("https://bit.ly/x").verdict(), Verdict::Safe);
+    }
+
+    #[test]
+    fn words_counted_like_split_whitespace() {
+        for s in [
+            "",
+            "  a  b\tc\r\n d ",
+            "x\u{A0}y\u{3000}z\u{85}w",
+            "\u{B}\u{C}é ü\u{2028}",
+            "日本語 のテキスト",
+        ] {
+            assert_eq!(count_words(s), s.split_whitespace().count(), "{s:?}");
+        }
     }
 
     #[test]

@@ -531,18 +531,42 @@ struct Collapsed {
 
 impl Collapsed {
     fn push(&mut self, s: &str) {
-        for (i, piece) in s.split(char::is_whitespace).enumerate() {
-            if i > 0 {
-                self.pending = true;
-            }
-            if !piece.is_empty() {
-                if self.pending && !self.out.is_empty() {
-                    self.out.push(' ');
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        // Start of the word being scanned, if any.
+        let mut word: Option<usize> = None;
+        while let Some(&b) = bytes.get(i) {
+            let (space, len) = if b.is_ascii() {
+                // `char::is_whitespace` on ASCII: tab, LF, VT, FF, CR, space.
+                (matches!(b, b'\t'..=b'\r' | b' '), 1)
+            } else {
+                match s.get(i..).and_then(|r| r.chars().next()) {
+                    Some(c) => (c.is_whitespace(), c.len_utf8()),
+                    None => (false, 1),
                 }
-                self.pending = false;
-                self.out.push_str(piece);
+            };
+            if space {
+                if let Some(start) = word.take() {
+                    self.word(s.get(start..i).unwrap_or_default());
+                }
+                self.pending = true;
+            } else if word.is_none() {
+                word = Some(i);
             }
+            i += len;
         }
+        if let Some(start) = word {
+            self.word(s.get(start..).unwrap_or_default());
+        }
+    }
+
+    /// A run of non-space text (a word, or its part up to the chunk's end).
+    fn word(&mut self, w: &str) {
+        if self.pending && !self.out.is_empty() {
+            self.out.push(' ');
+        }
+        self.pending = false;
+        self.out.push_str(w);
     }
 }
 
@@ -649,13 +673,12 @@ pub fn nested_urls(url: &url::Url) -> Vec<String> {
     {
         for (_, v) in url::form_urlencoded::parse(q.as_bytes()) {
             let v = v.trim();
-            let lower = v.get(..8).unwrap_or(v).to_ascii_lowercase();
-            if lower.starts_with("http://")
-                || lower.starts_with("https://")
-                || lower.starts_with("www.")
+            if starts_with_ci(v, "http://")
+                || starts_with_ci(v, "https://")
+                || starts_with_ci(v, "www.")
             {
                 found.push(v.to_owned());
-            } else if lower.starts_with("http%3a") || lower.starts_with("https%3a") {
+            } else if starts_with_ci(v, "http%3a") || starts_with_ci(v, "https%3a") {
                 let once: String = url::form_urlencoded::parse(format!("x={v}").as_bytes())
                     .next()
                     .map(|(_, d)| d.into_owned())
@@ -744,6 +767,20 @@ mod tests {
         assert_eq!(facts.password_fields, 1);
         assert!(facts.text.starts_with("Hello & welcome"), "{}", facts.text);
         assert!(!facts.text.contains("background"));
+    }
+
+    #[test]
+    fn collapsing_in_pieces_equals_collapsing_the_whole() {
+        let pieces = ["  Hello", " wor", "ld\u{A0}\u{2003}", "", "x", "\t\n", "日本 ", " é"];
+        let mut c = Collapsed::default();
+        let mut whole = String::new();
+        for p in pieces {
+            c.push(p);
+            whole.push_str(p);
+        }
+        let expected = whole.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(c.out, expected);
+        assert_eq!(collapse_ws(" a\u{85}b  c "), "a b c");
     }
 
     #[test]

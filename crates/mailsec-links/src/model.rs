@@ -226,14 +226,49 @@ impl Sink {
         }
     }
     fn hashed(&mut self, ns: &str, token: &str) {
-        let mut h: u32 = 0x811c_9dc5;
-        for b in ns.bytes().chain([0xff]).chain(token.bytes()) {
-            h ^= u32::from(b);
-            h = h.wrapping_mul(0x0100_0193);
+        let h = token.bytes().fold(hash_start(ns), hash_byte);
+        self.push_hash(h);
+    }
+
+    /// [`Sink::hashed`] of [`shape`]`(word)`, without building the string.
+    fn hashed_shape(&mut self, ns: &str, word: &str) {
+        let mut h = hash_start(ns);
+        let mut prev_digit = false;
+        let mut buf = [0u8; 4];
+        for c in word.chars() {
+            if c.is_ascii_digit() {
+                if !prev_digit {
+                    h = hash_byte(h, b'0');
+                }
+                prev_digit = true;
+            } else {
+                if c.is_ascii() {
+                    h = hash_byte(h, c.to_ascii_lowercase() as u8);
+                } else {
+                    for lc in c.to_lowercase() {
+                        h = lc.encode_utf8(&mut buf).bytes().fold(h, hash_byte);
+                    }
+                }
+                prev_digit = false;
+            }
         }
+        self.push_hash(h);
+    }
+
+    fn push_hash(&mut self, h: u32) {
         let span = self.mask + 1 - DENSE_FEATURES as u32;
         self.f.push((DENSE_FEATURES as u32 + h % span, 1.0));
     }
+}
+
+/// FNV-1a over the namespace and a separator byte: the start of a token's hash.
+fn hash_start(ns: &str) -> u32 {
+    ns.bytes().chain([0xff]).fold(0x811c_9dc5, hash_byte)
+}
+
+/// One FNV-1a step.
+fn hash_byte(h: u32, b: u8) -> u32 {
+    (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
 }
 
 fn ln1p(x: usize) -> f32 {
@@ -241,6 +276,7 @@ fn ln1p(x: usize) -> f32 {
 }
 
 /// Collapse digit runs to `0` so numbers do not become separate tokens.
+#[cfg(test)]
 fn shape(word: &str) -> String {
     let mut s = String::with_capacity(word.len());
     let mut prev_digit = false;
@@ -281,6 +317,16 @@ fn entropy(s: &str) -> f32 {
 
 /// The features of one URL. The scheme is deliberately not among them.
 pub(crate) fn features(url: &NormalizedUrl, lists: &FeatureLists<'_>, dim: usize) -> Features {
+    features_with(url, lists, dim, None)
+}
+
+/// [`features`], with the credential word count when the caller has it.
+pub(crate) fn features_with(
+    url: &NormalizedUrl,
+    lists: &FeatureLists<'_>,
+    dim: usize,
+    credential_words: Option<usize>,
+) -> Features {
     let mut s = Sink {
         f: Vec::with_capacity(64),
         mask: (dim as u32).wrapping_sub(1),
@@ -385,7 +431,8 @@ pub(crate) fn features(url: &NormalizedUrl, lists: &FeatureLists<'_>, dim: usize
         21,
         f32::from(u8::from(lists.shorteners.matching(host).is_some())),
     );
-    let cred = credential_word_count(lists.credential_words, host, path, query);
+    let cred = credential_words
+        .unwrap_or_else(|| credential_word_count(lists.credential_words, host, path, query));
     s.dense(22, ln1p(cred));
     s.dense(23, f32::from(u8::from(url.is_idn())));
     s.dense(24, f32::from(u8::from(url.url().port().is_some())));
@@ -423,26 +470,30 @@ pub(crate) fn features(url: &NormalizedUrl, lists: &FeatureLists<'_>, dim: usize
     // Hashed tokens.
     s.hashed("tld", tld);
     for w in sub.split(['.', '-']).filter(|w| !w.is_empty()).take(6) {
-        s.hashed("sub", &shape(w));
+        s.hashed_shape("sub", w);
     }
     for w in path
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| w.len() >= 2 && w.len() <= 24)
         .take(16)
     {
-        s.hashed("pw", &shape(w));
+        s.hashed_shape("pw", w);
     }
     if let Some(last) = path.rsplit('/').next()
         && let Some((_, ext)) = last.rsplit_once('.')
         && ext.len() <= 5
         && !ext.is_empty()
     {
-        s.hashed("ext", &ext.to_ascii_lowercase());
+        let h = ext
+            .bytes()
+            .map(|b| b.to_ascii_lowercase())
+            .fold(hash_start("ext"), hash_byte);
+        s.push_hash(h);
     }
     for pair in query.split('&').take(8) {
         let k = pair.split('=').next().unwrap_or_default();
         if !k.is_empty() && k.len() <= 24 {
-            s.hashed("qk", &shape(k));
+            s.hashed_shape("qk", k);
         }
     }
     s.f
@@ -475,6 +526,17 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn shaped_hash_equals_hash_of_shape() {
+        for w in ["abc12de345", "ÄÖÜß", "İstanbul", "x9", "", "MiXeD-Case_07", "ǅemal"] {
+            let mut a = Sink { f: Vec::new(), mask: (1 << 12) - 1 };
+            let mut b = Sink { f: Vec::new(), mask: (1 << 12) - 1 };
+            a.hashed("pw", &shape(w));
+            b.hashed_shape("pw", w);
+            assert_eq!(a.f, b.f, "{w}");
+        }
     }
 
     #[test]

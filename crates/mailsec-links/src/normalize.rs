@@ -233,6 +233,11 @@ impl NormalizedUrl {
         self.scheme_added
     }
 
+    /// The URL string, the Unicode host and the registered domain, moved out.
+    pub(crate) fn into_parts(self) -> (String, Option<String>, Option<String>) {
+        (self.url.into(), self.host_unicode, self.registered_domain)
+    }
+
     /// Whether the host is an internationalised (punycode) name.
     pub fn is_idn(&self) -> bool {
         self.host_str()
