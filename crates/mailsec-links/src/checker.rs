@@ -16,7 +16,7 @@ use crate::lists::{
     self, Brands, FastMap, FastSet, SuffixSet, edit_distance_ascii, is_mixed_script, skeleton,
 };
 use crate::message_model::{MessageFeatures, MessageModel};
-use crate::model::{FeatureLists, Features, UrlModel, features, features_with};
+use crate::model::{FeatureLists, Features, UrlModel, UrlWordHits, UrlWords, features, features_with};
 use crate::normalize::{
     HostKind, NormalizedUrl, domain_in_text, normalize_url, normalize_url_lenient,
     registered_domain_of,
@@ -171,8 +171,12 @@ impl LinkCheckerBuilder {
             .map_err(|e| LinksError::Model(e.to_string()))?;
         let credential_words =
             crate::model::credential_words().map_err(|e| LinksError::Model(e.to_string()))?;
+        let url_words = UrlWords::new(&brands).map_err(|e| LinksError::Model(e.to_string()))?;
+        let actions = actions_automaton().map_err(|e| LinksError::Model(e.to_string()))?;
         Ok(LinkChecker {
             credential_words,
+            actions,
+            url_words,
             brands,
             own: self.own,
             redirectors: self.redirectors,
@@ -422,6 +426,8 @@ impl Wording {
 #[derive(Debug)]
 pub struct LinkChecker {
     credential_words: AhoCorasick,
+    actions: AhoCorasick,
+    url_words: UrlWords,
     brands: Brands,
     own: SuffixSet,
     redirectors: SuffixSet,
@@ -576,8 +582,11 @@ impl LinkChecker {
         collect_parts(msg, 0, &mut c);
         c.words = count_words(&c.text);
 
-        let mut seen = FastSet::default();
-        let mut cache = Caches::default();
+        let mut seen = FastSet::with_capacity_and_hasher(c.links.len(), Default::default());
+        let mut cache = Caches {
+            urls: UrlCache::with_capacity_and_hasher(c.links.len(), Default::default()),
+            ..Caches::default()
+        };
         let mut findings = Vec::new();
         for raw in &c.links {
             if findings.len() >= MAX_LINKS {
@@ -773,6 +782,12 @@ impl LinkChecker {
             reasons.push(Reason::InvisibleChars);
         }
         let host = u.host_str().unwrap_or_default();
+        let words = self.url_words.scan(
+            &self.brands,
+            host,
+            u.url().path(),
+            u.url().query().unwrap_or_default(),
+        );
         match u.host_kind() {
             HostKind::Ipv4 | HostKind::Ipv6 => {
                 let private = host.parse::<IpAddr>().is_ok_and(|ip| match ip {
@@ -786,7 +801,7 @@ impl LinkChecker {
                 });
                 reasons.push(Reason::IpHost { private });
             }
-            HostKind::Domain => self.domain_reasons(u, host, hosts, &mut reasons),
+            HostKind::Domain => self.domain_reasons(u, host, &words, hosts, &mut reasons),
             _ => {}
         }
         if u.has_userinfo() {
@@ -802,12 +817,7 @@ impl LinkChecker {
         {
             reasons.push(Reason::NonStandardPort { port });
         }
-        let count = crate::model::credential_word_count(
-            &self.credential_words,
-            host,
-            u.url().path(),
-            u.url().query().unwrap_or_default(),
-        );
+        let count = words.credential_words;
         if count > 0 {
             reasons.push(Reason::CredentialWords { count });
         }
@@ -825,7 +835,7 @@ impl LinkChecker {
                 HostKind::Domain | HostKind::Ipv4 | HostKind::Ipv6
             )
         {
-            let f = features_with(u, &self.feature_lists(), model.dim(), Some(count));
+            let f = features_with(u, &self.feature_lists(), model.dim(), Some(&words));
             let p = model.probability_of(&f);
             let w = self.model_weight(p);
             if w > 0.0 {
@@ -842,6 +852,7 @@ impl LinkChecker {
         &self,
         u: &NormalizedUrl,
         host: &str,
+        words: &UrlWordHits,
         hosts: &mut HostCache,
         reasons: &mut Vec<Reason>,
     ) {
@@ -856,8 +867,11 @@ impl LinkChecker {
             }
         };
         reasons.extend(host_reasons);
-        if check_path {
-            self.brand_path_reason(u, reasons);
+        if check_path && let Some(b) = words.brand_word_in_path.and_then(|i| self.brands.list.get(i)) {
+            // A protected brand's name in the path, as a whole word.
+            reasons.push(Reason::BrandInPath {
+                brand: b.token.clone(),
+            });
         }
     }
 
@@ -981,28 +995,6 @@ impl LinkChecker {
                     });
                     return;
                 }
-            }
-        }
-    }
-
-    /// A protected brand's name in the path, as a whole word.
-    fn brand_path_reason(&self, u: &NormalizedUrl, reasons: &mut Vec<Reason>) {
-        let path = u.url().path();
-        if path.len() > 1 {
-            let bytes = path.as_bytes();
-            let hit = self.brands.hits(path).find(|(b, start, end)| {
-                !b.common_word
-                    && b.token.len() >= 5
-                    && (*start == 0
-                        || bytes
-                            .get(start - 1)
-                            .is_some_and(|c| !c.is_ascii_alphanumeric()))
-                    && bytes.get(*end).is_none_or(|c| !c.is_ascii_alphanumeric())
-            });
-            if let Some((b, _, _)) = hit {
-                reasons.push(Reason::BrandInPath {
-                    brand: b.token.clone(),
-                });
             }
         }
     }
@@ -1143,9 +1135,22 @@ impl LinkChecker {
                 .filter(|w| !w.is_empty())
                 .collect();
             let joined: String = words.concat();
-            for b in &self.brands.list {
+            // Which brand tokens occur in `joined` (every occurrence of
+            // every token, as `contains` would find it: `joined` is lower
+            // case and so are the tokens).
+            let mut in_joined = vec![false; self.brands.list.len()];
+            for (b, _, _) in self.brands.hits(&joined) {
+                if let Some(i) = self.brands.index_of(b)
+                    && let Some(x) = in_joined.get_mut(i)
+                {
+                    *x = true;
+                }
+            }
+            for (i, b) in self.brands.list.iter().enumerate() {
                 let hit = words.iter().any(|w| *w == b.token)
-                    || (!b.common_word && b.token.len() >= 5 && joined.contains(b.token.as_str()));
+                    || (!b.common_word
+                        && b.token.len() >= 5
+                        && in_joined.get(i).copied().unwrap_or(false));
                 if hit {
                     let owns = from_reg.is_some_and(|d| Brands::owns(b, d));
                     let own = from_domain
@@ -1467,7 +1472,11 @@ impl LinkChecker {
         f.set("brand_sender_links_elsewhere", flag(elsewhere));
         let actions = primary
             .iter()
-            .filter(|l| l.shown.as_deref().is_some_and(is_call_to_action))
+            .filter(|l| {
+                l.shown
+                    .as_deref()
+                    .is_some_and(|s| is_call_to_action(&self.actions, s))
+            })
             .count();
         f.set("action_anchor_text", ln(actions));
         let mut domains: Vec<&str> = primary
@@ -1558,13 +1567,23 @@ const ACTIONS: &[&str] = &[
     "klicken",
 ];
 
-fn is_call_to_action(shown: &str) -> bool {
+/// Whether anchor text is a call to action (`actions` is [`ACTIONS`] in one
+/// automaton, see [`actions_automaton`]).
+fn is_call_to_action(actions: &AhoCorasick, shown: &str) -> bool {
     let t = shown.trim();
     if t.is_empty() || t.len() > 40 {
         return false;
     }
-    let lower = t.to_lowercase();
-    ACTIONS.iter().any(|a| lower.contains(a))
+    // Lower-cased first, then matched exactly: the same as `contains` on
+    // the lower-cased text for each phrase.
+    actions.is_match(&t.to_lowercase())
+}
+
+/// [`ACTIONS`], case-sensitive (the text is lower-cased first).
+fn actions_automaton() -> Result<AhoCorasick, aho_corasick::BuildError> {
+    AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(ACTIONS)
 }
 
 /// Free mailbox providers (a reply address there hides who is behind a message).
@@ -1906,6 +1925,26 @@ mod tests {
             "日本語 のテキスト",
         ] {
             assert_eq!(count_words(s), s.split_whitespace().count(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn calls_to_action() {
+        let ac = actions_automaton().unwrap();
+        for (t, want) in [
+            ("Click here", true),
+            ("VERIFY NOW", true),
+            ("Haga clic aquí", true),
+            ("Read more", false),
+            ("", false),
+            ("a very long anchor text that is certainly not a button at all", false),
+        ] {
+            assert_eq!(is_call_to_action(&ac, t), want, "{t}");
+            let lower = t.trim().to_lowercase();
+            let old = !t.trim().is_empty()
+                && t.trim().len() <= 40
+                && ACTIONS.iter().any(|a| lower.contains(a));
+            assert_eq!(old, want, "{t}");
         }
     }
 

@@ -692,6 +692,10 @@ pub fn nested_urls(url: &url::Url) -> Vec<String> {
     }
     // A target spliced into the path: https://r.example/?/https://evil/ or /redirect/https://evil
     let path = url.path();
+    // Every marker starts with `/http`: one search rules most paths out.
+    if !path.contains("/http") {
+        return found;
+    }
     for marker in ["/http://", "/https://", "/http:/", "/https:/"] {
         if let Some(pos) = path.find(marker) {
             let mut inner = path.get(pos + 1..).unwrap_or_default().to_owned();

@@ -222,6 +222,11 @@ impl Brands {
         })
     }
 
+    /// The index in `list` of a brand reference this set handed out.
+    pub(crate) fn index_of(&self, brand: &Brand) -> Option<usize> {
+        self.list.iter().position(|b| std::ptr::eq(b, brand))
+    }
+
     /// The brand whose token is exactly `word`.
     pub(crate) fn by_token(&self, word: &str) -> Option<&Brand> {
         self.by_token.get(word).and_then(|&i| self.list.get(i))

@@ -205,6 +205,93 @@ pub(crate) fn credential_words() -> Result<aho_corasick::AhoCorasick, aho_corasi
         .build(CREDENTIAL_WORDS)
 }
 
+/// Brand tokens and [`CREDENTIAL_WORDS`] in one automaton (brands first,
+/// pattern index = brand index), so that a URL's host, path and query are
+/// each scanned once for the rules and the model's features together.
+/// Overlapping search reports every occurrence of every pattern, ordered by
+/// end and, at one end, longest first: the brands' matches come in the same
+/// order as from the brands' own automaton.
+#[derive(Debug)]
+pub(crate) struct UrlWords {
+    ac: aho_corasick::AhoCorasick,
+    brands: usize,
+}
+
+/// What [`UrlWords::scan`] found in one URL.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct UrlWordHits {
+    /// Distinct credential words in host, path and query
+    /// (= [`credential_word_count`]).
+    pub(crate) credential_words: usize,
+    /// A brand (not a common word, four letters or more) in the host.
+    pub(crate) brand_in_host: bool,
+    /// Such a brand in the path or the query.
+    pub(crate) brand_in_path_or_query: bool,
+    /// The first brand (not a common word, five letters or more) in the
+    /// path as a whole word, when the path is more than `/`.
+    pub(crate) brand_word_in_path: Option<usize>,
+}
+
+impl UrlWords {
+    pub(crate) fn new(brands: &Brands) -> Result<Self, aho_corasick::BuildError> {
+        let ac = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(
+                brands
+                    .list
+                    .iter()
+                    .map(|b| b.token.as_str())
+                    .chain(CREDENTIAL_WORDS.iter().copied()),
+            )?;
+        Ok(UrlWords {
+            ac,
+            brands: brands.list.len(),
+        })
+    }
+
+    pub(crate) fn scan(&self, brands: &Brands, host: &str, path: &str, query: &str) -> UrlWordHits {
+        let mut hits = UrlWordHits::default();
+        let mut seen = 0u64;
+        let usable = |b: &crate::lists::Brand| !b.common_word && b.token.len() >= 4;
+        let path_bytes = path.as_bytes();
+        for (part, text) in [host, path, query].into_iter().enumerate() {
+            for m in self.ac.find_overlapping_iter(text) {
+                let i = m.pattern().as_usize();
+                match i.checked_sub(self.brands) {
+                    Some(word) => seen |= 1u64 << (word % 64),
+                    None => {
+                        let Some(b) = brands.list.get(i) else {
+                            continue;
+                        };
+                        match part {
+                            0 => hits.brand_in_host |= usable(b),
+                            _ => hits.brand_in_path_or_query |= usable(b),
+                        }
+                        if part == 1
+                            && hits.brand_word_in_path.is_none()
+                            && path.len() > 1
+                            && !b.common_word
+                            && b.token.len() >= 5
+                            && (m.start() == 0
+                                || path_bytes
+                                    .get(m.start() - 1)
+                                    .is_some_and(|c| !c.is_ascii_alphanumeric()))
+                            && path_bytes
+                                .get(m.end())
+                                .is_none_or(|c| !c.is_ascii_alphanumeric())
+                        {
+                            hits.brand_word_in_path = Some(i);
+                        }
+                    }
+                }
+            }
+        }
+        hits.credential_words = seen.count_ones() as usize;
+        hits
+    }
+}
+
 /// The lists the features refer to.
 pub(crate) struct FeatureLists<'a> {
     pub(crate) credential_words: &'a aho_corasick::AhoCorasick,
@@ -320,12 +407,13 @@ pub(crate) fn features(url: &NormalizedUrl, lists: &FeatureLists<'_>, dim: usize
     features_with(url, lists, dim, None)
 }
 
-/// [`features`], with the credential word count when the caller has it.
+/// [`features`], with the URL's brand and credential words when the caller
+/// has scanned for them ([`UrlWords::scan`]).
 pub(crate) fn features_with(
     url: &NormalizedUrl,
     lists: &FeatureLists<'_>,
     dim: usize,
-    credential_words: Option<usize>,
+    words: Option<&UrlWordHits>,
 ) -> Features {
     let mut s = Sink {
         f: Vec::with_capacity(64),
@@ -407,7 +495,9 @@ pub(crate) fn features_with(
     s.dense(16, f32::from(u8::from(url.has_userinfo())));
     let owner = lists.brands.owner_of(reg);
     let usable = |b: &crate::lists::Brand| !b.common_word && b.token.len() >= 4;
-    let (brand_host, brand_path) = if owner.is_none() {
+    let (brand_host, brand_path) = if let (None, Some(w)) = (owner, words) {
+        (w.brand_in_host, w.brand_in_path_or_query)
+    } else if owner.is_none() {
         (
             lists.brands.hits(host).any(|(b, _, _)| usable(b)),
             lists
@@ -431,8 +521,10 @@ pub(crate) fn features_with(
         21,
         f32::from(u8::from(lists.shorteners.matching(host).is_some())),
     );
-    let cred = credential_words
-        .unwrap_or_else(|| credential_word_count(lists.credential_words, host, path, query));
+    let cred = match words {
+        Some(w) => w.credential_words,
+        None => credential_word_count(lists.credential_words, host, path, query),
+    };
     s.dense(22, ln1p(cred));
     s.dense(23, f32::from(u8::from(url.is_idn())));
     s.dense(24, f32::from(u8::from(url.url().port().is_some())));
