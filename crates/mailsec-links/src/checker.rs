@@ -384,6 +384,7 @@ impl Wording {
         let all = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .prefilter(false)
             .build(ASK.iter().chain(THREAT).chain(GREETING).chain(LURE))?;
         Ok(Wording { all })
     }
@@ -1583,6 +1584,7 @@ fn is_call_to_action(actions: &AhoCorasick, shown: &str) -> bool {
 fn actions_automaton() -> Result<AhoCorasick, aho_corasick::BuildError> {
     AhoCorasick::builder()
         .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .prefilter(false)
         .build(ACTIONS)
 }
 

@@ -172,6 +172,7 @@ impl Brands {
         let ac = aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .prefilter(false)
             .build(self.list.iter().map(|b| b.token.as_str()))?;
         self.ac = Some(ac);
         self.typo = self
@@ -290,15 +291,44 @@ pub(crate) fn histograms_within(a: &[u8; HIST], b: &[u8; HIST], limit: usize) ->
 
 /// The TR39 skeleton of a string, lower-cased afterwards so case does not matter.
 pub(crate) fn skeleton(s: &str) -> String {
-    let sk: String = unicode_security::confusable_detection::skeleton(s).collect();
+    let sk = raw_skeleton(s);
     let lower = sk.to_lowercase();
     // Lower-casing can itself produce confusable forms; one more pass settles it.
-    if lower == sk {
-        lower
+    if lower == sk { lower } else { raw_skeleton(&lower) }
+}
+
+/// The TR39 skeleton (`unicode_security`'s), with a table for ASCII text.
+///
+/// For ASCII text NFD changes nothing and no character is default-ignorable,
+/// so the skeleton is the concatenation of the characters' prototypes, as
+/// long as those are ASCII too (then the final NFD changes nothing either).
+fn raw_skeleton(s: &str) -> String {
+    if s.is_ascii() {
+        let table = &*ASCII_PROTOTYPES;
+        let mut out = String::with_capacity(s.len() + 4);
+        for b in s.bytes() {
+            match table.get(usize::from(b)).and_then(Option::as_deref) {
+                Some(p) => out.push_str(p),
+                None => return unicode_security::confusable_detection::skeleton(s).collect(),
+            }
+        }
+        out
     } else {
-        unicode_security::confusable_detection::skeleton(&lower).collect()
+        unicode_security::confusable_detection::skeleton(s).collect()
     }
 }
+
+/// The skeleton of each ASCII character, `None` where it is not ASCII.
+static ASCII_PROTOTYPES: std::sync::LazyLock<Vec<Option<String>>> =
+    std::sync::LazyLock::new(|| {
+        (0u8..128)
+            .map(|b| {
+                let c = char::from(b).to_string();
+                let p: String = unicode_security::confusable_detection::skeleton(&c).collect();
+                p.is_ascii().then_some(p)
+            })
+            .collect()
+    });
 
 /// Whether a label mixes scripts in a way TR39 calls not single-script.
 pub(crate) fn is_mixed_script(label: &str) -> bool {
@@ -400,6 +430,15 @@ mod tests {
             Some("000webhostapp.com")
         );
         assert_eq!(fh.matching("example.org"), None);
+    }
+
+    #[test]
+    fn ascii_skeleton_table_equals_tr39() {
+        let all: String = (0u8..128).map(char::from).collect();
+        for s in [all.as_str(), "paypal", "rnicrosoft", "PAYPA1", "g00gle-l0gin", "a|b`c~", ""] {
+            let tr39: String = unicode_security::confusable_detection::skeleton(s).collect();
+            assert_eq!(raw_skeleton(s), tr39, "{s:?}");
+        }
     }
 
     #[test]

@@ -202,6 +202,7 @@ pub(crate) fn credential_words() -> Result<aho_corasick::AhoCorasick, aho_corasi
     aho_corasick::AhoCorasick::builder()
         .ascii_case_insensitive(true)
         .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .prefilter(false)
         .build(CREDENTIAL_WORDS)
 }
 
@@ -237,6 +238,7 @@ impl UrlWords {
         let ac = aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .prefilter(false)
             .build(
                 brands
                     .list
