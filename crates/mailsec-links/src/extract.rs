@@ -774,6 +774,35 @@ mod tests {
     }
 
     #[test]
+    fn attributes_read_in_place() {
+        let html = "<A HREF=http://x.example/a href=\"http://dup.example/\">X</A>\
+            <td BACKGROUND='http://bg.example/i.png' Style=\"color:red;background:URL(http://s.example/x)\">\
+            <iframe src=http://f.example/ background=http://b2.example/></iframe>\
+            <input TYPE=Password><input type disabled>\
+            <a\thref=\"http://tab.example/&amp;x\"\n>tab</a><meta HTTP-EQUIV=refresh CONTENT=\"0;URL=http://m.example/\">";
+        let mut out = Vec::new();
+        let facts = links_in_html(html, &mut out);
+        let got: Vec<(&str, LinkSource)> =
+            out.iter().map(|l| (l.target.as_str(), l.source)).collect();
+        assert_eq!(
+            got,
+            [
+                ("http://x.example/a", LinkSource::Anchor),
+                ("http://bg.example/i.png", LinkSource::Image),
+                ("http://s.example/x", LinkSource::Css),
+                ("http://f.example/", LinkSource::Image),
+                ("http://b2.example/", LinkSource::Image),
+                ("http://f.example/", LinkSource::Frame),
+                ("http://tab.example/&x", LinkSource::Anchor),
+                ("http://m.example/", LinkSource::MetaRefresh),
+            ]
+        );
+        assert_eq!(out[0].shown.as_deref(), Some("X"));
+        assert_eq!(out[6].shown.as_deref(), Some("tab"));
+        assert_eq!(facts.password_fields, 1);
+    }
+
+    #[test]
     fn collapsing_in_pieces_equals_collapsing_the_whole() {
         let pieces = ["  Hello", " wor", "ld\u{A0}\u{2003}", "", "x", "\t\n", "日本 ", " é"];
         let mut c = Collapsed::default();

@@ -79,7 +79,8 @@ pub fn normalize_url(raw: &str) -> Option<NormalizedUrl> {
         }
         text = text.get(..end).unwrap_or_default();
     }
-    let invisible_chars = text.chars().any(is_invisible);
+    // Every invisible character is outside ASCII.
+    let invisible_chars = !text.is_ascii() && text.chars().any(is_invisible);
     let cleaned: std::borrow::Cow<'_, str> = if invisible_chars {
         text.chars()
             .filter(|c| !is_invisible(*c))
