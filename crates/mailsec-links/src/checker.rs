@@ -16,7 +16,9 @@ use crate::lists::{
     self, Brands, FastMap, FastSet, SuffixSet, edit_distance_ascii, is_mixed_script, skeleton,
 };
 use crate::message_model::{MessageFeatures, MessageModel};
-use crate::model::{FeatureLists, Features, UrlModel, UrlWordHits, UrlWords, features, features_with};
+use crate::model::{
+    FeatureLists, Features, UrlModel, UrlWordHits, UrlWords, features, features_with,
+};
 use crate::normalize::{
     HostKind, NormalizedUrl, domain_in_text, normalize_url, normalize_url_lenient,
     registered_domain_of,
@@ -868,7 +870,11 @@ impl LinkChecker {
             }
         };
         reasons.extend(host_reasons);
-        if check_path && let Some(b) = words.brand_word_in_path.and_then(|i| self.brands.list.get(i)) {
+        if check_path
+            && let Some(b) = words
+                .brand_word_in_path
+                .and_then(|i| self.brands.list.get(i))
+        {
             // A protected brand's name in the path, as a whole word.
             reasons.push(Reason::BrandInPath {
                 brand: b.token.clone(),
@@ -1939,7 +1945,10 @@ mod tests {
             ("Haga clic aquí", true),
             ("Read more", false),
             ("", false),
-            ("a very long anchor text that is certainly not a button at all", false),
+            (
+                "a very long anchor text that is certainly not a button at all",
+                false,
+            ),
         ] {
             assert_eq!(is_call_to_action(&ac, t), want, "{t}");
             let lower = t.trim().to_lowercase();

@@ -804,7 +804,16 @@ mod tests {
 
     #[test]
     fn collapsing_in_pieces_equals_collapsing_the_whole() {
-        let pieces = ["  Hello", " wor", "ld\u{A0}\u{2003}", "", "x", "\t\n", "日本 ", " é"];
+        let pieces = [
+            "  Hello",
+            " wor",
+            "ld\u{A0}\u{2003}",
+            "",
+            "x",
+            "\t\n",
+            "日本 ",
+            " é",
+        ];
         let mut c = Collapsed::default();
         let mut whole = String::new();
         for p in pieces {

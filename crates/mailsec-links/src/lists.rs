@@ -294,7 +294,11 @@ pub(crate) fn skeleton(s: &str) -> String {
     let sk = raw_skeleton(s);
     let lower = sk.to_lowercase();
     // Lower-casing can itself produce confusable forms; one more pass settles it.
-    if lower == sk { lower } else { raw_skeleton(&lower) }
+    if lower == sk {
+        lower
+    } else {
+        raw_skeleton(&lower)
+    }
 }
 
 /// The TR39 skeleton (`unicode_security`'s), with a table for ASCII text.
@@ -435,7 +439,15 @@ mod tests {
     #[test]
     fn ascii_skeleton_table_equals_tr39() {
         let all: String = (0u8..128).map(char::from).collect();
-        for s in [all.as_str(), "paypal", "rnicrosoft", "PAYPA1", "g00gle-l0gin", "a|b`c~", ""] {
+        for s in [
+            all.as_str(),
+            "paypal",
+            "rnicrosoft",
+            "PAYPA1",
+            "g00gle-l0gin",
+            "a|b`c~",
+            "",
+        ] {
             let tr39: String = unicode_security::confusable_detection::skeleton(s).collect();
             assert_eq!(raw_skeleton(s), tr39, "{s:?}");
         }

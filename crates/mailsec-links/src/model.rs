@@ -624,9 +624,23 @@ mod tests {
 
     #[test]
     fn shaped_hash_equals_hash_of_shape() {
-        for w in ["abc12de345", "ÄÖÜß", "İstanbul", "x9", "", "MiXeD-Case_07", "ǅemal"] {
-            let mut a = Sink { f: Vec::new(), mask: (1 << 12) - 1 };
-            let mut b = Sink { f: Vec::new(), mask: (1 << 12) - 1 };
+        for w in [
+            "abc12de345",
+            "ÄÖÜß",
+            "İstanbul",
+            "x9",
+            "",
+            "MiXeD-Case_07",
+            "ǅemal",
+        ] {
+            let mut a = Sink {
+                f: Vec::new(),
+                mask: (1 << 12) - 1,
+            };
+            let mut b = Sink {
+                f: Vec::new(),
+                mask: (1 << 12) - 1,
+            };
             a.hashed("pw", &shape(w));
             b.hashed_shape("pw", w);
             assert_eq!(a.f, b.f, "{w}");
