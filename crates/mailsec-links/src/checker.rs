@@ -585,9 +585,10 @@ impl LinkChecker {
         collect_parts(msg, 0, &mut c);
         c.words = count_words(&c.text);
 
-        let mut seen = FastSet::with_capacity_and_hasher(c.links.len(), Default::default());
+        let expected = c.links.len().min(MAX_LINKS);
+        let mut seen = FastSet::with_capacity_and_hasher(expected, Default::default());
         let mut cache = Caches {
-            urls: UrlCache::with_capacity_and_hasher(c.links.len(), Default::default()),
+            urls: UrlCache::with_capacity_and_hasher(expected, Default::default()),
             ..Caches::default()
         };
         let mut findings = Vec::new();
