@@ -18,6 +18,8 @@ mod corpus;
 mod figures;
 #[path = "../eval/messages.rs"]
 mod messages;
+#[path = "../eval/text.rs"]
+mod text;
 
 use std::time::Instant;
 
@@ -84,15 +86,35 @@ fn main() {
     let t = Instant::now();
     let rules = LinkChecker::builder()
         .without_message_model()
+        .without_text_model()
         .build()
         .unwrap();
     let samples = messages::samples(&rules, 1);
-    let cv = messages::cross_validate(&samples, 5, messages::Settings::default());
+    let extra = text::extra_samples(&rules);
+    let cv = text::cross_validate_nested(
+        &samples,
+        &extra,
+        5,
+        messages::Settings::default(),
+        text::TextSettings::default(),
+    );
     println!(
-        "Message model, 5-fold cross-validation grouped by sender brand/domain, in {:.1?}",
+        "Content + message model, nested 5-fold cross-validation grouped by sender brand/domain, in {:.1?}",
         t.elapsed()
     );
-    println!("  {}", cv.line());
+    println!("  {}", cv.combined.line());
+    for (folder, caught, total) in &cv.by_folder {
+        println!(
+            "    {folder}: phishing {:.2}% ({caught}/{total})",
+            100.0 * *caught as f64 / (*total).max(1) as f64
+        );
+    }
+    println!("  content model alone: {}", cv.text_alone.line());
+    let without = messages::cross_validate(&samples, 5, messages::Settings::default());
+    println!(
+        "  message model without the content model: {}",
+        without.line()
+    );
     if m.unparsable > 0 {
         println!("  unparsable: {}", m.unparsable);
     }

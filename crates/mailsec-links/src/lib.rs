@@ -70,6 +70,7 @@ mod message_model;
 mod model;
 mod normalize;
 mod rewrite;
+mod text_model;
 mod verdict;
 
 pub use checker::{
@@ -87,4 +88,5 @@ pub use normalize::{
     HostKind, NormalizedUrl, normalize_url, normalize_url_lenient, registered_domain_of,
 };
 pub use rewrite::LinkRewriter;
+pub use text_model::{MAX_TOKEN_CHARS, TextModel, Token, for_each_token};
 pub use verdict::{LinkFinding, MessageReport, Reason, Verdict};

@@ -1,0 +1,513 @@
+//! The content model: what the words of a message say.
+//!
+//! A compact linear classifier over hashed word unigrams and adjacent
+//! bigrams of the text the checker already reads (Subject, text parts,
+//! visible HTML text including anchor texts). Words are lower-cased; digits
+//! are folded to a shape (`a1b2` → `a0b0`, `123` → `000`) and pure years
+//! and other four-digit numbers (years, time zones, times) are dropped, as
+//! are whole chunks between spaces that are addresses, URLs or dates and
+//! times (`://`, `@` or `www.` in them; a digit with `:` or `/`, or digits
+//! around `-`), so neither the era of a text nor its links' hosts and
+//! schemes are learned (links are judged by the link checks); CJK and
+//! Thai characters, written without spaces, are one token each (their
+//! bigrams are then character bigrams); tokens longer than
+//! [`MAX_TOKEN_CHARS`] characters (encoded blobs, identifiers) are skipped.
+//!
+//! Each token and bigram is hashed (FNV-1a, then a 32-bit finaliser) into
+//! one of `2^bits` buckets holding a weight quantised to `i8`. The log-odds
+//! are `bias + scale · Σ w[bucket] / √n` over the `n` unigrams and bigrams
+//! of the text: one pass over the text, no allocation.
+//!
+//! The weights are learned offline (`examples/train_message_model.rs`:
+//! class-balanced L2 logistic regression on the same `count / √n`
+//! features) and shipped as `data/text_model.bin`. Its log-odds are one
+//! feature of the message model (`content_words`); when the message model
+//! fires, [`TextModel::top_words`] names the words that pushed most.
+
+use crate::LinksError;
+use crate::model::sigmoid;
+
+/// The weights shipped with the crate.
+const SHIPPED: &[u8] = include_bytes!("../data/text_model.bin");
+
+/// The first bytes of the weight file.
+const MAGIC: &[u8] = b"mailsec-text-model 1\n";
+
+/// Tokens longer than this (in characters) are skipped.
+pub const MAX_TOKEN_CHARS: usize = 24;
+
+/// Smallest and largest number of hash bits a model may use.
+const BITS: std::ops::RangeInclusive<u32> = 10..=24;
+
+/// Salt that keeps bigram hashes apart from unigram hashes.
+const BIGRAM_SALT: u32 = 0x9e37_79b9;
+
+/// A linear model over hashed words and word pairs (see the module docs).
+#[derive(Clone)]
+pub struct TextModel {
+    bits: u32,
+    weights: Vec<i8>,
+    scale: f32,
+    bias: f32,
+}
+
+impl std::fmt::Debug for TextModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TextModel")
+            .field("bits", &self.bits)
+            .field("scale", &self.scale)
+            .field("bias", &self.bias)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One token (or pair of adjacent tokens) of a text: its bucket-independent
+/// hash and the byte range it covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    /// 32-bit hash of the token (a pair hashes both tokens).
+    pub hash: u32,
+    /// Start byte of the token (of the first token of a pair).
+    pub start: usize,
+    /// End byte (exclusive).
+    pub end: usize,
+    /// Whether this is a pair of adjacent tokens.
+    pub bigram: bool,
+}
+
+impl Token {
+    /// The bucket of this token in a table of `2^bits` entries.
+    pub fn bucket(&self, bits: u32) -> usize {
+        (self.hash >> (32 - bits.clamp(1, 32))) as usize
+    }
+}
+
+/// Murmur3's 32-bit finaliser.
+fn fmix(mut h: u32) -> u32 {
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^ (h >> 16)
+}
+
+const FNV_OFFSET: u32 = 0x811c_9dc5;
+const FNV_PRIME: u32 = 0x0100_0193;
+
+fn fnv_char(h: u32, c: char) -> u32 {
+    let mut h = h;
+    let mut buf = [0u8; 4];
+    for b in c.encode_utf8(&mut buf).bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(FNV_PRIME);
+    }
+    h
+}
+
+/// Scripts written without spaces between words: each character is a token.
+fn is_unspaced(c: char) -> bool {
+    matches!(u32::from(c),
+        0x0E00..=0x0E7F      // Thai
+        | 0x0E80..=0x0EFF    // Lao
+        | 0x1000..=0x109F    // Myanmar
+        | 0x1780..=0x17FF    // Khmer
+        | 0x3040..=0x30FF    // Hiragana, Katakana
+        | 0x3400..=0x4DBF    // CJK extension A
+        | 0x4E00..=0x9FFF    // CJK unified ideographs
+        | 0xF900..=0xFAFF    // CJK compatibility ideographs
+        | 0xFF66..=0xFF9F    // half-width Katakana
+        | 0x20000..=0x2FFFF) // CJK extensions B..
+}
+
+/// The token being read.
+#[derive(Default)]
+struct Current {
+    hash: u32,
+    start: usize,
+    chars: usize,
+    digits: usize,
+}
+
+/// Whether a chunk of text between spaces is an address, a URL or a date
+/// or time, skipped whole.
+fn skip_chunk(chunk: &[u8]) -> bool {
+    let lower_starts = |p: &[u8]| {
+        chunk
+            .get(..p.len())
+            .is_some_and(|c| c.eq_ignore_ascii_case(p))
+    };
+    if lower_starts(b"www.") || chunk.contains(&b'@') {
+        return true;
+    }
+    let mut digit = false;
+    for (i, &b) in chunk.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => digit = true,
+            b':' if chunk.get(i + 1..i + 3) == Some(b"//") => return true,
+            b':' | b'/' if digit => return true,
+            b'-' if digit && chunk.get(i + 1).is_some_and(u8::is_ascii_digit) => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Call `f` for every token and adjacent pair of `text`, in order (a pair
+/// right after its second token). Returns how many were given.
+pub fn for_each_token(text: &str, mut f: impl FnMut(Token)) -> usize {
+    let mut n = 0usize;
+    // The previous kept token (hash, start), for pairs.
+    let mut prev: Option<(u32, usize)> = None;
+    let mut cur = Current {
+        hash: FNV_OFFSET,
+        ..Current::default()
+    };
+    let mut emit = |cur: &mut Current, end: usize, prev: &mut Option<(u32, usize)>| {
+        if cur.chars == 0 {
+            return;
+        }
+        let four_digits = cur.digits == 4 && cur.chars == 4;
+        if cur.chars > MAX_TOKEN_CHARS || four_digits {
+            *prev = None;
+        } else {
+            let h = fmix(cur.hash);
+            f(Token {
+                hash: h,
+                start: cur.start,
+                end,
+                bigram: false,
+            });
+            n += 1;
+            if let Some((p, pstart)) = *prev {
+                f(Token {
+                    hash: fmix(p.wrapping_mul(BIGRAM_SALT) ^ h ^ BIGRAM_SALT),
+                    start: pstart,
+                    end,
+                    bigram: true,
+                });
+                n += 1;
+            }
+            *prev = Some((h, cur.start));
+        }
+        *cur = Current {
+            hash: FNV_OFFSET,
+            ..Current::default()
+        };
+    };
+    let bytes = text.as_bytes();
+    let mut skip_until = 0usize;
+    let mut at_chunk_start = true;
+    for (i, c) in text.char_indices() {
+        if i < skip_until {
+            continue;
+        }
+        if c.is_whitespace() {
+            emit(&mut cur, i, &mut prev);
+            at_chunk_start = true;
+            continue;
+        }
+        if at_chunk_start {
+            at_chunk_start = false;
+            let end = bytes
+                .get(i..)
+                .and_then(|rest| rest.iter().position(|b| b.is_ascii_whitespace()))
+                .map_or(bytes.len(), |p| i + p);
+            if skip_chunk(bytes.get(i..end).unwrap_or_default()) {
+                emit(&mut cur, i, &mut prev);
+                prev = None;
+                skip_until = end;
+                continue;
+            }
+        }
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                if cur.chars == 0 {
+                    cur.start = i;
+                }
+                cur.chars += 1;
+                let folded = if c.is_ascii_digit() {
+                    cur.digits += 1;
+                    b'0'
+                } else {
+                    c.to_ascii_lowercase() as u8
+                };
+                cur.hash = (cur.hash ^ u32::from(folded)).wrapping_mul(FNV_PRIME);
+            } else {
+                emit(&mut cur, i, &mut prev);
+            }
+        } else if is_unspaced(c) {
+            emit(&mut cur, i, &mut prev);
+            cur.start = i;
+            cur.chars = 1;
+            cur.hash = fnv_char(FNV_OFFSET, c);
+            emit(&mut cur, i + c.len_utf8(), &mut prev);
+        } else if c.is_alphanumeric() {
+            if cur.chars == 0 {
+                cur.start = i;
+            }
+            cur.chars += 1;
+            if c.is_numeric() {
+                cur.digits += 1;
+                cur.hash = (cur.hash ^ u32::from(b'0')).wrapping_mul(FNV_PRIME);
+            } else {
+                for l in c.to_lowercase() {
+                    cur.hash = fnv_char(cur.hash, l);
+                }
+            }
+        } else if matches!(
+            c,
+            '\u{AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'
+        ) {
+            // Soft hyphens and zero-width characters hide words from filters:
+            // read through them.
+        } else {
+            emit(&mut cur, i, &mut prev);
+        }
+    }
+    emit(&mut cur, text.len(), &mut prev);
+    n
+}
+
+impl TextModel {
+    /// The model shipped with the crate.
+    pub fn shipped() -> Result<Self, LinksError> {
+        Self::from_bytes(SHIPPED)
+    }
+
+    /// A model from `2^bits` quantised weights, their scale and a bias.
+    pub fn new(bits: u32, weights: Vec<i8>, scale: f32, bias: f32) -> Result<Self, LinksError> {
+        if !BITS.contains(&bits) {
+            return Err(LinksError::Model(format!("text model: {bits} hash bits")));
+        }
+        if weights.len() != 1 << bits {
+            return Err(LinksError::Model(format!(
+                "text model: {} weights for {} buckets",
+                weights.len(),
+                1u32 << bits
+            )));
+        }
+        if !scale.is_finite() || !bias.is_finite() {
+            return Err(LinksError::Model(
+                "text model: bad scale or bias".to_owned(),
+            ));
+        }
+        Ok(TextModel {
+            bits,
+            weights,
+            scale,
+            bias,
+        })
+    }
+
+    /// Read the binary format [`TextModel::to_bytes`] writes: the line
+    /// `mailsec-text-model 1`, one byte of hash bits, scale and bias as
+    /// little-endian `f32`, then one `i8` weight per bucket.
+    pub fn from_bytes(b: &[u8]) -> Result<Self, LinksError> {
+        let bad = |what: &str| LinksError::Model(format!("text model: {what}"));
+        let rest = b.strip_prefix(MAGIC).ok_or_else(|| bad("missing header"))?;
+        let (&bits, rest) = rest.split_first().ok_or_else(|| bad("truncated"))?;
+        let f32_at = |at: usize| -> Result<f32, LinksError> {
+            let bytes: [u8; 4] = rest
+                .get(at..at + 4)
+                .and_then(|s| s.try_into().ok())
+                .ok_or_else(|| bad("truncated"))?;
+            Ok(f32::from_le_bytes(bytes))
+        };
+        let scale = f32_at(0)?;
+        let bias = f32_at(4)?;
+        let weights: Vec<i8> = rest
+            .get(8..)
+            .unwrap_or_default()
+            .iter()
+            .map(|&x| x as i8)
+            .collect();
+        Self::new(u32::from(bits), weights, scale, bias)
+    }
+
+    /// The model in its binary format.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(MAGIC.len() + 9 + self.weights.len());
+        v.extend_from_slice(MAGIC);
+        v.push(self.bits as u8);
+        v.extend_from_slice(&self.scale.to_le_bytes());
+        v.extend_from_slice(&self.bias.to_le_bytes());
+        v.extend(self.weights.iter().map(|&w| w as u8));
+        v
+    }
+
+    /// Hash bits: the table has `2^bits` buckets.
+    pub fn bits(&self) -> u32 {
+        self.bits
+    }
+
+    /// The quantised weights, one per bucket.
+    pub fn weights(&self) -> &[i8] {
+        &self.weights
+    }
+
+    /// What one quantised unit of weight is worth in log-odds.
+    pub fn scale(&self) -> f32 {
+        self.scale
+    }
+
+    /// The bias (log-odds of a text without tokens).
+    pub fn bias(&self) -> f32 {
+        self.bias
+    }
+
+    fn weight(&self, t: &Token) -> i32 {
+        i32::from(self.weights.get(t.bucket(self.bits)).copied().unwrap_or(0))
+    }
+
+    /// The log-odds that `text` is from a phishing message.
+    pub fn log_odds(&self, text: &str) -> f32 {
+        let mut sum = 0i64;
+        let n = for_each_token(text, |t| sum += i64::from(self.weight(&t)));
+        if n == 0 {
+            return self.bias;
+        }
+        self.bias + self.scale * sum as f32 / (n as f32).sqrt()
+    }
+
+    /// The probability that `text` is from a phishing message.
+    pub fn probability(&self, text: &str) -> f32 {
+        sigmoid(self.log_odds(text))
+    }
+
+    /// The distinct words and word pairs of `text` that push most towards
+    /// phishing, strongest first, at most `n` (a second pass over the text,
+    /// for explanations).
+    pub fn top_words(&self, text: &str, n: usize) -> Vec<String> {
+        let mut best: Vec<(i32, usize, usize)> = Vec::new();
+        for_each_token(text, |t| {
+            let w = self.weight(&t);
+            if w > 0 {
+                best.push((w, t.start, t.end));
+            }
+        });
+        best.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut out: Vec<String> = Vec::new();
+        for (_, s, e) in best {
+            if out.len() >= n {
+                break;
+            }
+            let word = text
+                .get(s..e)
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase();
+            if !word.is_empty() && !out.contains(&word) {
+                out.push(word);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(text: &str) -> Vec<(String, bool)> {
+        let mut v = Vec::new();
+        for_each_token(text, |t| {
+            v.push((text[t.start..t.end].to_owned(), t.bigram))
+        });
+        v
+    }
+
+    fn hashes(text: &str) -> Vec<u32> {
+        let mut v = Vec::new();
+        for_each_token(text, |t| v.push(t.hash));
+        v
+    }
+
+    #[test]
+    fn words_and_pairs() {
+        assert_eq!(
+            tokens("Claim your prize!"),
+            vec![
+                ("Claim".to_owned(), false),
+                ("your".to_owned(), false),
+                ("Claim your".to_owned(), true),
+                ("prize".to_owned(), false),
+                ("your prize".to_owned(), true),
+            ]
+        );
+        assert_eq!(tokens(""), vec![]);
+        assert_eq!(tokens(" ,.; "), vec![]);
+    }
+
+    #[test]
+    fn case_digits_years_and_blobs() {
+        // Lower-cased.
+        assert_eq!(hashes("PRIZE Now"), hashes("prize now"));
+        assert_eq!(hashes("ÉTÉ"), hashes("été"));
+        // Digits folded to a shape.
+        assert_eq!(hashes("code 4711"), hashes("code 1234"));
+        assert_ne!(hashes("code 47"), hashes("code 4711"));
+        assert_eq!(hashes("ref a1b2"), hashes("ref a9b9"));
+        // Four-digit numbers (years) dropped, and they break pairs.
+        assert_eq!(tokens("in 2002 and"), tokens("in 1999 and"));
+        assert_eq!(tokens("in 2002 and").len(), 2);
+        assert_eq!(tokens("in 21000 and").len(), 5);
+        // Addresses, URLs, dates and times skipped whole.
+        for skipped in [
+            "jo@mail.example",
+            "https://x.example/a",
+            "www.x.example",
+            "12/08/2002",
+            "18:51",
+            "2002-10-06T18:12:00",
+            "+1-555-0100",
+        ] {
+            assert_eq!(tokens(&format!("a {skipped} b")).len(), 2, "{skipped}");
+        }
+        assert_eq!(tokens("paypal.com login-page $1,000").len(), 11);
+        // Long blobs skipped.
+        assert_eq!(tokens("x QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo y").len(), 2);
+        // Zero-width characters do not split words.
+        assert_eq!(hashes("pass\u{200B}word"), hashes("password"));
+    }
+
+    #[test]
+    fn unspaced_scripts_are_one_token_a_character() {
+        let t = tokens("お客様");
+        assert_eq!(t.len(), 5);
+        assert_eq!(t[2], ("お客".to_owned(), true));
+        // A word right before them is its own token.
+        assert_eq!(tokens("Amazonお")[0], ("Amazon".to_owned(), false));
+    }
+
+    #[test]
+    fn scores_and_round_trips() {
+        let bits = 10;
+        let mut w = vec![0i8; 1 << bits];
+        for_each_token("prize", |t| w[t.bucket(bits)] = 100);
+        let m = TextModel::new(bits, w, 0.01, -1.0).unwrap();
+        assert!((m.log_odds("") + 1.0).abs() < 1e-6);
+        assert!((m.log_odds("prize") - 0.0).abs() < 1e-6);
+        // Two unigrams + one pair: 100 · 0.01 / √3.
+        let lo = m.log_odds("prize prize");
+        assert!((lo - (-1.0 + 2.0 / 3f32.sqrt())).abs() < 1e-5, "{lo}");
+        assert_eq!(m.top_words("You won a PRIZE today", 3), vec!["prize"]);
+        let again = TextModel::from_bytes(&m.to_bytes()).unwrap();
+        assert_eq!(again.weights(), m.weights());
+        assert_eq!(again.bias(), m.bias());
+        assert!(TextModel::from_bytes(b"nope").is_err());
+        assert!(TextModel::from_bytes(&m.to_bytes()[..40]).is_err());
+        assert!(TextModel::new(3, vec![0; 8], 1.0, 0.0).is_err());
+        assert!(TextModel::new(10, vec![0; 8], 1.0, 0.0).is_err());
+        assert!(TextModel::new(10, vec![0; 1024], f32::NAN, 0.0).is_err());
+    }
+
+    #[test]
+    fn shipped_model_loads() {
+        let m = TextModel::shipped().unwrap();
+        assert!(BITS.contains(&m.bits()));
+        let p = m.probability("Hello, the meeting moved to Tuesday.");
+        assert!((0.0..=1.0).contains(&p));
+    }
+}
