@@ -200,6 +200,7 @@ pub(crate) const FOOTER_MARKERS: &[&str] = &[
     "sf.net email is sponsored",
     "sourceforge",
     "thinkgeek",
+    "geek heaven",
     "yahoo! groups",
     "groups.yahoo.com",
     "xent.com",

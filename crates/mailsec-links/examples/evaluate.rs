@@ -81,6 +81,14 @@ fn main() {
         m.hard_ham_phishing
     );
     println!(
+        "  links: ham messages with a clickable link suspicious or worse {} ({:.1}%; {} by the URL model alone); phishing messages {} ({:.1}%)",
+        m.ham_with_flagged_link,
+        100.0 * m.ham_with_flagged_link as f64 / m.ham_mails.max(1) as f64,
+        m.ham_with_model_only_link,
+        m.phishing_with_flagged_link,
+        100.0 * m.phishing_with_flagged_link as f64 / m.phishing_mails.max(1) as f64
+    );
+    println!(
         "  (the shipped message model was trained on these messages: see the CV figures below)"
     );
     let t = Instant::now();

@@ -385,7 +385,8 @@ impl TextModel {
                 best.push((w, t.start, t.end));
             }
         });
-        best.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        // Strongest first; on a tie the earlier, then the longer (a pair).
+        best.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(b.2.cmp(&a.2)));
         let mut out: Vec<String> = Vec::new();
         for (_, s, e) in best {
             if out.len() >= n {
@@ -501,6 +502,41 @@ mod tests {
         assert!(TextModel::new(3, vec![0; 8], 1.0, 0.0).is_err());
         assert!(TextModel::new(10, vec![0; 8], 1.0, 0.0).is_err());
         assert!(TextModel::new(10, vec![0; 1024], f32::NAN, 0.0).is_err());
+    }
+
+    #[test]
+    fn the_checker_explains_the_words() {
+        use crate::{LinkChecker, MESSAGE_FEATURES, MessageModel, Reason};
+        let bits = 12;
+        let mut w = vec![0i8; 1 << bits];
+        for_each_token("jackpot winner", |t| w[t.bucket(bits)] = 127);
+        let text = TextModel::new(bits, w, 0.1, -2.0).unwrap();
+        let mut mw = vec![0.0; MESSAGE_FEATURES.len()];
+        mw[crate::message_model::index("content_words")] = 1.0;
+        let message = MessageModel::new(mw, 0.0, 0.6, 0.9).unwrap();
+        let checker = LinkChecker::builder()
+            .text_model(text)
+            .message_model(message)
+            .build()
+            .unwrap();
+        let raw = b"From: Lotto <info@lotto.example.net>\r\nSubject: You are our jackpot winner\r\n\r\nDear jackpot winner, reply to claim.\r\n";
+        let r = checker.check_raw(raw).unwrap();
+        assert!(r.features().get("content_words") > 2.0, "{:?}", r.features());
+        assert_eq!(r.verdict(), crate::Verdict::Phishing);
+        let words = r
+            .reasons()
+            .iter()
+            .find_map(|x| match x {
+                Reason::ContentWords { words, .. } => Some(words.clone()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(words, vec!["jackpot winner", "jackpot", "winner"]);
+        // Ordinary words: no content reason, safe.
+        let raw = b"From: Ann <ann@lotto.example.net>\r\nSubject: Lunch\r\n\r\nSee you at noon.\r\n";
+        let r = checker.check_raw(raw).unwrap();
+        assert!(r.features().get("content_words") < 0.0);
+        assert!(r.reasons().iter().all(|x| x.code() != "content_words"));
     }
 
     #[test]
