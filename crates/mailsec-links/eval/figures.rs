@@ -142,9 +142,9 @@ fn flagged_links(r: &mailsec_links::MessageReport) -> (bool, bool) {
         .filter(|l| l.source().is_clickable() && l.verdict() != Verdict::Safe)
         .collect();
     let model_only = flagged.iter().any(|l| {
-        l.reasons().iter().all(|x| {
-            matches!(x, mailsec_links::Reason::Model { .. }) || x.weight() <= 0.0
-        })
+        l.reasons()
+            .iter()
+            .all(|x| matches!(x, mailsec_links::Reason::Model { .. }) || x.weight() <= 0.0)
     });
     (!flagged.is_empty(), model_only)
 }

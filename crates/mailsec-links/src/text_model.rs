@@ -119,139 +119,195 @@ fn is_unspaced(c: char) -> bool {
         | 0x20000..=0x2FFFF) // CJK extensions B..
 }
 
-/// The token being read.
-#[derive(Default)]
-struct Current {
+/// The tokenizer's state: the token being read and the previous kept token.
+struct Reader<F: FnMut(Token)> {
+    f: F,
+    /// Tokens and pairs given so far.
+    n: usize,
+    /// Hash of the token being read (FNV-1a so far).
     hash: u32,
     start: usize,
     chars: usize,
     digits: usize,
+    /// The previous kept token (hash, start), for pairs.
+    prev: Option<(u32, usize)>,
 }
 
-/// Whether a chunk of text between spaces is an address, a URL or a date
-/// or time, skipped whole.
-fn skip_chunk(chunk: &[u8]) -> bool {
-    let lower_starts = |p: &[u8]| {
-        chunk
-            .get(..p.len())
-            .is_some_and(|c| c.eq_ignore_ascii_case(p))
-    };
-    if lower_starts(b"www.") || chunk.contains(&b'@') {
-        return true;
-    }
-    let mut digit = false;
-    for (i, &b) in chunk.iter().enumerate() {
-        match b {
-            b'0'..=b'9' => digit = true,
-            b':' if chunk.get(i + 1..i + 3) == Some(b"//") => return true,
-            b':' | b'/' if digit => return true,
-            b'-' if digit && chunk.get(i + 1).is_some_and(u8::is_ascii_digit) => return true,
-            _ => {}
+impl<F: FnMut(Token)> Reader<F> {
+    #[inline]
+    fn push(&mut self, i: usize, folded: u8) {
+        if self.chars == 0 {
+            self.start = i;
         }
+        self.chars += 1;
+        self.hash = (self.hash ^ u32::from(folded)).wrapping_mul(FNV_PRIME);
     }
-    false
-}
 
-/// Call `f` for every token and adjacent pair of `text`, in order (a pair
-/// right after its second token). Returns how many were given.
-pub fn for_each_token(text: &str, mut f: impl FnMut(Token)) -> usize {
-    let mut n = 0usize;
-    // The previous kept token (hash, start), for pairs.
-    let mut prev: Option<(u32, usize)> = None;
-    let mut cur = Current {
-        hash: FNV_OFFSET,
-        ..Current::default()
-    };
-    let mut emit = |cur: &mut Current, end: usize, prev: &mut Option<(u32, usize)>| {
-        if cur.chars == 0 {
+    /// End the token being read at byte `end`.
+    #[inline]
+    fn emit(&mut self, end: usize) {
+        if self.chars == 0 {
             return;
         }
-        let four_digits = cur.digits == 4 && cur.chars == 4;
-        if cur.chars > MAX_TOKEN_CHARS || four_digits {
-            *prev = None;
+        let four_digits = self.digits == 4 && self.chars == 4;
+        if self.chars > MAX_TOKEN_CHARS || four_digits {
+            self.prev = None;
         } else {
-            let h = fmix(cur.hash);
-            f(Token {
+            let h = fmix(self.hash);
+            (self.f)(Token {
                 hash: h,
-                start: cur.start,
+                start: self.start,
                 end,
                 bigram: false,
             });
-            n += 1;
-            if let Some((p, pstart)) = *prev {
-                f(Token {
+            self.n += 1;
+            if let Some((p, pstart)) = self.prev {
+                (self.f)(Token {
                     hash: fmix(p.wrapping_mul(BIGRAM_SALT) ^ h ^ BIGRAM_SALT),
                     start: pstart,
                     end,
                     bigram: true,
                 });
-                n += 1;
+                self.n += 1;
             }
-            *prev = Some((h, cur.start));
+            self.prev = Some((h, self.start));
         }
-        *cur = Current {
-            hash: FNV_OFFSET,
-            ..Current::default()
+        self.hash = FNV_OFFSET;
+        self.chars = 0;
+        self.digits = 0;
+    }
+}
+
+const OTHER: u8 = 0;
+const SPACE: u8 = 1;
+const ALPHA: u8 = 2;
+const DIGIT: u8 = 3;
+const CONTINUATION: u8 = 4;
+const LEAD: u8 = 5;
+
+/// The class of each byte (ASCII whitespace as `u8::is_ascii_whitespace`).
+const CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let mut b = 0usize;
+    while b < 256 {
+        t[b] = match b as u8 {
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => SPACE,
+            b'a'..=b'z' | b'A'..=b'Z' => ALPHA,
+            b'0'..=b'9' => DIGIT,
+            0x80..=0xBF => CONTINUATION,
+            0xC0..=0xFF => LEAD,
+            _ => OTHER,
         };
+        b += 1;
+    }
+    t
+};
+
+/// Whether the chunk of text starting at `at` (up to the next ASCII
+/// space) is an address, a URL or a date or time, skipped whole; and where
+/// it ends.
+fn chunk_at(bytes: &[u8], at: usize) -> (bool, usize) {
+    let chunk = bytes.get(at..).unwrap_or_default();
+    let starts = |p: &[u8]| {
+        chunk
+            .get(..p.len())
+            .is_some_and(|c| c.eq_ignore_ascii_case(p))
     };
+    let mut skip = starts(b"www.");
+    let mut digit = false;
+    let mut len = chunk.len();
+    for (i, &b) in chunk.iter().enumerate() {
+        match b {
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => {
+                len = i;
+                break;
+            }
+            b'0'..=b'9' => digit = true,
+            b'@' => skip = true,
+            b':' if chunk.get(i + 1..i + 3) == Some(b"//") => skip = true,
+            b':' | b'/' if digit => skip = true,
+            b'-' if digit && chunk.get(i + 1).is_some_and(u8::is_ascii_digit) => skip = true,
+            _ => {}
+        }
+    }
+    (skip, at + len)
+}
+
+/// Call `f` for every token and adjacent pair of `text`, in order (a pair
+/// right after its second token). Returns how many were given.
+pub fn for_each_token(text: &str, f: impl FnMut(Token)) -> usize {
     let bytes = text.as_bytes();
+    let mut r = Reader {
+        f,
+        n: 0,
+        hash: FNV_OFFSET,
+        start: 0,
+        chars: 0,
+        digits: 0,
+        prev: None,
+    };
     let mut skip_until = 0usize;
     let mut at_chunk_start = true;
-    for (i, c) in text.char_indices() {
+    for (i, &b) in bytes.iter().enumerate() {
         if i < skip_until {
             continue;
         }
-        if c.is_whitespace() {
-            emit(&mut cur, i, &mut prev);
+        let class = CLASS.get(usize::from(b)).copied().unwrap_or(OTHER);
+        if class == SPACE {
+            r.emit(i);
             at_chunk_start = true;
+            continue;
+        }
+        if class == CONTINUATION {
+            // Read with its leading byte.
             continue;
         }
         if at_chunk_start {
             at_chunk_start = false;
-            let end = bytes
-                .get(i..)
-                .and_then(|rest| rest.iter().position(|b| b.is_ascii_whitespace()))
-                .map_or(bytes.len(), |p| i + p);
-            if skip_chunk(bytes.get(i..end).unwrap_or_default()) {
-                emit(&mut cur, i, &mut prev);
-                prev = None;
+            let (skip, end) = chunk_at(bytes, i);
+            if skip {
+                r.emit(i);
+                r.prev = None;
                 skip_until = end;
                 continue;
             }
         }
-        if c.is_ascii() {
-            if c.is_ascii_alphanumeric() {
-                if cur.chars == 0 {
-                    cur.start = i;
-                }
-                cur.chars += 1;
-                let folded = if c.is_ascii_digit() {
-                    cur.digits += 1;
-                    b'0'
-                } else {
-                    c.to_ascii_lowercase() as u8
-                };
-                cur.hash = (cur.hash ^ u32::from(folded)).wrapping_mul(FNV_PRIME);
-            } else {
-                emit(&mut cur, i, &mut prev);
+        match class {
+            ALPHA => {
+                r.push(i, b | 0x20);
+                continue;
             }
-        } else if is_unspaced(c) {
-            emit(&mut cur, i, &mut prev);
-            cur.start = i;
-            cur.chars = 1;
-            cur.hash = fnv_char(FNV_OFFSET, c);
-            emit(&mut cur, i + c.len_utf8(), &mut prev);
+            DIGIT => {
+                r.digits += 1;
+                r.push(i, b'0');
+                continue;
+            }
+            OTHER => {
+                r.emit(i);
+                continue;
+            }
+            _ => {}
+        }
+        let Some(c) = text.get(i..).and_then(|s| s.chars().next()) else {
+            continue;
+        };
+        if is_unspaced(c) {
+            r.emit(i);
+            r.start = i;
+            r.chars = 1;
+            r.hash = fnv_char(FNV_OFFSET, c);
+            r.emit(i + c.len_utf8());
         } else if c.is_alphanumeric() {
-            if cur.chars == 0 {
-                cur.start = i;
-            }
-            cur.chars += 1;
             if c.is_numeric() {
-                cur.digits += 1;
-                cur.hash = (cur.hash ^ u32::from(b'0')).wrapping_mul(FNV_PRIME);
+                r.digits += 1;
+                r.push(i, b'0');
             } else {
+                if r.chars == 0 {
+                    r.start = i;
+                }
+                r.chars += 1;
                 for l in c.to_lowercase() {
-                    cur.hash = fnv_char(cur.hash, l);
+                    r.hash = fnv_char(r.hash, l);
                 }
             }
         } else if matches!(
@@ -260,12 +316,15 @@ pub fn for_each_token(text: &str, mut f: impl FnMut(Token)) -> usize {
         ) {
             // Soft hyphens and zero-width characters hide words from filters:
             // read through them.
+        } else if c.is_whitespace() {
+            r.emit(i);
+            at_chunk_start = true;
         } else {
-            emit(&mut cur, i, &mut prev);
+            r.emit(i);
         }
     }
-    emit(&mut cur, text.len(), &mut prev);
-    n
+    r.emit(bytes.len());
+    r.n
 }
 
 impl TextModel {
@@ -378,15 +437,36 @@ impl TextModel {
     /// phishing, strongest first, at most `n` (a second pass over the text,
     /// for explanations).
     pub fn top_words(&self, text: &str, n: usize) -> Vec<String> {
-        let mut best: Vec<(i32, usize, usize)> = Vec::new();
+        // The strongest few (weight, start, end), strongest first; on a tie
+        // the earlier, then the longer (a pair). Bounded: no sort of every token.
+        let cap = n.saturating_mul(4).max(1);
+        let mut best: Vec<(i32, usize, usize)> = Vec::with_capacity(cap + 1);
+        // The hashes of `best`, in the same order (each word once).
+        let mut seen: Vec<u32> = Vec::with_capacity(cap + 1);
+        let before = |a: &(i32, usize, usize), b: &(i32, usize, usize)| {
+            (a.0, std::cmp::Reverse(a.1), a.2) > (b.0, std::cmp::Reverse(b.1), b.2)
+        };
         for_each_token(text, |t| {
             let w = self.weight(&t);
-            if w > 0 {
-                best.push((w, t.start, t.end));
+            if w <= 0 {
+                return;
             }
+            let item = (w, t.start, t.end);
+            if seen.contains(&t.hash) {
+                return;
+            }
+            if best.len() == cap && best.last().is_some_and(|last| !before(&item, last)) {
+                return;
+            }
+            let at = best
+                .iter()
+                .position(|x| before(&item, x))
+                .unwrap_or(best.len());
+            best.insert(at, item);
+            seen.insert(at, t.hash);
+            best.truncate(cap);
+            seen.truncate(cap);
         });
-        // Strongest first; on a tie the earlier, then the longer (a pair).
-        best.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(b.2.cmp(&a.2)));
         let mut out: Vec<String> = Vec::new();
         for (_, s, e) in best {
             if out.len() >= n {
@@ -521,7 +601,11 @@ mod tests {
             .unwrap();
         let raw = b"From: Lotto <info@lotto.example.net>\r\nSubject: You are our jackpot winner\r\n\r\nDear jackpot winner, reply to claim.\r\n";
         let r = checker.check_raw(raw).unwrap();
-        assert!(r.features().get("content_words") > 2.0, "{:?}", r.features());
+        assert!(
+            r.features().get("content_words") > 2.0,
+            "{:?}",
+            r.features()
+        );
         assert_eq!(r.verdict(), crate::Verdict::Phishing);
         let words = r
             .reasons()
@@ -533,7 +617,8 @@ mod tests {
             .unwrap();
         assert_eq!(words, vec!["jackpot winner", "jackpot", "winner"]);
         // Ordinary words: no content reason, safe.
-        let raw = b"From: Ann <ann@lotto.example.net>\r\nSubject: Lunch\r\n\r\nSee you at noon.\r\n";
+        let raw =
+            b"From: Ann <ann@lotto.example.net>\r\nSubject: Lunch\r\n\r\nSee you at noon.\r\n";
         let r = checker.check_raw(raw).unwrap();
         assert!(r.features().get("content_words") < 0.0);
         assert!(r.reasons().iter().all(|x| x.code() != "content_words"));
