@@ -64,8 +64,9 @@ fn mail_verdicts() {
         f.ham_phishing_rate()
     );
     // The 95% target for phishing mail is not reached (see docs/links.md:
-    // ~64% in cross-validation);
-    // this floor guards against regressions of what is reached.
+    // 78% in nested cross-validation with the content model; the shipped
+    // models, trained on this mail, call ~87% of it phishing); this floor
+    // guards against regressions of what is reached.
     assert!(
         f.phishing_rate() >= PHISHING_FLOOR,
         "phishing mail detected {:.4}",
@@ -74,4 +75,4 @@ fn mail_verdicts() {
 }
 
 const HAM_PHISHING_MAX: f64 = 0.002;
-const PHISHING_FLOOR: f64 = 0.55;
+const PHISHING_FLOOR: f64 = 0.80;
