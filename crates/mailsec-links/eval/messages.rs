@@ -79,7 +79,7 @@ fn samples_of(
             };
             let r = checker.check_message(&msg);
             let text: Rc<str> = checker.message_text(&msg).replace(corpus::MASK, " ").into();
-            let tf = Rc::new(crate::text::term_counts(&text, crate::text::BITS));
+            let tf = Rc::new(crate::text::term_counts(&text, crate::text::bits()));
             let brand = r.reasons().iter().find_map(|x| match x {
                 Reason::BrandDisplayName { brand, .. } => Some(brand.clone()),
                 _ => None,

@@ -9,8 +9,11 @@ use mailsec_links::{MESSAGE_FEATURES, MessageModel, TextModel, for_each_token};
 
 use crate::messages::{self, Figures, Sample, Settings, group_fold};
 
-/// Hash bits of the shipped content model (2^BITS one-byte weights).
-pub(crate) const BITS: u32 = 18;
+/// Hash bits of the content model (2^bits one-byte weights): `TEXT_BITS`,
+/// 18 by default.
+pub(crate) fn bits() -> u32 {
+    env_f64("TEXT_BITS", 18.0) as u32
+}
 
 /// Content model training settings.
 #[derive(Debug, Clone, Copy)]
@@ -75,7 +78,7 @@ fn scaled(tf: &(Vec<(u32, u32)>, u32)) -> impl Iterator<Item = (usize, f64)> + '
 /// Class-balanced L2 logistic regression over `count / √n`, full-batch
 /// Adam, then weights quantised to `i8`.
 pub(crate) fn train_text(samples: &[&Sample], s: TextSettings) -> TextModel {
-    let d = 1usize << BITS;
+    let d = 1usize << bits();
     let n = samples.len().max(1) as f64;
     let pos = samples.iter().filter(|x| x.phishing).count().max(1) as f64;
     let neg = samples.iter().filter(|x| !x.phishing).count().max(1) as f64;
@@ -117,7 +120,7 @@ pub(crate) fn train_text(samples: &[&Sample], s: TextSettings) -> TextModel {
     let max = w.iter().fold(0f64, |a, x| a.max(x.abs())).max(1e-9);
     let scale = max / 127.0;
     let q: Vec<i8> = w.iter().map(|x| (x / scale).round() as i8).collect();
-    TextModel::new(BITS, q, scale as f32, b as f32).expect("dimensions")
+    TextModel::new(bits(), q, scale as f32, b as f32).expect("dimensions")
 }
 
 /// The content model's log-odds for a sample (equal to

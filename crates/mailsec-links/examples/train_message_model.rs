@@ -67,7 +67,7 @@ fn main() {
     };
     println!("rules alone:        {}", rules.line());
     let ts = text::TextSettings::default();
-    println!("content model settings {ts:?}, {} hash bits", text::BITS);
+    println!("content model settings {ts:?}, {} hash bits", text::bits());
     if std::env::var("NO_TEXT").is_ok() {
         let cv = messages::cross_validate(&samples, 5, settings);
         println!("5-fold CV (grouped), no content model: {}", cv.line());

@@ -3,8 +3,8 @@
 //! A compact linear classifier over hashed word unigrams and adjacent
 //! bigrams of the text the checker already reads (Subject, text parts,
 //! visible HTML text including anchor texts). Words are lower-cased; digits
-//! are folded to a shape (`a1b2` → `a0b0`, `123` → `000`) and pure years
-//! and other four-digit numbers (years, time zones, times) are dropped, as
+//! are folded to a shape (`a1b2` → `a0b0`, `123` → `000`); four-digit
+//! numbers (years, time zones, times) are dropped, as
 //! are whole chunks between spaces that are addresses, URLs or dates and
 //! times (`://`, `@` or `www.` in them; a digit with `:` or `/`, or digits
 //! around `-`), so neither the era of a text nor its links' hosts and
@@ -42,7 +42,26 @@ const BITS: std::ops::RangeInclusive<u32> = 10..=24;
 /// Salt that keeps bigram hashes apart from unigram hashes.
 const BIGRAM_SALT: u32 = 0x9e37_79b9;
 
-/// A linear model over hashed words and word pairs (see the module docs).
+/// The content model: a linear model over hashed words and adjacent word
+/// pairs of a message's text (Subject, text parts, visible HTML text).
+///
+/// Words are lower-cased, digits folded to a shape; four-digit numbers and
+/// whole chunks that are addresses, URLs, dates or times are skipped (see
+/// [`for_each_token`]). Each token and pair falls in one of `2^bits`
+/// buckets holding an `i8` weight; the log-odds are
+/// `bias + scale · Σ w / √n` over the `n` tokens and pairs — one pass over
+/// the text, no allocation. The checker uses its log-odds as the message
+/// feature `content_words`; [`TextModel::top_words`] explains it.
+///
+/// ```
+/// use mailsec_links::TextModel;
+///
+/// let model = TextModel::shipped()?;
+/// let lure = model.log_odds("Congratulations! Claim your reward today, offer ends soon");
+/// let chat = model.log_odds("Re: the build broke again, I think the patch I sent yesterday is wrong");
+/// assert!(lure > chat);
+/// # Ok::<(), mailsec_links::LinksError>(())
+/// ```
 #[derive(Clone)]
 pub struct TextModel {
     bits: u32,
@@ -235,6 +254,14 @@ fn chunk_at(bytes: &[u8], at: usize) -> (bool, usize) {
 
 /// Call `f` for every token and adjacent pair of `text`, in order (a pair
 /// right after its second token). Returns how many were given.
+///
+/// Tokens are runs of letters and digits, lower-cased, digits folded to
+/// `0`; soft hyphens and zero-width characters do not split them. CJK,
+/// kana, Thai, Lao, Myanmar and Khmer characters are one token each. Not
+/// given (and breaking pairs): tokens longer than [`MAX_TOKEN_CHARS`],
+/// four-digit numbers, and whole space-separated chunks that contain `@`,
+/// `://`, start with `www.`, or hold a digit followed by `:` or `/` or
+/// digits around `-` (addresses, URLs, dates, times, phone numbers).
 pub fn for_each_token(text: &str, f: impl FnMut(Token)) -> usize {
     let bytes = text.as_bytes();
     let mut r = Reader {
