@@ -101,6 +101,25 @@ fn main() {
             .collect::<Vec<_>>()
     );
     let without = LinkChecker::builder().without_text_model().build().unwrap();
+    let report = without.check_message(&msg);
+    println!(
+        "  without the content model: verdict {:?}, reasons {:?}",
+        report.verdict(),
+        report
+            .reasons()
+            .iter()
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+    );
+    let report = checker.check_message(&msg);
+    println!(
+        "  with it: {:?}",
+        report
+            .reasons()
+            .iter()
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+    );
     let (_, a) = time(4_000, || {
         black_box(without.check_message(&msg));
     });
