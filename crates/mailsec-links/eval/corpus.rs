@@ -135,6 +135,12 @@ pub(crate) fn phishing_dirs() -> Vec<PathBuf> {
     vec![c.join("nazario"), c.join("phishing_pot")]
 }
 
+/// The SpamAssassin spam folders (2002-2003, the era of the ham).
+pub(crate) fn spam_dirs() -> Vec<PathBuf> {
+    let c = corpus_dir().join("spamassassin");
+    vec![c.join("spam"), c.join("spam_2")]
+}
+
 /// The ham folders.
 pub(crate) fn ham_dirs() -> Vec<PathBuf> {
     let c = corpus_dir().join("spamassassin");
@@ -156,7 +162,59 @@ pub(crate) const ARTEFACTS: &[&str] = &[
     "spamassassin.taint.org",
     "jmason.org",
     "example.com",
+    // SpamAssassin's anonymised local parts and the corpus's own name.
+    "zzzz@",
+    "yyyy@",
+    "spamassassin",
+    // The corpus's mailing-list Subject tags, and a filter's tag on some phish.
+    "[ilug]",
+    "[ilug-social]",
+    "[razor-users]",
+    "[satalk]",
+    "[sadev]",
+    "[sacvs]",
+    "[spambayes]",
+    "[zzzzteana]",
+    "[use perl]",
+    "[iiu]",
+    "[*** posible spam***]",
 ];
+
+/// What every artefact is replaced by. The content model's training text
+/// drops it too (see `messages::samples`), so it carries no weight.
+pub(crate) const MASK: &str = "recipient.invalid";
+
+/// Lines of a message body holding one of these (ASCII case-insensitive)
+/// are mailing-list footers or list furniture of the SpamAssassin corpus
+/// (Mailman, SourceForge, Yahoo! Groups, ILUG, FoRK, freshrpms): they tell
+/// the corpus, not the content, and are dropped from every message before
+/// any feature is computed (phishing and ham alike).
+pub(crate) const FOOTER_MARKERS: &[&str] = &[
+    "listinfo",
+    "-request@",
+    "mailing list",
+    "list maintainer",
+    "irish linux users",
+    "ilug@",
+    "linux.ie",
+    "sf.net email is sponsored",
+    "sourceforge",
+    "thinkgeek",
+    "geek heaven",
+    "yahoo! groups",
+    "groups.yahoo.com",
+    "xent.com",
+    "freshrpms",
+    "newsisfree",
+    "date: not supplied",
+    // Footers of list and marketing mail alike: not learned either way.
+    "unsubscribe",
+];
+
+/// Body lines starting with one of these (after quote marks and spaces) are
+/// dropped too: header blocks of forwarded or quoted mail and of the
+/// corpus's RSS digests, which tell a format, not the content.
+pub(crate) const FOOTER_PREFIXES: &[&str] = &["date:", "url:"];
 
 /// `raw` with every artefact (ASCII case-insensitive) replaced by `recipient.invalid`.
 pub(crate) fn mask_artefacts(raw: &[u8]) -> Vec<u8> {
@@ -169,13 +227,53 @@ pub(crate) fn mask_artefacts(raw: &[u8]) -> Vec<u8> {
                 .get(i..i + a.len())
                 .is_some_and(|s| s.eq_ignore_ascii_case(a))
             {
-                out.extend_from_slice(b"recipient.invalid");
+                out.extend_from_slice(MASK.as_bytes());
                 i += a.len();
                 continue 'outer;
             }
         }
         out.push(raw[i]);
         i += 1;
+    }
+    drop_footer_lines(&out)
+}
+
+/// `raw` with the body lines that hold a [`FOOTER_MARKERS`] entry removed
+/// (the header is kept as it is).
+pub(crate) fn drop_footer_lines(raw: &[u8]) -> Vec<u8> {
+    let body_at = raw
+        .windows(2)
+        .position(|w| w == b"\n\n")
+        .map(|p| p + 2)
+        .into_iter()
+        .chain(raw.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4))
+        .min()
+        .unwrap_or(raw.len());
+    let (head, body) = raw.split_at(body_at);
+    let mut out = head.to_vec();
+    for line in body.split_inclusive(|b| *b == b'\n') {
+        let lower = line.to_ascii_lowercase();
+        let start = lower
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t' | b'>'))
+            .unwrap_or(lower.len());
+        let footer = FOOTER_MARKERS
+            .iter()
+            .any(|m| lower.windows(m.len()).any(|w| w == m.as_bytes()))
+            || FOOTER_PREFIXES.iter().any(|p| {
+                lower
+                    .get(start..)
+                    .is_some_and(|l| l.starts_with(p.as_bytes()))
+            });
+        if footer {
+            out.extend_from_slice(if line.ends_with(b"\r\n") {
+                b"\r\n"
+            } else {
+                b"\n"
+            });
+        } else {
+            out.extend_from_slice(line);
+        }
     }
     out
 }

@@ -102,6 +102,12 @@ pub(crate) struct MailFigures {
     pub ham_model_max: Vec<f32>,
     pub false_alarms: Vec<(PathBuf, String)>,
     pub ham_suspicious_list: Vec<(PathBuf, String)>,
+    /// Ham messages with a clickable link judged `suspicious` or worse.
+    pub ham_with_flagged_link: usize,
+    /// ... of which with a link flagged by the lexical URL model alone.
+    pub ham_with_model_only_link: usize,
+    /// Phishing messages with a clickable link judged `suspicious` or worse.
+    pub phishing_with_flagged_link: usize,
 }
 
 impl MailFigures {
@@ -126,6 +132,21 @@ fn model_max(r: &mailsec_links::MessageReport) -> f32 {
             _ => None,
         })
         .fold(0.0, f32::max)
+}
+
+/// (a clickable link is `suspicious` or worse, one is so by the URL model alone).
+fn flagged_links(r: &mailsec_links::MessageReport) -> (bool, bool) {
+    let flagged: Vec<&mailsec_links::LinkFinding> = r
+        .links()
+        .iter()
+        .filter(|l| l.source().is_clickable() && l.verdict() != Verdict::Safe)
+        .collect();
+    let model_only = flagged.iter().any(|l| {
+        l.reasons()
+            .iter()
+            .all(|x| matches!(x, mailsec_links::Reason::Model { .. }) || x.weight() <= 0.0)
+    });
+    (!flagged.is_empty(), model_only)
 }
 
 fn describe(r: &mailsec_links::MessageReport) -> String {
@@ -154,6 +175,7 @@ pub(crate) fn mails(checker: &LinkChecker, step: usize) -> MailFigures {
                 continue;
             };
             f.phishing_mails += 1;
+            f.phishing_with_flagged_link += usize::from(flagged_links(&r).0);
             f.phishing_model_max.push(model_max(&r));
             if r.links().iter().all(|l| !l.source().is_clickable()) {
                 f.phishing_without_links += 1;
@@ -178,6 +200,9 @@ pub(crate) fn mails(checker: &LinkChecker, step: usize) -> MailFigures {
                 continue;
             };
             f.ham_mails += 1;
+            let (flagged, model_only) = flagged_links(&r);
+            f.ham_with_flagged_link += usize::from(flagged);
+            f.ham_with_model_only_link += usize::from(model_only);
             f.hard_ham_mails += usize::from(hard);
             f.ham_model_max.push(model_max(&r));
             match r.verdict() {

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
+use std::rc::Rc;
 
 use mail_parser::MessageParser;
 use mailsec_links::{
@@ -27,6 +28,11 @@ pub(crate) struct Sample {
     pub x: Vec<f32>,
     /// The rules' verdict (without the message model).
     pub rule: Verdict,
+    /// The text the content model reads.
+    pub text: Rc<str>,
+    /// The content model's features: (bucket, count) sorted by bucket, and
+    /// the number of tokens and pairs.
+    pub tf: Rc<(Vec<(u32, u32)>, u32)>,
 }
 
 impl Sample {
@@ -38,11 +44,29 @@ impl Sample {
 /// Every `step`-th message of the phishing and ham folders, masked, with
 /// features from `checker` (which should be built without a message model).
 pub(crate) fn samples(checker: &LinkChecker, step: usize) -> Vec<Sample> {
-    let mut out = Vec::new();
     let dirs = corpus::phishing_dirs()
         .into_iter()
         .map(|d| (d, true))
         .chain(corpus::ham_dirs().into_iter().map(|d| (d, false)));
+    samples_of(checker, step, dirs)
+}
+
+/// Every `step`-th message of the SpamAssassin spam folders, as positives
+/// for the content model only (never judged, never in the message model).
+pub(crate) fn spam_samples(checker: &LinkChecker, step: usize) -> Vec<Sample> {
+    samples_of(
+        checker,
+        step,
+        corpus::spam_dirs().into_iter().map(|d| (d, true)),
+    )
+}
+
+fn samples_of(
+    checker: &LinkChecker,
+    step: usize,
+    dirs: impl Iterator<Item = (PathBuf, bool)>,
+) -> Vec<Sample> {
+    let mut out = Vec::new();
     for (dir, phishing) in dirs {
         let folder = dir
             .file_name()
@@ -54,6 +78,8 @@ pub(crate) fn samples(checker: &LinkChecker, step: usize) -> Vec<Sample> {
                 continue;
             };
             let r = checker.check_message(&msg);
+            let text: Rc<str> = checker.message_text(&msg).replace(corpus::MASK, " ").into();
+            let tf = Rc::new(crate::text::term_counts(&text, crate::text::bits()));
             let brand = r.reasons().iter().find_map(|x| match x {
                 Reason::BrandDisplayName { brand, .. } => Some(brand.clone()),
                 _ => None,
@@ -78,6 +104,8 @@ pub(crate) fn samples(checker: &LinkChecker, step: usize) -> Vec<Sample> {
                 group,
                 x: r.features().values().to_vec(),
                 rule: r.verdict(),
+                text,
+                tf,
             });
         }
     }

@@ -18,6 +18,8 @@ mod corpus;
 mod figures;
 #[path = "../eval/messages.rs"]
 mod messages;
+#[path = "../eval/text.rs"]
+mod text;
 
 use std::time::Instant;
 
@@ -79,20 +81,48 @@ fn main() {
         m.hard_ham_phishing
     );
     println!(
+        "  links: ham messages with a clickable link suspicious or worse {} ({:.1}%; {} by the URL model alone); phishing messages {} ({:.1}%)",
+        m.ham_with_flagged_link,
+        100.0 * m.ham_with_flagged_link as f64 / m.ham_mails.max(1) as f64,
+        m.ham_with_model_only_link,
+        m.phishing_with_flagged_link,
+        100.0 * m.phishing_with_flagged_link as f64 / m.phishing_mails.max(1) as f64
+    );
+    println!(
         "  (the shipped message model was trained on these messages: see the CV figures below)"
     );
     let t = Instant::now();
     let rules = LinkChecker::builder()
         .without_message_model()
+        .without_text_model()
         .build()
         .unwrap();
     let samples = messages::samples(&rules, 1);
-    let cv = messages::cross_validate(&samples, 5, messages::Settings::default());
+    let extra = text::extra_samples(&rules);
+    let cv = text::cross_validate_nested(
+        &samples,
+        &extra,
+        5,
+        messages::Settings::default(),
+        text::TextSettings::default(),
+    );
     println!(
-        "Message model, 5-fold cross-validation grouped by sender brand/domain, in {:.1?}",
+        "Content + message model, nested 5-fold cross-validation grouped by sender brand/domain, in {:.1?}",
         t.elapsed()
     );
-    println!("  {}", cv.line());
+    println!("  {}", cv.combined.line());
+    for (folder, caught, total) in &cv.by_folder {
+        println!(
+            "    {folder}: phishing {:.2}% ({caught}/{total})",
+            100.0 * *caught as f64 / (*total).max(1) as f64
+        );
+    }
+    println!("  content model alone: {}", cv.text_alone.line());
+    let without = messages::cross_validate(&samples, 5, messages::Settings::default());
+    println!(
+        "  message model without the content model: {}",
+        without.line()
+    );
     if m.unparsable > 0 {
         println!("  unparsable: {}", m.unparsable);
     }

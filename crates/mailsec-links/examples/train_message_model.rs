@@ -19,6 +19,8 @@
 mod corpus;
 #[path = "../eval/messages.rs"]
 mod messages;
+#[path = "../eval/text.rs"]
+mod text;
 
 use mailsec_links::{LinkChecker, MESSAGE_FEATURES};
 
@@ -28,9 +30,11 @@ fn main() {
     let verbose = args.iter().any(|a| a == "--verbose");
     let checker = LinkChecker::builder()
         .without_message_model()
+        .without_text_model()
         .build()
         .unwrap();
     let mut samples = messages::samples(&checker, 1);
+    let extra = text::extra_samples(&checker);
     // Feature ablation for experiments: MSG_DROP=name,name zeroes those features.
     if let Ok(drop) = std::env::var("MSG_DROP") {
         for name in drop.split(',') {
@@ -62,22 +66,40 @@ fn main() {
         f
     };
     println!("rules alone:        {}", rules.line());
-    let cv = messages::cross_validate(&samples, 5, settings);
-    println!("5-fold CV (grouped): {}", cv.line());
+    let ts = text::TextSettings::default();
+    println!("content model settings {ts:?}, {} hash bits", text::bits());
+    if std::env::var("NO_TEXT").is_ok() {
+        let cv = messages::cross_validate(&samples, 5, settings);
+        println!("5-fold CV (grouped), no content model: {}", cv.line());
+    }
+    let t = std::time::Instant::now();
+    let cv = text::cross_validate_nested(&samples, &extra, 5, settings, ts);
+    println!("nested 5-fold CV (grouped), in {:.1?}:", t.elapsed());
+    println!("  content + message model: {}", cv.combined.line());
+    for (folder, caught, total) in &cv.by_folder {
+        println!(
+            "    {folder}: {:.2}% ({caught}/{total})",
+            100.0 * *caught as f64 / (*total).max(1) as f64
+        );
+    }
+    println!("  content model alone:     {}", cv.text_alone.line());
     if verbose {
-        for p in &cv.false_alarms {
+        for p in &cv.combined.false_alarms {
             println!("  CV false alarm: {}", p.display());
         }
-        for p in &cv.missed {
+        for p in &cv.combined.missed {
             println!("  CV missed: {}", p.display());
         }
     }
-    let all: Vec<&messages::Sample> = samples.iter().collect();
-    let model = messages::train(&all, settings);
+    let (tm, model, xs) = text::train_all(&samples, &extra, 5, settings, ts);
     println!(
-        "trained on all: {}",
-        messages::judge_all(&model, &samples).line()
+        "trained on all (content feature out-of-fold): {}",
+        messages::judge_all(&model, &xs).line()
     );
+    println!("content model: strongest words (weight, tokens in the bucket)");
+    for (w, names) in text::top_tokens(&tm, &samples, 40) {
+        println!("  {w:+.3} {names}");
+    }
     let mut by_weight: Vec<(&str, f32)> = MESSAGE_FEATURES
         .iter()
         .copied()
@@ -98,12 +120,15 @@ fn main() {
         let text = format!(
             "# Message model: logistic regression over the explained features of\n\
              # src/message_model.rs, written by examples/train_message_model.rs\n\
-             # (development corpus, masked; 5-fold CV grouped by sender brand/domain:\n\
-             # {}).\n{}",
-            cv.line(),
+             # (development corpus, masked; nested 5-fold CV grouped by sender brand/domain,\n\
+             # content model in-fold: {}).\n{}",
+            cv.combined.line(),
             model.to_text()
         );
         std::fs::write(path, text).unwrap();
         println!("wrote {path}");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/text_model.bin");
+        std::fs::write(path, tm.to_bytes()).unwrap();
+        println!("wrote {path} ({} bytes)", tm.to_bytes().len());
     }
 }

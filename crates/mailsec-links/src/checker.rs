@@ -23,6 +23,7 @@ use crate::normalize::{
     HostKind, NormalizedUrl, domain_in_text, normalize_url, normalize_url_lenient,
     registered_domain_of,
 };
+use crate::text_model::TextModel;
 use crate::verdict::{LinkFinding, MessageReport, Reason, Verdict};
 
 /// Score at which a link or message becomes suspicious.
@@ -60,6 +61,8 @@ pub struct LinkCheckerBuilder {
     use_model: bool,
     message_model: Option<MessageModel>,
     use_message_model: bool,
+    text_model: Option<TextModel>,
+    use_text_model: bool,
     uribl_zones: Vec<String>,
 }
 
@@ -77,6 +80,8 @@ impl Default for LinkCheckerBuilder {
             use_model: true,
             message_model: None,
             use_message_model: true,
+            text_model: None,
+            use_text_model: true,
             uribl_zones: Vec::new(),
         }
     }
@@ -147,6 +152,19 @@ impl LinkCheckerBuilder {
         self
     }
 
+    /// Use this content model instead of the shipped one.
+    pub fn text_model(mut self, model: TextModel) -> Self {
+        self.text_model = Some(model);
+        self
+    }
+
+    /// Do not use the content model (its message feature `content_words`
+    /// is then 0; training tools use this).
+    pub fn without_text_model(mut self) -> Self {
+        self.use_text_model = false;
+        self
+    }
+
     /// Query this URIBL/SURBL-style zone in [`LinkChecker::check_message_with_dns`].
     pub fn uribl_zone(mut self, zone: &str) -> Self {
         self.uribl_zones
@@ -165,6 +183,11 @@ impl LinkCheckerBuilder {
             (false, _) => None,
             (true, Some(m)) => Some(m),
             (true, None) => Some(MessageModel::shipped()?),
+        };
+        let text_model = match (self.use_text_model, self.text_model) {
+            (false, _) => None,
+            (true, Some(m)) => Some(m),
+            (true, None) => Some(TextModel::shipped()?),
         };
         let wording = Wording::new().map_err(|e| LinksError::Model(e.to_string()))?;
         let mut brands = self.brands;
@@ -188,6 +211,7 @@ impl LinkCheckerBuilder {
             feeds: self.feeds.unwrap_or_default(),
             model,
             message_model,
+            text_model,
             uribl_zones: self.uribl_zones,
             wording,
         })
@@ -440,6 +464,7 @@ pub struct LinkChecker {
     feeds: Arc<Feeds>,
     model: Option<UrlModel>,
     message_model: Option<MessageModel>,
+    text_model: Option<TextModel>,
     uribl_zones: Vec<String>,
     wording: Wording,
 }
@@ -608,6 +633,10 @@ impl LinkChecker {
         let mut features =
             self.message_features(from_reg.as_deref(), &c, &words, &findings, &reasons);
         self.sender_features(msg, from_reg.as_deref(), &c, &mut features);
+        let content = self.text_model.as_ref().map(|t| t.log_odds(&c.text));
+        if let Some(z) = content {
+            features.set("content_words", z.clamp(-10.0, 10.0));
+        }
         let mut report = MessageReport {
             verdict: Verdict::Safe,
             score: 0.0,
@@ -619,20 +648,54 @@ impl LinkChecker {
         if let Some(m) = &self.message_model {
             let p = m.probability(&report.features);
             if p >= m.suspicious_threshold() {
-                let evidence = m
+                let evidence: Vec<String> = m
                     .evidence(&report.features, 4)
                     .into_iter()
                     .map(|(name, _)| name.to_owned())
                     .collect();
+                let words = match &self.text_model {
+                    Some(t) if evidence.iter().any(|e| e == "content_words") => {
+                        t.top_words(&c.text, 6)
+                    }
+                    _ => Vec::new(),
+                };
                 report.reasons.push(Reason::MessageModel {
                     probability: p,
                     phishing: p >= m.phishing_threshold(),
                     evidence,
                 });
+                if !words.is_empty() {
+                    report.reasons.push(Reason::ContentWords {
+                        probability: content.map_or(0.0, crate::model::sigmoid),
+                        words,
+                    });
+                }
             }
         }
         self.score_message(&mut report);
+        // The lexical URL model over-fires on ordinary links in mail: on its
+        // own it does not flag a link of a message nothing else finds
+        // suspicious (the reason stays listed; `check_url` is unchanged).
+        if report.verdict == Verdict::Safe {
+            for l in &mut report.links {
+                if l.verdict == Verdict::Suspicious && l.score - l.model_part < SUSPICIOUS_AT {
+                    l.verdict = Verdict::Safe;
+                }
+            }
+        }
         report
+    }
+
+    /// The text the wording checks and the content model read: the Subject,
+    /// the text parts and the visible text of the HTML parts (for training
+    /// tools; [`check_message`](Self::check_message) collects it itself).
+    pub fn message_text(&self, msg: &Message<'_>) -> String {
+        let mut c = Collected::default();
+        if let Some(subject) = msg.subject() {
+            c.add_text(subject);
+        }
+        collect_parts(msg, 0, &mut c);
+        c.text
     }
 
     /// [`check_message`](Self::check_message), then URIBL look-ups of the

@@ -27,6 +27,10 @@
 //! - **A lexical URL model** ([`UrlModel`]): logistic regression over URL
 //!   features (never the scheme), trained offline by
 //!   `examples/train_url_model.rs` and shipped as a data file.
+//! - **A content model** ([`TextModel`]): hashed words and word pairs of
+//!   the message text, an `i8` weight each, shipped as a data file; its
+//!   log-odds are one explained feature of the message model, and the words
+//!   that pushed most are reported ([`Reason::ContentWords`]).
 //! - **Link confirmation** ([`LinkRewriter`]): rewrite HTML so every link
 //!   goes through a confirmation URL carrying the original and an HMAC.
 //! - **URIBL** look-ups through [`mailsec_dns::Resolver`], off unless zones
@@ -70,6 +74,7 @@ mod message_model;
 mod model;
 mod normalize;
 mod rewrite;
+mod text_model;
 mod verdict;
 
 pub use checker::{
@@ -87,4 +92,5 @@ pub use normalize::{
     HostKind, NormalizedUrl, normalize_url, normalize_url_lenient, registered_domain_of,
 };
 pub use rewrite::LinkRewriter;
+pub use text_model::{MAX_TOKEN_CHARS, TextModel, Token, for_each_token};
 pub use verdict::{LinkFinding, MessageReport, Reason, Verdict};

@@ -15,7 +15,8 @@ use crate::model::sigmoid;
 const SHIPPED: &str = include_str!("../data/message_model.txt");
 
 /// The names of the message features, in vector order. Each is an explained
-/// fact about the message; counts are given as `ln(1 + n)`.
+/// fact about the message; counts are given as `ln(1 + n)`. `content_words`
+/// is the content model's log-odds ([`crate::TextModel`]), clamped to ±10.
 pub const MESSAGE_FEATURES: &[&str] = &[
     "link_rule_score",
     "url_model_max",
@@ -52,6 +53,7 @@ pub const MESSAGE_FEATURES: &[&str] = &[
     "reply_to_freemail",
     "sender_domain_abused",
     "from_header_malformed",
+    "content_words",
 ];
 
 /// Index of a feature by name (for the checker; names are fixed).

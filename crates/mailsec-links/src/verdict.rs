@@ -199,6 +199,15 @@ pub enum Reason {
         /// The features that weighed most (names from [`crate::MESSAGE_FEATURES`]).
         evidence: Vec<String>,
     },
+    /// The content model rates the wording as phishing-like; the words and
+    /// word pairs that pushed most (given with a [`Reason::MessageModel`]
+    /// whose evidence includes `content_words`).
+    ContentWords {
+        /// The content model's probability.
+        probability: f32,
+        /// The strongest words and word pairs, lower-cased.
+        words: Vec<String>,
+    },
 }
 
 impl Reason {
@@ -235,6 +244,7 @@ impl Reason {
             Reason::HtmlAttachment { .. } => "html_attachment",
             Reason::OnlyLink => "only_link",
             Reason::MessageModel { .. } => "message_model",
+            Reason::ContentWords { .. } => "content_words",
         }
     }
 
@@ -283,6 +293,7 @@ impl Reason {
             Reason::HtmlAttachment { .. } => 0.5,
             Reason::OnlyLink => 0.2,
             Reason::MessageModel { .. } => 0.0, // raises the verdict directly (see the checker)
+            Reason::ContentWords { .. } => 0.0, // explains the message model
         }
     }
 }
@@ -394,6 +405,16 @@ impl fmt::Display for Reason {
                 "the message model rates it {:.0}% likely phishing (mostly: {})",
                 probability * 100.0,
                 evidence.join(", ")
+            ),
+            Reason::ContentWords { probability, words } => write!(
+                f,
+                "the wording reads {:.0}% like phishing (words: {})",
+                probability * 100.0,
+                words
+                    .iter()
+                    .map(|w| format!("{w:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }
     }

@@ -64,8 +64,9 @@ fn mail_verdicts() {
         f.ham_phishing_rate()
     );
     // The 95% target for phishing mail is not reached (see docs/links.md:
-    // ~64% in cross-validation);
-    // this floor guards against regressions of what is reached.
+    // 78% in nested cross-validation with the content model; the shipped
+    // models, trained on this mail, call ~87% of it phishing); this floor
+    // guards against regressions of what is reached.
     assert!(
         f.phishing_rate() >= PHISHING_FLOOR,
         "phishing mail detected {:.4}",
@@ -74,4 +75,33 @@ fn mail_verdicts() {
 }
 
 const HAM_PHISHING_MAX: f64 = 0.002;
-const PHISHING_FLOOR: f64 = 0.55;
+const PHISHING_FLOOR: f64 = 0.80;
+
+#[test]
+fn url_model_alone_does_not_flag_links_of_a_safe_message() {
+    let url = "http://www.digichapman.com/index.php?permalink=67";
+    // On its own the lexical model asks for confirmation...
+    let alone = CHECKER.check_url(url);
+    let codes: Vec<&str> = alone.reasons().iter().map(|r| r.code()).collect();
+    assert_eq!(
+        alone.verdict(),
+        mailsec_links::Verdict::Suspicious,
+        "{codes:?}"
+    );
+    assert_eq!(codes, vec!["url_model"]);
+    // ...but in a message nothing else finds suspicious, the link is safe
+    // (the reason stays listed).
+    let raw = format!(
+        "From: Dan <dan@mail.example.org>\r\nTo: list@lists.example.net\r\nSubject: Re: photos\r\n\r\n\
+         Thanks for the lift on Saturday, it was a great day out and the kids are still talking\r\n\
+         about the boat. I put the rest of the pictures up here: {url}\r\nThe second set is a bit\r\n\
+         blurry, sorry; the light was going by then. Let me know if you want the originals, I kept\r\n\
+         them all at full size, and say hello to everyone from us.\r\n\r\nDan\r\n"
+    );
+    let r = CHECKER.check_raw(raw.as_bytes()).unwrap();
+    let why: Vec<String> = r.reasons().iter().map(|x| x.to_string()).collect();
+    assert_eq!(r.verdict(), mailsec_links::Verdict::Safe, "{why:?}");
+    let link = r.links().iter().find(|l| l.url() == url).unwrap();
+    assert_eq!(link.verdict(), mailsec_links::Verdict::Safe);
+    assert!(link.reasons().iter().any(|x| x.code() == "url_model"));
+}

@@ -1,0 +1,661 @@
+//! The content model: what the words of a message say.
+//!
+//! A compact linear classifier over hashed word unigrams and adjacent
+//! bigrams of the text the checker already reads (Subject, text parts,
+//! visible HTML text including anchor texts). Words are lower-cased; digits
+//! are folded to a shape (`a1b2` → `a0b0`, `123` → `000`); four-digit
+//! numbers (years, time zones, times) are dropped, as
+//! are whole chunks between spaces that are addresses, URLs or dates and
+//! times (`://`, `@` or `www.` in them; a digit with `:` or `/`, or digits
+//! around `-`), so neither the era of a text nor its links' hosts and
+//! schemes are learned (links are judged by the link checks); CJK and
+//! Thai characters, written without spaces, are one token each (their
+//! bigrams are then character bigrams); tokens longer than
+//! [`MAX_TOKEN_CHARS`] characters (encoded blobs, identifiers) are skipped.
+//!
+//! Each token and bigram is hashed (FNV-1a, then a 32-bit finaliser) into
+//! one of `2^bits` buckets holding a weight quantised to `i8`. The log-odds
+//! are `bias + scale · Σ w[bucket] / √n` over the `n` unigrams and bigrams
+//! of the text: one pass over the text, no allocation.
+//!
+//! The weights are learned offline (`examples/train_message_model.rs`:
+//! class-balanced L2 logistic regression on the same `count / √n`
+//! features) and shipped as `data/text_model.bin`. Its log-odds are one
+//! feature of the message model (`content_words`); when the message model
+//! fires, [`TextModel::top_words`] names the words that pushed most.
+
+use crate::LinksError;
+use crate::model::sigmoid;
+
+/// The weights shipped with the crate.
+const SHIPPED: &[u8] = include_bytes!("../data/text_model.bin");
+
+/// The first bytes of the weight file.
+const MAGIC: &[u8] = b"mailsec-text-model 1\n";
+
+/// Tokens longer than this (in characters) are skipped.
+pub const MAX_TOKEN_CHARS: usize = 24;
+
+/// Smallest and largest number of hash bits a model may use.
+const BITS: std::ops::RangeInclusive<u32> = 10..=24;
+
+/// Salt that keeps bigram hashes apart from unigram hashes.
+const BIGRAM_SALT: u32 = 0x9e37_79b9;
+
+/// The content model: a linear model over hashed words and adjacent word
+/// pairs of a message's text (Subject, text parts, visible HTML text).
+///
+/// Words are lower-cased, digits folded to a shape; four-digit numbers and
+/// whole chunks that are addresses, URLs, dates or times are skipped (see
+/// [`for_each_token`]). Each token and pair falls in one of `2^bits`
+/// buckets holding an `i8` weight; the log-odds are
+/// `bias + scale · Σ w / √n` over the `n` tokens and pairs — one pass over
+/// the text, no allocation. The checker uses its log-odds as the message
+/// feature `content_words`; [`TextModel::top_words`] explains it.
+///
+/// ```
+/// use mailsec_links::TextModel;
+///
+/// let model = TextModel::shipped()?;
+/// let lure = model.log_odds("Congratulations! Claim your reward today, offer ends soon");
+/// let chat = model.log_odds("Re: the build broke again, I think the patch I sent yesterday is wrong");
+/// assert!(lure > chat);
+/// # Ok::<(), mailsec_links::LinksError>(())
+/// ```
+#[derive(Clone)]
+pub struct TextModel {
+    bits: u32,
+    weights: Vec<i8>,
+    scale: f32,
+    bias: f32,
+}
+
+impl std::fmt::Debug for TextModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TextModel")
+            .field("bits", &self.bits)
+            .field("scale", &self.scale)
+            .field("bias", &self.bias)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One token (or pair of adjacent tokens) of a text: its bucket-independent
+/// hash and the byte range it covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    /// 32-bit hash of the token (a pair hashes both tokens).
+    pub hash: u32,
+    /// Start byte of the token (of the first token of a pair).
+    pub start: usize,
+    /// End byte (exclusive).
+    pub end: usize,
+    /// Whether this is a pair of adjacent tokens.
+    pub bigram: bool,
+}
+
+impl Token {
+    /// The bucket of this token in a table of `2^bits` entries.
+    pub fn bucket(&self, bits: u32) -> usize {
+        (self.hash >> (32 - bits.clamp(1, 32))) as usize
+    }
+}
+
+/// Murmur3's 32-bit finaliser.
+fn fmix(mut h: u32) -> u32 {
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^ (h >> 16)
+}
+
+const FNV_OFFSET: u32 = 0x811c_9dc5;
+const FNV_PRIME: u32 = 0x0100_0193;
+
+fn fnv_char(h: u32, c: char) -> u32 {
+    let mut h = h;
+    let mut buf = [0u8; 4];
+    for b in c.encode_utf8(&mut buf).bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(FNV_PRIME);
+    }
+    h
+}
+
+/// Scripts written without spaces between words: each character is a token.
+fn is_unspaced(c: char) -> bool {
+    matches!(u32::from(c),
+        0x0E00..=0x0E7F      // Thai
+        | 0x0E80..=0x0EFF    // Lao
+        | 0x1000..=0x109F    // Myanmar
+        | 0x1780..=0x17FF    // Khmer
+        | 0x3040..=0x30FF    // Hiragana, Katakana
+        | 0x3400..=0x4DBF    // CJK extension A
+        | 0x4E00..=0x9FFF    // CJK unified ideographs
+        | 0xF900..=0xFAFF    // CJK compatibility ideographs
+        | 0xFF66..=0xFF9F    // half-width Katakana
+        | 0x20000..=0x2FFFF) // CJK extensions B..
+}
+
+/// The tokenizer's state: the token being read and the previous kept token.
+struct Reader<F: FnMut(Token)> {
+    f: F,
+    /// Tokens and pairs given so far.
+    n: usize,
+    /// Hash of the token being read (FNV-1a so far).
+    hash: u32,
+    start: usize,
+    chars: usize,
+    digits: usize,
+    /// The previous kept token (hash, start), for pairs.
+    prev: Option<(u32, usize)>,
+}
+
+impl<F: FnMut(Token)> Reader<F> {
+    #[inline]
+    fn push(&mut self, i: usize, folded: u8) {
+        if self.chars == 0 {
+            self.start = i;
+        }
+        self.chars += 1;
+        self.hash = (self.hash ^ u32::from(folded)).wrapping_mul(FNV_PRIME);
+    }
+
+    /// End the token being read at byte `end`.
+    #[inline]
+    fn emit(&mut self, end: usize) {
+        if self.chars == 0 {
+            return;
+        }
+        let four_digits = self.digits == 4 && self.chars == 4;
+        if self.chars > MAX_TOKEN_CHARS || four_digits {
+            self.prev = None;
+        } else {
+            let h = fmix(self.hash);
+            (self.f)(Token {
+                hash: h,
+                start: self.start,
+                end,
+                bigram: false,
+            });
+            self.n += 1;
+            if let Some((p, pstart)) = self.prev {
+                (self.f)(Token {
+                    hash: fmix(p.wrapping_mul(BIGRAM_SALT) ^ h ^ BIGRAM_SALT),
+                    start: pstart,
+                    end,
+                    bigram: true,
+                });
+                self.n += 1;
+            }
+            self.prev = Some((h, self.start));
+        }
+        self.hash = FNV_OFFSET;
+        self.chars = 0;
+        self.digits = 0;
+    }
+}
+
+const OTHER: u8 = 0;
+const SPACE: u8 = 1;
+const ALPHA: u8 = 2;
+const DIGIT: u8 = 3;
+const CONTINUATION: u8 = 4;
+const LEAD: u8 = 5;
+
+/// The class of each byte (ASCII whitespace as `u8::is_ascii_whitespace`).
+const CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let mut b = 0usize;
+    while b < 256 {
+        t[b] = match b as u8 {
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => SPACE,
+            b'a'..=b'z' | b'A'..=b'Z' => ALPHA,
+            b'0'..=b'9' => DIGIT,
+            0x80..=0xBF => CONTINUATION,
+            0xC0..=0xFF => LEAD,
+            _ => OTHER,
+        };
+        b += 1;
+    }
+    t
+};
+
+/// Whether the chunk of text starting at `at` (up to the next ASCII
+/// space) is an address, a URL or a date or time, skipped whole; and where
+/// it ends.
+fn chunk_at(bytes: &[u8], at: usize) -> (bool, usize) {
+    let chunk = bytes.get(at..).unwrap_or_default();
+    let starts = |p: &[u8]| {
+        chunk
+            .get(..p.len())
+            .is_some_and(|c| c.eq_ignore_ascii_case(p))
+    };
+    let mut skip = starts(b"www.");
+    let mut digit = false;
+    let mut len = chunk.len();
+    for (i, &b) in chunk.iter().enumerate() {
+        match b {
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => {
+                len = i;
+                break;
+            }
+            b'0'..=b'9' => digit = true,
+            b'@' => skip = true,
+            b':' if chunk.get(i + 1..i + 3) == Some(b"//") => skip = true,
+            b':' | b'/' if digit => skip = true,
+            b'-' if digit && chunk.get(i + 1).is_some_and(u8::is_ascii_digit) => skip = true,
+            _ => {}
+        }
+    }
+    (skip, at + len)
+}
+
+/// Call `f` for every token and adjacent pair of `text`, in order (a pair
+/// right after its second token). Returns how many were given.
+///
+/// Tokens are runs of letters and digits, lower-cased, digits folded to
+/// `0`; soft hyphens and zero-width characters do not split them. CJK,
+/// kana, Thai, Lao, Myanmar and Khmer characters are one token each. Not
+/// given (and breaking pairs): tokens longer than [`MAX_TOKEN_CHARS`],
+/// four-digit numbers, and whole space-separated chunks that contain `@`,
+/// `://`, start with `www.`, or hold a digit followed by `:` or `/` or
+/// digits around `-` (addresses, URLs, dates, times, phone numbers).
+pub fn for_each_token(text: &str, f: impl FnMut(Token)) -> usize {
+    let bytes = text.as_bytes();
+    let mut r = Reader {
+        f,
+        n: 0,
+        hash: FNV_OFFSET,
+        start: 0,
+        chars: 0,
+        digits: 0,
+        prev: None,
+    };
+    let mut skip_until = 0usize;
+    let mut at_chunk_start = true;
+    for (i, &b) in bytes.iter().enumerate() {
+        if i < skip_until {
+            continue;
+        }
+        let class = CLASS.get(usize::from(b)).copied().unwrap_or(OTHER);
+        if class == SPACE {
+            r.emit(i);
+            at_chunk_start = true;
+            continue;
+        }
+        if class == CONTINUATION {
+            // Read with its leading byte.
+            continue;
+        }
+        if at_chunk_start {
+            at_chunk_start = false;
+            let (skip, end) = chunk_at(bytes, i);
+            if skip {
+                r.emit(i);
+                r.prev = None;
+                skip_until = end;
+                continue;
+            }
+        }
+        match class {
+            ALPHA => {
+                r.push(i, b | 0x20);
+                continue;
+            }
+            DIGIT => {
+                r.digits += 1;
+                r.push(i, b'0');
+                continue;
+            }
+            OTHER => {
+                r.emit(i);
+                continue;
+            }
+            _ => {}
+        }
+        let Some(c) = text.get(i..).and_then(|s| s.chars().next()) else {
+            continue;
+        };
+        if is_unspaced(c) {
+            r.emit(i);
+            r.start = i;
+            r.chars = 1;
+            r.hash = fnv_char(FNV_OFFSET, c);
+            r.emit(i + c.len_utf8());
+        } else if c.is_alphanumeric() {
+            if c.is_numeric() {
+                r.digits += 1;
+                r.push(i, b'0');
+            } else {
+                if r.chars == 0 {
+                    r.start = i;
+                }
+                r.chars += 1;
+                for l in c.to_lowercase() {
+                    r.hash = fnv_char(r.hash, l);
+                }
+            }
+        } else if matches!(
+            c,
+            '\u{AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'
+        ) {
+            // Soft hyphens and zero-width characters hide words from filters:
+            // read through them.
+        } else if c.is_whitespace() {
+            r.emit(i);
+            at_chunk_start = true;
+        } else {
+            r.emit(i);
+        }
+    }
+    r.emit(bytes.len());
+    r.n
+}
+
+impl TextModel {
+    /// The model shipped with the crate.
+    pub fn shipped() -> Result<Self, LinksError> {
+        Self::from_bytes(SHIPPED)
+    }
+
+    /// A model from `2^bits` quantised weights, their scale and a bias.
+    pub fn new(bits: u32, weights: Vec<i8>, scale: f32, bias: f32) -> Result<Self, LinksError> {
+        if !BITS.contains(&bits) {
+            return Err(LinksError::Model(format!("text model: {bits} hash bits")));
+        }
+        if weights.len() != 1 << bits {
+            return Err(LinksError::Model(format!(
+                "text model: {} weights for {} buckets",
+                weights.len(),
+                1u32 << bits
+            )));
+        }
+        if !scale.is_finite() || !bias.is_finite() {
+            return Err(LinksError::Model(
+                "text model: bad scale or bias".to_owned(),
+            ));
+        }
+        Ok(TextModel {
+            bits,
+            weights,
+            scale,
+            bias,
+        })
+    }
+
+    /// Read the binary format [`TextModel::to_bytes`] writes: the line
+    /// `mailsec-text-model 1`, one byte of hash bits, scale and bias as
+    /// little-endian `f32`, then one `i8` weight per bucket.
+    pub fn from_bytes(b: &[u8]) -> Result<Self, LinksError> {
+        let bad = |what: &str| LinksError::Model(format!("text model: {what}"));
+        let rest = b.strip_prefix(MAGIC).ok_or_else(|| bad("missing header"))?;
+        let (&bits, rest) = rest.split_first().ok_or_else(|| bad("truncated"))?;
+        let f32_at = |at: usize| -> Result<f32, LinksError> {
+            let bytes: [u8; 4] = rest
+                .get(at..at + 4)
+                .and_then(|s| s.try_into().ok())
+                .ok_or_else(|| bad("truncated"))?;
+            Ok(f32::from_le_bytes(bytes))
+        };
+        let scale = f32_at(0)?;
+        let bias = f32_at(4)?;
+        let weights: Vec<i8> = rest
+            .get(8..)
+            .unwrap_or_default()
+            .iter()
+            .map(|&x| x as i8)
+            .collect();
+        Self::new(u32::from(bits), weights, scale, bias)
+    }
+
+    /// The model in its binary format.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(MAGIC.len() + 9 + self.weights.len());
+        v.extend_from_slice(MAGIC);
+        v.push(self.bits as u8);
+        v.extend_from_slice(&self.scale.to_le_bytes());
+        v.extend_from_slice(&self.bias.to_le_bytes());
+        v.extend(self.weights.iter().map(|&w| w as u8));
+        v
+    }
+
+    /// Hash bits: the table has `2^bits` buckets.
+    pub fn bits(&self) -> u32 {
+        self.bits
+    }
+
+    /// The quantised weights, one per bucket.
+    pub fn weights(&self) -> &[i8] {
+        &self.weights
+    }
+
+    /// What one quantised unit of weight is worth in log-odds.
+    pub fn scale(&self) -> f32 {
+        self.scale
+    }
+
+    /// The bias (log-odds of a text without tokens).
+    pub fn bias(&self) -> f32 {
+        self.bias
+    }
+
+    fn weight(&self, t: &Token) -> i32 {
+        i32::from(self.weights.get(t.bucket(self.bits)).copied().unwrap_or(0))
+    }
+
+    /// The log-odds that `text` is from a phishing message.
+    pub fn log_odds(&self, text: &str) -> f32 {
+        let mut sum = 0i64;
+        let n = for_each_token(text, |t| sum += i64::from(self.weight(&t)));
+        if n == 0 {
+            return self.bias;
+        }
+        self.bias + self.scale * sum as f32 / (n as f32).sqrt()
+    }
+
+    /// The probability that `text` is from a phishing message.
+    pub fn probability(&self, text: &str) -> f32 {
+        sigmoid(self.log_odds(text))
+    }
+
+    /// The distinct words and word pairs of `text` that push most towards
+    /// phishing, strongest first, at most `n` (a second pass over the text,
+    /// for explanations).
+    pub fn top_words(&self, text: &str, n: usize) -> Vec<String> {
+        // The strongest few (weight, start, end), strongest first; on a tie
+        // the earlier, then the longer (a pair). Bounded: no sort of every token.
+        let cap = n.saturating_mul(4).max(1);
+        let mut best: Vec<(i32, usize, usize)> = Vec::with_capacity(cap + 1);
+        // The hashes of `best`, in the same order (each word once).
+        let mut seen: Vec<u32> = Vec::with_capacity(cap + 1);
+        let before = |a: &(i32, usize, usize), b: &(i32, usize, usize)| {
+            (a.0, std::cmp::Reverse(a.1), a.2) > (b.0, std::cmp::Reverse(b.1), b.2)
+        };
+        for_each_token(text, |t| {
+            let w = self.weight(&t);
+            if w <= 0 {
+                return;
+            }
+            let item = (w, t.start, t.end);
+            if seen.contains(&t.hash) {
+                return;
+            }
+            if best.len() == cap && best.last().is_some_and(|last| !before(&item, last)) {
+                return;
+            }
+            let at = best
+                .iter()
+                .position(|x| before(&item, x))
+                .unwrap_or(best.len());
+            best.insert(at, item);
+            seen.insert(at, t.hash);
+            best.truncate(cap);
+            seen.truncate(cap);
+        });
+        let mut out: Vec<String> = Vec::new();
+        for (_, s, e) in best {
+            if out.len() >= n {
+                break;
+            }
+            let word = text
+                .get(s..e)
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase();
+            if !word.is_empty() && !out.contains(&word) {
+                out.push(word);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(text: &str) -> Vec<(String, bool)> {
+        let mut v = Vec::new();
+        for_each_token(text, |t| {
+            v.push((text[t.start..t.end].to_owned(), t.bigram))
+        });
+        v
+    }
+
+    fn hashes(text: &str) -> Vec<u32> {
+        let mut v = Vec::new();
+        for_each_token(text, |t| v.push(t.hash));
+        v
+    }
+
+    #[test]
+    fn words_and_pairs() {
+        assert_eq!(
+            tokens("Claim your prize!"),
+            vec![
+                ("Claim".to_owned(), false),
+                ("your".to_owned(), false),
+                ("Claim your".to_owned(), true),
+                ("prize".to_owned(), false),
+                ("your prize".to_owned(), true),
+            ]
+        );
+        assert_eq!(tokens(""), vec![]);
+        assert_eq!(tokens(" ,.; "), vec![]);
+    }
+
+    #[test]
+    fn case_digits_years_and_blobs() {
+        // Lower-cased.
+        assert_eq!(hashes("PRIZE Now"), hashes("prize now"));
+        assert_eq!(hashes("ÉTÉ"), hashes("été"));
+        // Digits folded to a shape.
+        assert_eq!(hashes("code 4711"), hashes("code 1234"));
+        assert_ne!(hashes("code 47"), hashes("code 4711"));
+        assert_eq!(hashes("ref a1b2"), hashes("ref a9b9"));
+        // Four-digit numbers (years) dropped, and they break pairs.
+        assert_eq!(tokens("in 2002 and"), tokens("in 1999 and"));
+        assert_eq!(tokens("in 2002 and").len(), 2);
+        assert_eq!(tokens("in 21000 and").len(), 5);
+        // Addresses, URLs, dates and times skipped whole.
+        for skipped in [
+            "jo@mail.example",
+            "https://x.example/a",
+            "www.x.example",
+            "12/08/2002",
+            "18:51",
+            "2002-10-06T18:12:00",
+            "+1-555-0100",
+        ] {
+            assert_eq!(tokens(&format!("a {skipped} b")).len(), 2, "{skipped}");
+        }
+        assert_eq!(tokens("paypal.com login-page $1,000").len(), 11);
+        // Long blobs skipped.
+        assert_eq!(tokens("x QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo y").len(), 2);
+        // Zero-width characters do not split words.
+        assert_eq!(hashes("pass\u{200B}word"), hashes("password"));
+    }
+
+    #[test]
+    fn unspaced_scripts_are_one_token_a_character() {
+        let t = tokens("お客様");
+        assert_eq!(t.len(), 5);
+        assert_eq!(t[2], ("お客".to_owned(), true));
+        // A word right before them is its own token.
+        assert_eq!(tokens("Amazonお")[0], ("Amazon".to_owned(), false));
+    }
+
+    #[test]
+    fn scores_and_round_trips() {
+        let bits = 10;
+        let mut w = vec![0i8; 1 << bits];
+        for_each_token("prize", |t| w[t.bucket(bits)] = 100);
+        let m = TextModel::new(bits, w, 0.01, -1.0).unwrap();
+        assert!((m.log_odds("") + 1.0).abs() < 1e-6);
+        assert!((m.log_odds("prize") - 0.0).abs() < 1e-6);
+        // Two unigrams + one pair: 100 · 0.01 / √3.
+        let lo = m.log_odds("prize prize");
+        assert!((lo - (-1.0 + 2.0 / 3f32.sqrt())).abs() < 1e-5, "{lo}");
+        assert_eq!(m.top_words("You won a PRIZE today", 3), vec!["prize"]);
+        let again = TextModel::from_bytes(&m.to_bytes()).unwrap();
+        assert_eq!(again.weights(), m.weights());
+        assert_eq!(again.bias(), m.bias());
+        assert!(TextModel::from_bytes(b"nope").is_err());
+        assert!(TextModel::from_bytes(&m.to_bytes()[..40]).is_err());
+        assert!(TextModel::new(3, vec![0; 8], 1.0, 0.0).is_err());
+        assert!(TextModel::new(10, vec![0; 8], 1.0, 0.0).is_err());
+        assert!(TextModel::new(10, vec![0; 1024], f32::NAN, 0.0).is_err());
+    }
+
+    #[test]
+    fn the_checker_explains_the_words() {
+        use crate::{LinkChecker, MESSAGE_FEATURES, MessageModel, Reason};
+        let bits = 12;
+        let mut w = vec![0i8; 1 << bits];
+        for_each_token("jackpot winner", |t| w[t.bucket(bits)] = 127);
+        let text = TextModel::new(bits, w, 0.1, -2.0).unwrap();
+        let mut mw = vec![0.0; MESSAGE_FEATURES.len()];
+        mw[crate::message_model::index("content_words")] = 1.0;
+        let message = MessageModel::new(mw, 0.0, 0.6, 0.9).unwrap();
+        let checker = LinkChecker::builder()
+            .text_model(text)
+            .message_model(message)
+            .build()
+            .unwrap();
+        let raw = b"From: Lotto <info@lotto.example.net>\r\nSubject: You are our jackpot winner\r\n\r\nDear jackpot winner, reply to claim.\r\n";
+        let r = checker.check_raw(raw).unwrap();
+        assert!(
+            r.features().get("content_words") > 2.0,
+            "{:?}",
+            r.features()
+        );
+        assert_eq!(r.verdict(), crate::Verdict::Phishing);
+        let words = r
+            .reasons()
+            .iter()
+            .find_map(|x| match x {
+                Reason::ContentWords { words, .. } => Some(words.clone()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(words, vec!["jackpot winner", "jackpot", "winner"]);
+        // Ordinary words: no content reason, safe.
+        let raw =
+            b"From: Ann <ann@lotto.example.net>\r\nSubject: Lunch\r\n\r\nSee you at noon.\r\n";
+        let r = checker.check_raw(raw).unwrap();
+        assert!(r.features().get("content_words") < 0.0);
+        assert!(r.reasons().iter().all(|x| x.code() != "content_words"));
+    }
+
+    #[test]
+    fn shipped_model_loads() {
+        let m = TextModel::shipped().unwrap();
+        assert!(BITS.contains(&m.bits()));
+        let p = m.probability("Hello, the meeting moved to Tuesday.");
+        assert!((0.0..=1.0).contains(&p));
+    }
+}
