@@ -109,23 +109,29 @@ impl Classifier {
         let a = self.config.smoothing;
         let min = f64::from(self.config.min_token_count.max(1));
         let (ln_ns, ln_nh) = ((ns + 2.0 * a).ln(), (nh + 2.0 * a).ln());
-        let mut sum = 0.0;
-        let mut used = 0usize;
+        let mut llrs: Vec<f64> = Vec::with_capacity(counts.len());
         for c in counts {
             let (cs, ch) = (f64::from(c.spam), f64::from(c.ham));
             if cs + ch < min {
                 continue;
             }
-            sum += ((cs + a).ln() - ln_ns) - ((ch + a).ln() - ln_nh);
-            used += 1;
+            llrs.push(((cs + a).ln() - ln_ns) - ((ch + a).ln() - ln_nh));
         }
-        if used == 0 {
+        if llrs.is_empty() {
             return BayesVerdict::Probability {
                 probability: 0.5,
                 tokens_used: 0,
             };
         }
-        let n = counts.len().max(1) as f64;
+        let top = self.config.top_tokens;
+        let mut n = counts.len().max(1) as f64;
+        if top > 0 && llrs.len() > top {
+            llrs.select_nth_unstable_by(top - 1, |x, y| y.abs().total_cmp(&x.abs()));
+            llrs.truncate(top);
+            n = top as f64;
+        }
+        let used = llrs.len();
+        let sum: f64 = llrs.iter().sum();
         let z = sum / n.powf(self.config.length_exponent) - self.config.offset;
         let probability = if z.is_finite() {
             1.0 / (1.0 + (-z).exp())
