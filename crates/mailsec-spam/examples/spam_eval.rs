@@ -1,7 +1,7 @@
 //! Evaluation of the spam scorer on the development corpus.
 //!
 //! ```text
-//! cargo run --release -p mailsec-spam --example spam_eval -- crossval [--folds 5] [--every N]
+//! cargo run --release -p mailsec-spam --example spam_eval -- crossval [--folds 5] [--every N] [--links]
 //! cargo run --release -p mailsec-spam --example spam_eval -- mask OUT_DIR
 //! cargo run --release -p mailsec-spam --example spam_eval -- score --train-list FILE --test-list FILE
 //! ```
@@ -9,7 +9,9 @@
 //! `crossval` runs a k-fold cross-validation over `../shared/corpus` (ham:
 //! SpamAssassin easy_ham*, hard_ham*; spam: SpamAssassin spam*, Nazario and
 //! phishing_pot) with the label-leaking artefacts masked, and prints the
-//! table. `--every N` keeps every N-th message (a quick run in debug).
+//! table. `--every N` keeps every N-th message (a quick run in debug);
+//! `--links` feeds the link checker's verdicts (`mailsec-links`, as the
+//! `mailsec` pipeline does) as evidence.
 //! `mask` writes the masked corpus and a `labels.tsv` (path, label, group)
 //! for other filters to read the same bytes. `score` learns the messages in
 //! a list (`path<TAB>spam|ham` per line) and prints `path<TAB>score<TAB>action`
@@ -55,7 +57,7 @@ fn main() {
         Some("crossval") => {
             let folds = opt("--folds").map_or(5, |v| v.parse().unwrap());
             let every = opt("--every").map_or(1, |v| v.parse().unwrap());
-            crossval(folds, every);
+            crossval(folds, every, args.iter().any(|a| a == "--links"));
         }
         Some("speed") => speed(),
         Some("learn") => learn_redb(Path::new(&opt("--db").expect("--db PATH"))),
@@ -66,7 +68,7 @@ fn main() {
         ),
         _ => {
             eprintln!(
-                "usage: spam_eval crossval [--folds K] [--every N] | mask OUT_DIR | score --train-list F --test-list F"
+                "usage: spam_eval crossval [--folds K] [--every N] [--links] | speed | learn --db F | mask OUT_DIR | score --train-list F --test-list F"
             );
             std::process::exit(2);
         }
@@ -186,10 +188,72 @@ struct Tally {
     rejected: usize,
 }
 
-fn crossval(folds: usize, every: usize) {
+/// The link checker's findings as spam evidence, as the `mailsec`
+/// pipeline fills them.
+fn link_evidence(checker: &mailsec_links::LinkChecker, raw: &[u8]) -> Evidence {
+    use mailsec_links::Verdict;
+    use mailsec_spam::LinkVerdict;
+    let msg = MessageParser::default().parse(raw).unwrap_or_default();
+    let report = checker.check_message(&msg);
+    let word = |v: Verdict| match v {
+        Verdict::Phishing => LinkVerdict::Phishing,
+        Verdict::Suspicious => LinkVerdict::Suspicious,
+        _ => LinkVerdict::Safe,
+    };
+    let mut ev = mailsec_spam::LinkEvidence::default();
+    for l in report.links() {
+        match word(l.verdict()) {
+            LinkVerdict::Phishing => ev.phishing += 1,
+            LinkVerdict::Suspicious => ev.suspicious += 1,
+            _ => ev.safe += 1,
+        }
+    }
+    ev.message = Some(word(report.verdict()));
+    ev.message_score = report.score();
+    for r in report.reasons() {
+        let code = r.code().to_owned();
+        if !ev.message_reasons.contains(&code) {
+            ev.message_reasons.push(code);
+        }
+    }
+    Evidence {
+        links: ev,
+        ..Evidence::default()
+    }
+}
+
+fn crossval(folds: usize, every: usize, links: bool) {
     let t0 = Instant::now();
     let items = load(every);
     let analyses: Vec<Analysis> = items.iter().map(|it| analyze(&it.raw)).collect();
+    let evidence: Vec<Evidence> = if links {
+        let checker = mailsec_links::LinkChecker::new().unwrap();
+        items
+            .iter()
+            .map(|it| link_evidence(&checker, &it.raw))
+            .collect()
+    } else {
+        vec![Evidence::default(); items.len()]
+    };
+    if let Ok(path) = std::env::var("SPAM_EVAL_DUMP_LINKS") {
+        let mut out = String::new();
+        for (it, ev) in items.iter().zip(&evidence) {
+            let l = &ev.links;
+            out.push_str(&format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t{:.3}\t{}\n",
+                it.path.display(),
+                it.group,
+                l.safe,
+                l.suspicious,
+                l.phishing,
+                l.message.map_or("-", |m| m.as_str()),
+                l.message_score,
+                l.message_reasons.join(",")
+            ));
+        }
+        std::fs::write(path, out).unwrap();
+    }
+    let mut fired: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
     let t_an = t0.elapsed();
     let scorer = scorer();
     let groups = ["easy_ham", "hard_ham", "sa_spam", "nazario", "phishing_pot"];
@@ -211,7 +275,15 @@ fn crossval(folds: usize, every: usize) {
             if i % folds != fold {
                 continue;
             }
-            let report = scorer.score_analysis(a, &Evidence::default(), Some(&store));
+            let report = scorer.score_analysis(a, &evidence[i], Some(&store));
+            for s in report.symbols() {
+                let e = fired.entry(s.name().to_owned()).or_default();
+                if it.spam {
+                    e.1 += 1;
+                } else {
+                    e.0 += 1;
+                }
+            }
             let g = groups.iter().position(|g| *g == it.group).unwrap();
             let t = &mut tally[g];
             t.n += 1;
@@ -246,8 +318,13 @@ fn crossval(folds: usize, every: usize) {
         })
     };
     println!(
-        "{folds}-fold cross-validation, {} messages (artefacts masked), analysis {:.2?}, total {:.2?}",
+        "{folds}-fold cross-validation, {} messages (artefacts masked{}), analysis {:.2?}, total {:.2?}",
         items.len(),
+        if links {
+            ", link checker evidence fed"
+        } else {
+            ""
+        },
         t_an,
         t0.elapsed()
     );
@@ -312,6 +389,11 @@ fn crossval(folds: usize, every: usize) {
     for (label, fp) in [("0.2%", hn / 500), ("0.5%", hn / 200), ("1%", hn / 100)] {
         let (t, r) = recall_at_fp(&scores, fp);
         println!("  FP <= {fp} ({label}): recall {r:.2}% (score >= {t:.2})");
+    }
+    println!();
+    println!("symbols fired (ham messages / spam messages):");
+    for (name, (h, s)) in &fired {
+        println!("  {name}: {h} / {s}");
     }
     if std::env::var_os("SPAM_EVAL_VERBOSE").is_some() {
         println!();

@@ -120,9 +120,42 @@ struct TextShape {
     percent: usize,
 }
 
+/// The last words of the running text, for OSB pairs.
+#[derive(Default)]
+struct Osb {
+    window: [u64; WINDOW],
+    filled: usize,
+}
+
+/// Scripts counted for the `script:` tokens.
+#[derive(Clone, Copy)]
+enum Script {
+    Han,
+    Kana,
+    Thai,
+    Hangul,
+    /// Greek and Cyrillic.
+    Other,
+}
+
+const SCRIPT_NAMES: [&str; 5] = ["han", "kana", "thai", "hangul", "greek_cyrillic"];
+
+/// The script of a character of a language written without spaces
+/// between words.
+fn unspaced_script(c: char) -> Option<Script> {
+    Some(match c as u32 {
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF => Script::Han,
+        0x3040..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9F => Script::Kana,
+        // Thai, Lao, Myanmar, Khmer.
+        0x0E00..=0x0EFF | 0x1000..=0x109F | 0x1780..=0x17FF => Script::Thai,
+        _ => return None,
+    })
+}
+
 #[derive(Default)]
 struct Analyzer {
     shape: TextShape,
+    scripts: [usize; 5],
     tokens: TokenSet,
     features: Features,
     words: usize,
@@ -196,6 +229,11 @@ impl Analyzer {
             }
         }
         self.body_shape();
+        for (name, n) in SCRIPT_NAMES.iter().zip(self.scripts) {
+            if n >= 10 {
+                self.header_kv("script", name);
+            }
+        }
         let mut hosts: Vec<String> = self.hosts.drain().collect();
         hosts.sort_unstable();
         for h in &hosts {
@@ -424,18 +462,65 @@ impl Analyzer {
         }
     }
 
-    /// OSB tokens of running text.
+    /// Adds one word's token and its OSB pairs with the words before it.
+    fn emit(&mut self, osb: &mut Osb, h: u64) {
+        self.words += 1;
+        self.tokens.insert(h);
+        for d in 0..osb.filled.min(WINDOW) {
+            if let Some(prev) = osb.window.get((osb.filled - 1 - d) % WINDOW) {
+                self.tokens.insert(combine(*prev, h, d as u64 + 1));
+            }
+        }
+        if let Some(slot) = osb.window.get_mut(osb.filled % WINDOW) {
+            *slot = h;
+        }
+        osb.filled += 1;
+    }
+
+    /// OSB tokens of running text. Scripts written without spaces
+    /// (Chinese, Japanese, Thai, ...) are cut into overlapping character
+    /// bigrams, each a word, so such text gives as many tokens as a
+    /// spaced language instead of one "long word".
     fn words(&mut self, text: &str, seed: u64) {
-        let mut window = [0u64; WINDOW];
-        let mut filled = 0usize;
+        let mut osb = Osb::default();
         let mut word = String::with_capacity(32);
         let mut has_latin = false;
         let mut has_other = false;
+        let mut prev_unspaced: Option<char> = None;
+        let mut pair = [0u8; 8];
         for c in text.chars().chain(std::iter::once(' ')) {
             if is_invisible(c) {
                 self.features.invisible_chars += 1;
                 continue;
             }
+            if let Some(script) = unspaced_script(c) {
+                self.scripts[script as usize] += 1;
+                if !word.is_empty() {
+                    self.flush_word(&mut word, &mut osb, seed, has_latin && has_other);
+                    has_latin = false;
+                    has_other = false;
+                }
+                if self.words < MAX_WORDS {
+                    match prev_unspaced {
+                        Some(p) => {
+                            let a = p.encode_utf8(&mut pair).len();
+                            let (_, rest) = pair.split_at_mut(a);
+                            let b = c.encode_utf8(rest).len();
+                            let h = hash_bytes(seed, pair.get(..a + b).unwrap_or(&[]));
+                            self.emit(&mut osb, h);
+                        }
+                        None => {
+                            // The first character alone, so that a one
+                            // character word still counts.
+                            let h = hash_bytes(seed, c.encode_utf8(&mut pair).as_bytes());
+                            self.emit(&mut osb, h);
+                        }
+                    }
+                }
+                prev_unspaced = Some(c);
+                continue;
+            }
+            prev_unspaced = None;
             if c.is_alphanumeric() || c == '$' || c == '\'' && !word.is_empty() {
                 if c.is_ascii() {
                     word.push(c.to_ascii_lowercase());
@@ -447,7 +532,11 @@ impl Analyzer {
                     match c as u32 {
                         0x00C0..=0x024F => has_latin = true,
                         // Greek and Cyrillic.
-                        0x0370..=0x04FF => has_other = true,
+                        0x0370..=0x04FF => {
+                            has_other = true;
+                            self.scripts[Script::Other as usize] += 1;
+                        }
+                        0xAC00..=0xD7AF => self.scripts[Script::Hangul as usize] += 1,
                         _ => {}
                     }
                 }
@@ -456,44 +545,40 @@ impl Analyzer {
             if word.is_empty() {
                 continue;
             }
-            let w = word.trim_end_matches('\'');
-            if has_latin && has_other {
-                self.features.mixed_script_words += 1;
-            }
+            self.flush_word(&mut word, &mut osb, seed, has_latin && has_other);
             has_latin = false;
             has_other = false;
-            let nchars = w.chars().count();
-            if nchars < 2 || self.words >= MAX_WORDS {
-                word.clear();
-                continue;
-            }
-            let h = if nchars > MAX_WORD {
-                let bucket = [b'L', b'0' + u8::try_from((nchars / 10).min(9)).unwrap_or(9)];
-                hash_bytes(seed, &bucket)
-            } else if w.bytes().any(|b| b.is_ascii_digit()) {
-                // Numbers vary from copy to copy (prices, phone numbers,
-                // tracking codes); their shape is what repeats.
-                let folded: String = w
-                    .chars()
-                    .map(|c| if c.is_ascii_digit() { '9' } else { c })
-                    .collect();
-                hash_bytes(seed, folded.as_bytes())
-            } else {
-                hash_bytes(seed, w.as_bytes())
-            };
-            word.clear();
-            self.words += 1;
-            self.tokens.insert(h);
-            for d in 0..filled.min(WINDOW) {
-                if let Some(prev) = window.get((filled - 1 - d) % WINDOW) {
-                    self.tokens.insert(combine(*prev, h, d as u64 + 1));
-                }
-            }
-            if let Some(slot) = window.get_mut(filled % WINDOW) {
-                *slot = h;
-            }
-            filled += 1;
         }
+    }
+
+    /// Ends the word being read: its token (numbers folded to their shape,
+    /// very long words bucketed by length) goes into the OSB stream.
+    fn flush_word(&mut self, word: &mut String, osb: &mut Osb, seed: u64, mixed: bool) {
+        let w = word.trim_end_matches('\'');
+        if mixed {
+            self.features.mixed_script_words += 1;
+        }
+        let nchars = w.chars().count();
+        if nchars < 2 || self.words >= MAX_WORDS {
+            word.clear();
+            return;
+        }
+        let h = if nchars > MAX_WORD {
+            let bucket = [b'L', b'0' + u8::try_from((nchars / 10).min(9)).unwrap_or(9)];
+            hash_bytes(seed, &bucket)
+        } else if w.bytes().any(|b| b.is_ascii_digit()) {
+            // Numbers vary from copy to copy (prices, phone numbers,
+            // tracking codes); their shape is what repeats.
+            let folded: String = w
+                .chars()
+                .map(|c| if c.is_ascii_digit() { '9' } else { c })
+                .collect();
+            hash_bytes(seed, folded.as_bytes())
+        } else {
+            hash_bytes(seed, w.as_bytes())
+        };
+        word.clear();
+        self.emit(osb, h);
     }
 
     /// Tokens of the words of a link's path and query (after the host):
@@ -722,6 +807,39 @@ mod tests {
         assert!(
             html.tokens()
                 .contains(&hash_bytes(SEED_HEADER, b"tag:font"))
+        );
+    }
+
+    #[test]
+    fn unspaced_scripts_are_cut_into_bigrams() {
+        let zh = Analysis::of(&parse(
+            "Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\u{6211}\u{4eec}\u{63d0}\u{4f9b}\u{6700}\u{597d}\u{7684}\u{670d}\u{52a1}\u{548c}\u{4ea7}\u{54c1}\r\n",
+        ));
+        // 11 characters: the first alone + 10 bigrams, with their OSB
+        // pairs, instead of one "long word" token.
+        assert!(zh.tokens().len() > 30, "{}", zh.tokens().len());
+        assert!(
+            zh.tokens()
+                .contains(&hash_bytes(SEED_HEADER, b"script:han"))
+        );
+        let bigram = hash_bytes(SEED_BODY, "\u{670d}\u{52a1}".as_bytes());
+        assert!(zh.tokens().contains(&bigram));
+        // The same phrase inside other text shares the bigram.
+        let other = Analysis::of(&parse(
+            "Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhello \u{670d}\u{52a1} world\r\n",
+        ));
+        assert!(other.tokens().contains(&bigram));
+        assert!(
+            !other
+                .tokens()
+                .contains(&hash_bytes(SEED_HEADER, b"script:han"))
+        );
+        let th = Analysis::of(&parse(
+            "Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\u{0e2a}\u{0e27}\u{0e31}\u{0e2a}\u{0e14}\u{0e35}\u{0e04}\u{0e23}\u{0e31}\u{0e1a}\u{0e1c}\u{0e21}\r\n",
+        ));
+        assert!(
+            th.tokens()
+                .contains(&hash_bytes(SEED_HEADER, b"script:thai"))
         );
     }
 

@@ -109,23 +109,33 @@ impl Classifier {
         let a = self.config.smoothing;
         let min = f64::from(self.config.min_token_count.max(1));
         let (ln_ns, ln_nh) = ((ns + 2.0 * a).ln(), (nh + 2.0 * a).ln());
-        let mut sum = 0.0;
-        let mut used = 0usize;
-        for c in counts {
+        let llr = |c: &TokenCounts| {
             let (cs, ch) = (f64::from(c.spam), f64::from(c.ham));
-            if cs + ch < min {
-                continue;
+            (cs + ch >= min).then(|| ((cs + a).ln() - ln_ns) - ((ch + a).ln() - ln_nh))
+        };
+        let top = self.config.top_tokens;
+        let mut n = counts.len().max(1) as f64;
+        let (sum, used) = if top == 0 {
+            // Every known token: summed in place, no allocation.
+            counts
+                .iter()
+                .filter_map(llr)
+                .fold((0.0, 0usize), |(s, k), x| (s + x, k + 1))
+        } else {
+            let mut llrs: Vec<f64> = counts.iter().filter_map(llr).collect();
+            if llrs.len() > top {
+                llrs.select_nth_unstable_by(top - 1, |x, y| y.abs().total_cmp(&x.abs()));
+                llrs.truncate(top);
+                n = top as f64;
             }
-            sum += ((cs + a).ln() - ln_ns) - ((ch + a).ln() - ln_nh);
-            used += 1;
-        }
+            (llrs.iter().sum(), llrs.len())
+        };
         if used == 0 {
             return BayesVerdict::Probability {
                 probability: 0.5,
                 tokens_used: 0,
             };
         }
-        let n = counts.len().max(1) as f64;
         let z = sum / n.powf(self.config.length_exponent) - self.config.offset;
         let probability = if z.is_finite() {
             1.0 / (1.0 + (-z).exp())
@@ -341,6 +351,30 @@ mod tests {
         v.iter()
             .map(|&(spam, ham)| TokenCounts { spam, ham })
             .collect()
+    }
+
+    #[test]
+    fn top_tokens_keeps_the_strongest_either_way() {
+        let mut config = crate::Config::default().bayes;
+        config.top_tokens = 2;
+        let c = Classifier::new(config);
+        let v = counts(&[(50, 1), (1, 50), (10, 10), (11, 9), (9, 11)]);
+        let BayesVerdict::Probability {
+            probability,
+            tokens_used,
+        } = c.log_likelihood(&v, 100.0, 100.0)
+        else {
+            panic!("votes")
+        };
+        assert_eq!(tokens_used, 2);
+        // The two strongest cancel out; the weak ones were left out.
+        assert!((probability - 0.5).abs() < 1e-9, "{probability}");
+        let BayesVerdict::Probability { tokens_used, .. } =
+            Classifier::new(crate::Config::default().bayes).log_likelihood(&v, 100.0, 100.0)
+        else {
+            panic!("votes")
+        };
+        assert_eq!(tokens_used, 5);
     }
 
     #[test]

@@ -71,8 +71,13 @@ pub struct BayesConfig {
     /// freedom are divided by this factor so that overlapping tokens do not
     /// drive both tails to certainty.
     pub dependence: f64,
-    /// At most this many tokens (the most telling) are combined.
+    /// At most this many tokens (the most telling) are combined (`Fisher`).
     pub max_tokens: usize,
+    /// `LogLikelihood`: when above 0, only this many of the message's
+    /// tokens, those with the largest log-likelihood ratios either way, are
+    /// summed (SpamBayes keeps the strongest 150), and the sum is
+    /// normalised by that many; 0 sums every known token.
+    pub top_tokens: usize,
     /// `BAYES_SPAM` fires above this probability.
     pub spam_above: f64,
     /// `BAYES_HAM` fires below this probability.
@@ -234,6 +239,7 @@ impl Config {
                 min_token_count: 2,
                 dependence: 1.0,
                 max_tokens: 250,
+                top_tokens: 0,
                 spam_above: 0.6,
                 ham_below: 0.4,
             },

@@ -84,8 +84,34 @@ pub struct AuthEvidence {
     pub dmarc_policy: Option<DmarcPolicy>,
 }
 
-/// Link verdict counts (from `mailsec-links`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// A link checker's judgement on a whole message (`mailsec-links`'
+/// `MessageReport::verdict`: its strongest clickable link, the
+/// message-level reasons and its message model together).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LinkVerdict {
+    /// Nothing found against it.
+    Safe,
+    /// Signs of deception.
+    Suspicious,
+    /// Phishing.
+    Phishing,
+}
+
+impl LinkVerdict {
+    /// The lower-case word (`safe`, `suspicious`, `phishing`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkVerdict::Safe => "safe",
+            LinkVerdict::Suspicious => "suspicious",
+            LinkVerdict::Phishing => "phishing",
+        }
+    }
+}
+
+/// Link verdicts (from `mailsec-links`): per-link counts and the
+/// message-level verdict.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkEvidence {
     /// Links judged safe.
     pub safe: u32,
@@ -95,6 +121,15 @@ pub struct LinkEvidence {
     pub phishing: u32,
     /// Link hosts listed on a URI blocklist (URIBL).
     pub uribl_listed: u32,
+    /// The message-level verdict, when the link checker ran
+    /// (`LINKS_MESSAGE_PHISHING` / `LINKS_MESSAGE_SUSPICIOUS`).
+    pub message: Option<LinkVerdict>,
+    /// The link checker's message score (its scale: suspicious from 0.5,
+    /// phishing from 1.0), shown in the symbol's detail.
+    pub message_score: f32,
+    /// The codes of the reasons behind the message verdict (`url_model`,
+    /// `brand_display_name`, `message_model`, ...), shown in the detail.
+    pub message_reasons: Vec<String>,
 }
 
 /// One DNS blocklist hit for the connecting IP (see [`crate::dnsbl`]).

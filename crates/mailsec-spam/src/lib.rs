@@ -78,7 +78,9 @@ pub use config::{
     BayesConfig, Combining, Config, DEFAULT_CONFIG, DnsblZone, RuleConfig, Thresholds,
 };
 pub use error::SpamError;
-pub use evidence::{AuthEvidence, AuthWord, DmarcPolicy, DnsblHit, Evidence, LinkEvidence};
+pub use evidence::{
+    AuthEvidence, AuthWord, DmarcPolicy, DnsblHit, Evidence, LinkEvidence, LinkVerdict,
+};
 pub use scorer::{Action, Report, Scorer, Symbol};
 #[cfg(feature = "redb")]
 pub use store::RedbStore;

@@ -9,7 +9,8 @@ use mailsec_dns::Resolver;
 use mailsec_expiry::ExpiryReport;
 use mailsec_links::{LinkChecker, MessageReport, Verdict};
 use mailsec_spam::{
-    Action, AuthEvidence, AuthWord, DmarcPolicy, Evidence, LinkEvidence, Scorer, TokenStore,
+    Action, AuthEvidence, AuthWord, DmarcPolicy, Evidence, LinkEvidence, LinkVerdict, Scorer,
+    TokenStore,
 };
 
 use crate::{AuthReport, Authenticator, Envelope, LimitError, ParseLimits};
@@ -284,15 +285,41 @@ fn auth_evidence(auth: &AuthReport) -> AuthEvidence {
     }
 }
 
+fn link_verdict(verdict: Verdict) -> LinkVerdict {
+    match verdict {
+        Verdict::Phishing => LinkVerdict::Phishing,
+        Verdict::Suspicious => LinkVerdict::Suspicious,
+        _ => LinkVerdict::Safe,
+    }
+}
+
+/// The link checker's findings as spam evidence: per-link verdict counts,
+/// and the message-level verdict with its score and the reason codes of
+/// the message and of its flagged links (the `LINKS_MESSAGE_*` symbols).
 fn link_evidence(links: &MessageReport) -> LinkEvidence {
     let mut evidence = LinkEvidence::default();
     for link in links.links() {
-        match link.verdict() {
-            Verdict::Phishing => evidence.phishing += 1,
-            Verdict::Suspicious => evidence.suspicious += 1,
+        match link_verdict(link.verdict()) {
+            LinkVerdict::Phishing => evidence.phishing += 1,
+            LinkVerdict::Suspicious => evidence.suspicious += 1,
             _ => evidence.safe += 1,
         }
     }
+    evidence.message = Some(link_verdict(links.verdict()));
+    evidence.message_score = links.score();
+    let mut reasons: Vec<String> = Vec::new();
+    let flagged = links
+        .links()
+        .iter()
+        .filter(|l| l.verdict() != Verdict::Safe)
+        .flat_map(|l| l.reasons());
+    for reason in links.reasons().iter().chain(flagged) {
+        let code = reason.code().to_owned();
+        if !reasons.contains(&code) {
+            reasons.push(code);
+        }
+    }
+    evidence.message_reasons = reasons;
     evidence
 }
 
