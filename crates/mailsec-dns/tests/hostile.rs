@@ -3,23 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use mailsec_dns::{RecordType, Resolver, StaticResolver};
-use std::time::{Duration, Instant};
-
-/// Under a second in an optimised build; this crate's own code is not optimised
-/// in the test profile (100k lines measured 1.1 s there on a loaded machine), so
-/// debug builds get three.
-fn within_a_second<T>(what: &str, f: impl FnOnce() -> T) -> T {
-    let limit = if cfg!(debug_assertions) {
-        Duration::from_secs(3)
-    } else {
-        Duration::from_secs(1)
-    };
-    let start = Instant::now();
-    let out = f();
-    let took = start.elapsed();
-    assert!(took < limit, "{what} took {took:?}");
-    out
-}
+use mailsec_testkit::within_a_second;
 
 #[test]
 fn a_hundred_thousand_records() {

@@ -6,15 +6,8 @@ use mailsec_expiry::{
     DeclaredExpiry, ExpiryReport, ExpiryState, header_fields, parse_duration, parse_rfc3339,
     parse_rfc5322, remove_expiry, set_expiry,
 };
-use std::time::{Duration, Instant, SystemTime};
-
-fn within_a_second<T>(what: &str, f: impl FnOnce() -> T) -> T {
-    let start = Instant::now();
-    let out = f();
-    let took = start.elapsed();
-    assert!(took < Duration::from_secs(1), "{what} took {took:?}");
-    out
-}
+use mailsec_testkit::within_a_second;
+use std::time::{Duration, SystemTime};
 
 fn now() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)
