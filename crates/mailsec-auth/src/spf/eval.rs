@@ -1,5 +1,6 @@
 //! The evaluation of `check_host()` (RFC 7208 sections 4 and 5).
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
@@ -97,7 +98,8 @@ pub(super) async fn run_with_sender(
         validated: None,
     };
     let outcome = if is_valid_domain(domain) {
-        ev.check(domain, true).await
+        // Not boxed at the top: only include and redirect recurse.
+        ev.check_unboxed(domain, true).await
     } else {
         Ok(Verdict::none())
     };
@@ -179,12 +181,15 @@ impl<'a> Evaluator<'a> {
     /// names its mechanism and, for a `fail`, carries the explanation; not
     /// so inside an `include`, which uses only the result.
     fn check<'s>(&'s mut self, domain: &'s str, outer: bool) -> Boxed<'s, Result<Verdict, Abort>> {
-        Box::pin(async move {
-            let Some(record) = self.fetch_record(domain).await? else {
-                return Ok(Verdict::none());
-            };
-            self.evaluate(&record, domain, outer).await
-        })
+        Box::pin(self.check_unboxed(domain, outer))
+    }
+
+    /// [`Evaluator::check`] without the box, for the first domain.
+    async fn check_unboxed(&mut self, domain: &str, outer: bool) -> Result<Verdict, Abort> {
+        let Some(record) = self.fetch_record(domain).await? else {
+            return Ok(Verdict::none());
+        };
+        self.evaluate(&record, domain, outer).await
     }
 
     /// Looks up and selects the domain's SPF record (RFC 7208 section 4.4, 4.5).
@@ -198,9 +203,13 @@ impl<'a> Evaluator<'a> {
             }
             Err(_) => return Ok(None),
         };
-        let mut found: Option<Vec<u8>> = None;
+        let mut found: Option<Cow<'_, [u8]>> = None;
         for txt in answer.records() {
-            let text = txt.concat();
+            // Most records are one string: borrowed, not joined.
+            let text = match txt.strings() {
+                [one] => Cow::Borrowed(one.as_slice()),
+                _ => Cow::Owned(txt.concat()),
+            };
             if SpfRecord::is_spf1(&text) {
                 if found.is_some() {
                     return Err(Abort::Perm(format!("more than one SPF record at {domain}")));
@@ -209,11 +218,11 @@ impl<'a> Evaluator<'a> {
             }
         }
         let Some(text) = found else { return Ok(None) };
-        let text = String::from_utf8(text)
+        let text = std::str::from_utf8(&text)
             .map_err(|_| Abort::Perm(format!("SPF record at {domain} contains non-ASCII bytes")))?;
         let parsed = match &self.config.record_cache {
-            Some(cache) => cache.get_or_parse(&text),
-            None => SpfRecord::parse(&text).map(Arc::new),
+            Some(cache) => cache.get_or_parse(text),
+            None => SpfRecord::parse(text).map(Arc::new),
         };
         parsed
             .map(Some)
