@@ -121,6 +121,30 @@ pub fn within_process_cpu<T>(what: &str, budget: Duration, f: impl FnOnce() -> T
     out
 }
 
+/// `budget` in an optimised build, three times `budget` in a debug build.
+///
+/// The test profile optimises dependencies but not the workspace's own
+/// crates, so a parser of ours can take several times longer in a debug
+/// test run than in an optimised one. Use it for cases whose debug cost
+/// comes near the budget, with inputs large enough that a blow-up would
+/// still exceed three times the budget by far.
+///
+/// ```
+/// use mailsec_testkit::{unoptimised, within_cpu};
+/// use std::time::Duration;
+///
+/// let budget = unoptimised(Duration::from_secs(1));
+/// assert!(budget >= Duration::from_secs(1));
+/// within_cpu("tiny", budget, || 1 + 1);
+/// ```
+pub fn unoptimised(budget: Duration) -> Duration {
+    if cfg!(debug_assertions) {
+        budget * 3
+    } else {
+        budget
+    }
+}
+
 /// How much larger the second input of [`scales_linearly`] is: 4 times.
 pub const SCALE: usize = 4;
 
