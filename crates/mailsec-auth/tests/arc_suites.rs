@@ -323,3 +323,78 @@ async fn seal_then_validate_rsa_and_ed25519() {
         assert_eq!(out.cv(), ChainValidation::Fail);
     }
 }
+
+/// An ARC-Message-Signature carries DKIM's `x=` (RFC 8617 section 4.1.2):
+/// once it has passed, that AMS no longer validates, as a DKIM signature
+/// would not (RFC 6376 section 3.5).
+#[tokio::test]
+async fn expired_message_signature() {
+    let t0 = 1_800_000_000;
+    let hour = Duration::from_secs(3600);
+    let message = crlf("From: a@example.org\nTo: list@example.net\nSubject: s\n\nbody\n");
+    let (key1, key2) = (
+        SigningKey::generate_ed25519().unwrap(),
+        SigningKey::generate_ed25519().unwrap(),
+    );
+    let mut dns = StaticResolver::new();
+    dns.add(
+        "s1._domainkey.hop1.example",
+        Record::txt(&key1.dns_record()),
+    );
+    dns.add(
+        "s2._domainkey.hop2.example",
+        Record::txt(&key2.dns_record()),
+    );
+    let hop1 = ArcSealer::new("hop1.example", "s1", key1).expiry(hour);
+    let hop2 = ArcSealer::new("hop2.example", "s2", key2);
+
+    let none = ArcValidator::new().validate(&message, &dns, at(t0)).await;
+    let once = hop1
+        .seal_message(&message, &none, "hop1.example; spf=pass", at(t0))
+        .unwrap();
+    let ams = String::from_utf8_lossy(&once).into_owned();
+    assert!(ams.contains(&format!("; x={}", t0 + 3600)), "{ams}");
+
+    // Valid up to and including x=, not a second after.
+    for (when, cv) in [
+        (t0, ChainValidation::Pass),
+        (t0 + 3600, ChainValidation::Pass),
+        (t0 + 3601, ChainValidation::Fail),
+    ] {
+        let out = ArcValidator::new().validate(&once, &dns, at(when)).await;
+        assert_eq!(out.cv(), cv, "at t0+{}: {:?}", when - t0, out.reason());
+    }
+    let out = ArcValidator::new()
+        .validate(&once, &dns, at(t0 + 7200))
+        .await;
+    let reason = out.reason().unwrap();
+    assert!(
+        reason.contains("ARC-Message-Signature 1") && reason.contains("expired"),
+        "{reason}"
+    );
+
+    // An expired older AMS does not break the chain (the seals still
+    // hold); it moves oldest-pass past its instance.
+    let chain = ArcValidator::new().validate(&once, &dns, at(t0 + 60)).await;
+    let twice = hop2
+        .seal_message(&once, &chain, "hop2.example; arc=pass", at(t0 + 60))
+        .unwrap();
+    let fresh = ArcValidator::new()
+        .validate(&twice, &dns, at(t0 + 120))
+        .await;
+    assert_eq!(
+        (fresh.cv(), fresh.oldest_pass()),
+        (ChainValidation::Pass, Some(0)),
+        "{:?}",
+        fresh.reason()
+    );
+    let later = ArcValidator::new()
+        .validate(&twice, &dns, at(t0 + 7200))
+        .await;
+    assert_eq!(
+        (later.cv(), later.oldest_pass()),
+        (ChainValidation::Pass, Some(2)),
+        "{:?}",
+        later.reason()
+    );
+}

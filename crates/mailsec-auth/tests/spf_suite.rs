@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use mailsec_auth::spf::{self, SpfConfig, SpfResult};
+use mailsec_auth::spf::{self, SpfConfig, SpfRecordCache, SpfResult};
 use mailsec_dns::{Failure, Record, RecordType, StaticResolver, Tlsa, Txt};
+use std::sync::Arc;
 use yaml_rust2::{Yaml, YamlLoader};
 
 const OPENSPF: &str = concat!(
@@ -175,7 +176,7 @@ fn config() -> SpfConfig {
 /// Runs one openspf YAML file; returns (passed, total, failures, notes),
 /// the notes naming tests that list several results where ours is not the
 /// first (preferred) one.
-fn run_openspf(file: &str) -> (usize, usize, Vec<String>, Vec<String>) {
+fn run_openspf(file: &str, config: &SpfConfig) -> (usize, usize, Vec<String>, Vec<String>) {
     let text = std::fs::read_to_string(format!("{OPENSPF}/{file}")).unwrap();
     let docs = YamlLoader::load_from_str(&text).unwrap();
     let (mut passed, mut total, mut failures, mut notes) = (0, 0, Vec::new(), Vec::new());
@@ -198,14 +199,7 @@ fn run_openspf(file: &str) -> (usize, usize, Vec<String>, Vec<String>) {
                     .collect(),
                 r => vec![SpfResult::from_word(&yaml_str(r).unwrap()).unwrap()],
             };
-            let out = block_on(spf::check_host(
-                &dns,
-                ip,
-                &helo,
-                &mail_from,
-                &config(),
-                now(),
-            ));
+            let out = block_on(spf::check_host(&dns, ip, &helo, &mail_from, config, now()));
             let mut ok = expected.contains(&out.result());
             if let (Some(exp), SpfResult::Fail) = (yaml_str(&test["explanation"]), out.result()) {
                 ok &= out.explanation() == Some(exp.as_str());
@@ -235,7 +229,7 @@ fn run_openspf(file: &str) -> (usize, usize, Vec<String>, Vec<String>) {
 
 #[test]
 fn rfc7208_suite() {
-    let (passed, total, failures, notes) = run_openspf("rfc7208-tests.yml");
+    let (passed, total, failures, notes) = run_openspf("rfc7208-tests.yml", &config());
     println!("rfc7208: {passed}/{total} passed");
     for n in &notes {
         println!("  accepted alternative: {n}");
@@ -247,11 +241,35 @@ fn rfc7208_suite() {
     assert!(passed >= 203, "rfc7208: {passed}/{total} passed");
 }
 
+/// The RFC 7208 suite twice through one shared record cache: every result
+/// is the same as without it, the second pass parses nothing new, and
+/// cached parse errors still give `permerror`.
+#[test]
+fn rfc7208_suite_with_a_record_cache() {
+    let cache = Arc::new(SpfRecordCache::new(SpfRecordCache::DEFAULT_CAPACITY));
+    let config = config().with_record_cache(Arc::clone(&cache));
+    let (passed, total, failures, _) = run_openspf("rfc7208-tests.yml", &config);
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert_eq!((passed, total), (203, 203));
+    let (parsed, first_hits) = (cache.misses(), cache.hits());
+    assert!(parsed > 100 && cache.len() as u64 <= parsed, "{cache:?}");
+    let (passed, _, failures, _) = run_openspf("rfc7208-tests.yml", &config);
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert_eq!(passed, 203);
+    assert_eq!(
+        cache.misses(),
+        parsed,
+        "second pass parsed again: {cache:?}"
+    );
+    assert!(cache.hits() >= first_hits + parsed, "{cache:?}");
+    println!("rfc7208 with a record cache: 2 x {passed}/{total}, {cache:?}");
+}
+
 /// RFC 4408 suite: printed for comparison. RFC 7208 changed some behaviour
 /// (see docs/spf.md); the cases that differ are listed and allowed.
 #[test]
 fn rfc4408_suite() {
-    let (passed, total, failures, notes) = run_openspf("rfc4408-tests.yml");
+    let (passed, total, failures, notes) = run_openspf("rfc4408-tests.yml", &config());
     println!("rfc4408: {passed}/{total} passed");
     for n in &notes {
         println!("  accepted alternative: {n}");

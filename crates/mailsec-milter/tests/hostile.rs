@@ -6,22 +6,7 @@
 use mailsec_milter::protocol::{Actions, Command, Decoder, EnvelopeAddress, OptNeg, ProtocolFlags};
 use mailsec_milter::session::{Session, SessionConfig, Step};
 use mailsec_milter::{Response, Verdict};
-use std::time::{Duration, Instant};
-
-/// Under a second in an optimised build; the test profile does not optimise
-/// this crate, so debug builds get three.
-fn within_a_second<T>(what: &str, f: impl FnOnce() -> T) -> T {
-    let limit = if cfg!(debug_assertions) {
-        Duration::from_secs(3)
-    } else {
-        Duration::from_secs(1)
-    };
-    let start = Instant::now();
-    let out = f();
-    let took = start.elapsed();
-    assert!(took < limit, "{what} took {took:?}");
-    out
-}
+use mailsec_testkit::within_a_second;
 
 fn optneg() -> Command {
     Command::OptNeg(OptNeg {

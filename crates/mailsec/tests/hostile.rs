@@ -3,15 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use mailsec::{LimitError, ParseLimits};
-use std::time::{Duration, Instant};
-
-fn within_a_second<T>(what: &str, f: impl FnOnce() -> T) -> T {
-    let start = Instant::now();
-    let out = f();
-    let took = start.elapsed();
-    assert!(took < Duration::from_secs(1), "{what} took {took:?}");
-    out
-}
+use mailsec_testkit::within_a_second;
 
 #[test]
 fn a_hundred_thousand_headers() {

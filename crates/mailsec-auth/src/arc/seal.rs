@@ -1,6 +1,6 @@
 //! ARC sealing (RFC 8617 section 5.1).
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::validate::{ArcOutput, existing_sets};
 use super::{ChainValidation, MAX_INSTANCES};
@@ -17,6 +17,7 @@ pub struct ArcSealer {
     selector: String,
     key: SigningKey,
     headers: Option<Vec<String>>,
+    expiry: Option<Duration>,
 }
 
 impl ArcSealer {
@@ -28,7 +29,28 @@ impl ArcSealer {
             selector: selector.into(),
             key,
             headers: None,
+            expiry: None,
         }
+    }
+
+    /// Writes `x=` on the ARC-Message-Signature this long after the sealing
+    /// time (default: no `x=`). Validators treat an expired AMS as DKIM
+    /// treats an expired signature (RFC 8617 section 4.1.2); the ARC-Seal
+    /// has no `x=`.
+    ///
+    /// ```
+    /// use mailsec_auth::arc::ArcSealer;
+    /// use mailsec_auth::dkim::SigningKey;
+    /// use std::time::Duration;
+    ///
+    /// let key = SigningKey::generate_ed25519()?;
+    /// let sealer = ArcSealer::new("forwarder.example", "arc", key)
+    ///     .expiry(Duration::from_secs(7 * 86400));
+    /// # Ok::<(), mailsec_auth::dkim::DkimError>(())
+    /// ```
+    pub fn expiry(mut self, after: Duration) -> Self {
+        self.expiry = Some(after);
+        self
     }
 
     /// The exact `h=` list of the ARC-Message-Signature, in order.
@@ -99,8 +121,12 @@ impl ArcSealer {
         hasher.update(body);
         let bh = base64::encode(hasher.finish().digest());
         let ams_pre = format!("ARC-Message-Signature: a={alg};\r\n\tb=");
+        let x = self
+            .expiry
+            .map(|after| format!("; x={}", t.saturating_add(after.as_secs())))
+            .unwrap_or_default();
         let ams_post = format!(
-            ";\r\n\tbh={bh}; c=relaxed/relaxed;\r\n\td={}; h={};\r\n\ti={instance}; s={}; t={t}",
+            ";\r\n\tbh={bh}; c=relaxed/relaxed;\r\n\td={}; h={};\r\n\ti={instance}; s={}; t={t}{x}",
             self.domain,
             names.join(":"),
             self.selector

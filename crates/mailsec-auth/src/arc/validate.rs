@@ -1,6 +1,6 @@
 //! ARC chain validation (RFC 8617 section 5.2).
 
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use mailsec_dns::Resolver;
 
@@ -107,12 +107,19 @@ impl ArcValidator {
     }
 
     /// Validates the ARC chain of a message at time `now`.
+    ///
+    /// An ARC-Message-Signature carries DKIM's tags (RFC 8617 section
+    /// 4.1.2), so one whose expiry `x=` is before `now` does not validate,
+    /// as a DKIM signature would not (RFC 6376 section 3.5): the newest
+    /// one expired fails the chain, an older one moves
+    /// [`ArcOutput::oldest_pass`] past it. ARC-Seals have no `x=`.
     pub async fn validate(
         &self,
         message: &[u8],
         resolver: &dyn Resolver,
-        _now: SystemTime,
+        now: SystemTime,
     ) -> ArcOutput {
+        let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let (headers, body) = header::split_message(message);
         let fields = header::fields(headers);
         // Gather the sets.
@@ -241,7 +248,9 @@ impl ArcValidator {
             let Some((_, hash)) = hashes.iter().find(|(k2, _)| *k2 == key) else {
                 continue;
             };
-            let result = self.check_ams(resolver, &fields, index, ams, hash).await;
+            let result = self
+                .check_ams(resolver, &fields, index, ams, hash, now)
+                .await;
             if k + 1 == sets.len() {
                 if let Err(r) = result {
                     return ArcOutput::fail(format!("ARC-Message-Signature {}: {r}", k + 1), n);
@@ -277,7 +286,13 @@ impl ArcValidator {
         index: usize,
         ams: &Signature,
         hash: &crate::dkim::BodyHash,
+        now: u64,
     ) -> Result<(), DkimResult> {
+        if let Some(x) = ams.expiration()
+            && x < now
+        {
+            return Err(DkimResult::PermError(DkimReason::Expired { expired_at: x }));
+        }
         let name = format!("{}._domainkey.{}", ams.selector(), ams.domain());
         let key = fetch_key(resolver, &name).await?;
         let vkey = check_key(self.min_rsa_bits, ams, &key).map_err(DkimResult::PermError)?;

@@ -1,8 +1,10 @@
 //! The evaluation of `check_host()` (RFC 7208 sections 4 and 5).
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use mailsec_dns::{DnsError, Resolver};
@@ -96,7 +98,8 @@ pub(super) async fn run_with_sender(
         validated: None,
     };
     let outcome = if is_valid_domain(domain) {
-        ev.check(domain.to_owned(), true).await
+        // Not boxed at the top: only include and redirect recurse.
+        ev.check_unboxed(domain, true).await
     } else {
         Ok(Verdict::none())
     };
@@ -174,19 +177,23 @@ fn is_subdomain_or_same(name: &str, domain: &str) -> bool {
 
 impl<'a> Evaluator<'a> {
     /// `check_host()` for one domain (boxed: include and redirect recurse).
-    /// `explain`: whether a `fail` needs its explanation (not inside an
-    /// `include`, whose explanation is never used).
-    fn check(&mut self, domain: String, explain: bool) -> Boxed<'_, Result<Verdict, Abort>> {
-        Box::pin(async move {
-            let Some(record) = self.fetch_record(&domain).await? else {
-                return Ok(Verdict::none());
-            };
-            self.evaluate(&record, &domain, explain).await
-        })
+    /// `outer`: whether this verdict is the check's answer, which then
+    /// names its mechanism and, for a `fail`, carries the explanation; not
+    /// so inside an `include`, which uses only the result.
+    fn check<'s>(&'s mut self, domain: &'s str, outer: bool) -> Boxed<'s, Result<Verdict, Abort>> {
+        Box::pin(self.check_unboxed(domain, outer))
+    }
+
+    /// [`Evaluator::check`] without the box, for the first domain.
+    async fn check_unboxed(&mut self, domain: &str, outer: bool) -> Result<Verdict, Abort> {
+        let Some(record) = self.fetch_record(domain).await? else {
+            return Ok(Verdict::none());
+        };
+        self.evaluate(&record, domain, outer).await
     }
 
     /// Looks up and selects the domain's SPF record (RFC 7208 section 4.4, 4.5).
-    async fn fetch_record(&mut self, domain: &str) -> Result<Option<SpfRecord>, Abort> {
+    async fn fetch_record(&mut self, domain: &str) -> Result<Option<Arc<SpfRecord>>, Abort> {
         let answer = match self.dns.txt(domain).await {
             Ok(answer) => answer,
             Err(e) if e.is_temporary() => {
@@ -196,9 +203,13 @@ impl<'a> Evaluator<'a> {
             }
             Err(_) => return Ok(None),
         };
-        let mut found: Option<Vec<u8>> = None;
+        let mut found: Option<Cow<'_, [u8]>> = None;
         for txt in answer.records() {
-            let text = txt.concat();
+            // Most records are one string: borrowed, not joined.
+            let text = match txt.strings() {
+                [one] => Cow::Borrowed(one.as_slice()),
+                _ => Cow::Owned(txt.concat()),
+            };
             if SpfRecord::is_spf1(&text) {
                 if found.is_some() {
                     return Err(Abort::Perm(format!("more than one SPF record at {domain}")));
@@ -207,9 +218,13 @@ impl<'a> Evaluator<'a> {
             }
         }
         let Some(text) = found else { return Ok(None) };
-        let text = String::from_utf8(text)
+        let text = std::str::from_utf8(&text)
             .map_err(|_| Abort::Perm(format!("SPF record at {domain} contains non-ASCII bytes")))?;
-        SpfRecord::parse(&text)
+        let parsed = match &self.config.record_cache {
+            Some(cache) => cache.get_or_parse(text),
+            None => SpfRecord::parse(text).map(Arc::new),
+        };
+        parsed
             .map(Some)
             .map_err(|e| Abort::Perm(format!("{domain}: {e}")))
     }
@@ -218,24 +233,30 @@ impl<'a> Evaluator<'a> {
         &mut self,
         record: &SpfRecord,
         domain: &str,
-        explain: bool,
+        outer: bool,
     ) -> Result<Verdict, Abort> {
         for directive in record.directives() {
             if self.matches(&directive.mechanism, domain).await? {
                 let result = SpfResult::from_qualifier(directive.qualifier);
-                let explanation = if explain && result == SpfResult::Fail {
+                let explanation = if outer && result == SpfResult::Fail {
                     self.explanation(record, domain).await
                 } else {
                     None
                 };
-                let mechanism = if directive.qualifier == Qualifier::Pass {
-                    directive.mechanism.to_string()
+                let mechanism = if !outer {
+                    None
+                } else if directive.qualifier == Qualifier::Pass {
+                    Some(directive.mechanism.to_string())
                 } else {
-                    format!("{}{}", directive.qualifier.as_char(), directive.mechanism)
+                    Some(format!(
+                        "{}{}",
+                        directive.qualifier.as_char(),
+                        directive.mechanism
+                    ))
                 };
                 return Ok(Verdict {
                     result,
-                    mechanism: Some(mechanism),
+                    mechanism,
                     explanation,
                 });
             }
@@ -248,7 +269,7 @@ impl<'a> Evaluator<'a> {
                     "redirect= names an invalid domain {target:?}"
                 )));
             }
-            let verdict = self.check(target.clone(), explain).await?;
+            let verdict = self.check(&target, outer).await?;
             if verdict.result == SpfResult::None {
                 return Err(Abort::Perm(format!(
                     "redirect= domain {target} has no SPF record"
@@ -319,7 +340,7 @@ impl<'a> Evaluator<'a> {
                         "include: names an invalid domain {target:?}"
                     )));
                 }
-                let verdict = self.check(target.clone(), false).await?;
+                let verdict = self.check(&target, false).await?;
                 match verdict.result {
                     SpfResult::Pass => Ok(true),
                     SpfResult::None => Err(Abort::Perm(format!(
@@ -467,12 +488,14 @@ impl<'a> Evaluator<'a> {
     }
 
     async fn expand_domain(&mut self, spec: &DomainSpec, domain: &str) -> String {
-        let expanded = match &spec.macro_string {
-            Some(ms) => self.expand(ms, domain).await,
-            None => spec.as_str().to_owned(),
+        let trim = |name: &str| {
+            let trimmed = name.strip_suffix('.').unwrap_or(name);
+            truncate_domain(trimmed).to_owned()
         };
-        let trimmed = expanded.strip_suffix('.').unwrap_or(&expanded);
-        truncate_domain(trimmed).to_owned()
+        match &spec.macro_string {
+            Some(ms) => trim(&self.expand(ms, domain).await),
+            None => trim(spec.as_str()),
+        }
     }
 
     /// The explanation for a `fail` (RFC 7208 section 6.2); `None` when the

@@ -31,6 +31,7 @@
 //! # });
 //! ```
 
+mod cache;
 mod eval;
 mod macros;
 mod received;
@@ -38,10 +39,12 @@ mod record;
 
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use mailsec_dns::Resolver;
 
+pub use cache::SpfRecordCache;
 pub use record::{Directive, DomainSpec, Mechanism, Qualifier, SpfRecord};
 
 /// The result of an SPF check (RFC 7208 section 2.6).
@@ -191,6 +194,7 @@ pub struct SpfConfig {
     max_ptr_names: usize,
     receiver: String,
     default_explanation: Option<String>,
+    record_cache: Option<Arc<SpfRecordCache>>,
 }
 
 impl Default for SpfConfig {
@@ -202,6 +206,7 @@ impl Default for SpfConfig {
             max_ptr_names: 10,
             receiver: "unknown".to_owned(),
             default_explanation: None,
+            record_cache: None,
         }
     }
 }
@@ -247,6 +252,14 @@ impl SpfConfig {
         self
     }
 
+    /// Takes parsed records from `cache` (and keeps new ones there) instead
+    /// of parsing each record on every check. Default: no cache. Results
+    /// are the same either way; see [`SpfRecordCache`].
+    pub fn with_record_cache(mut self, cache: Arc<SpfRecordCache>) -> Self {
+        self.record_cache = Some(cache);
+        self
+    }
+
     /// See [`SpfConfig::with_max_dns_mechanisms`].
     pub fn max_dns_mechanisms(&self) -> usize {
         self.max_dns_mechanisms
@@ -275,6 +288,11 @@ impl SpfConfig {
     /// See [`SpfConfig::with_default_explanation`].
     pub fn default_explanation(&self) -> Option<&str> {
         self.default_explanation.as_deref()
+    }
+
+    /// See [`SpfConfig::with_record_cache`].
+    pub fn record_cache(&self) -> Option<&Arc<SpfRecordCache>> {
+        self.record_cache.as_ref()
     }
 }
 
