@@ -886,6 +886,9 @@ pub fn frame_len(prefix: [u8; 4], max_packet: usize) -> Result<usize, MilterErro
 #[derive(Debug)]
 pub struct Decoder {
     buf: Vec<u8>,
+    /// Start of the unread bytes in `buf`: packets taken out only move this
+    /// offset, so a burst of many small packets costs linear time.
+    pos: usize,
     max_packet: usize,
 }
 
@@ -894,26 +897,36 @@ impl Decoder {
     pub fn new(max_packet: usize) -> Decoder {
         Decoder {
             buf: Vec::new(),
+            pos: 0,
             max_packet,
         }
     }
 
     /// Appends received bytes.
     pub fn push(&mut self, bytes: &[u8]) {
+        if self.pos > 0 {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
         self.buf.extend_from_slice(bytes);
     }
 
     /// The next whole packet's payload, if one is buffered.
     pub fn next_packet(&mut self) -> Result<Option<Vec<u8>>, MilterError> {
-        let Some(prefix) = self.buf.first_chunk::<4>() else {
+        let unread = self.buf.get(self.pos..).unwrap_or_default();
+        let Some(prefix) = unread.first_chunk::<4>() else {
             return Ok(None);
         };
         let len = frame_len(*prefix, self.max_packet)?;
-        let Some(payload) = self.buf.get(4..4 + len) else {
+        let Some(payload) = unread.get(4..4 + len) else {
             return Ok(None);
         };
         let payload = payload.to_vec();
-        self.buf.drain(..4 + len);
+        self.pos += 4 + len;
+        if self.pos == self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+        }
         Ok(Some(payload))
     }
 
@@ -927,7 +940,7 @@ impl Decoder {
 
     /// Bytes buffered but not yet decoded.
     pub fn buffered(&self) -> usize {
-        self.buf.len()
+        self.buf.len().saturating_sub(self.pos)
     }
 }
 

@@ -6,7 +6,7 @@
 use mailsec_milter::protocol::{Actions, Command, Decoder, EnvelopeAddress, OptNeg, ProtocolFlags};
 use mailsec_milter::session::{Session, SessionConfig, Step};
 use mailsec_milter::{Response, Verdict};
-use mailsec_testkit::within_a_second;
+use mailsec_testkit::{scales_linearly, within_a_second};
 
 fn optneg() -> Command {
     Command::OptNeg(OptNeg {
@@ -54,6 +54,28 @@ fn addr(a: &str) -> EnvelopeAddress {
         address: a.into(),
         args: vec![],
     }
+}
+
+fn header_flood(n: usize) -> Vec<u8> {
+    let mut cmds = vec![optneg(), Command::Mail(addr("<a@example.com>"))];
+    for i in 0..n {
+        cmds.push(Command::Header {
+            name: format!("X-H{i}"),
+            value: b"some value here".to_vec(),
+        });
+    }
+    cmds.push(Command::EndOfHeaders);
+    cmds.push(Command::EndOfMessage(vec![]));
+    wire(&cmds)
+}
+
+/// A burst of many small packets pushed at once is decoded in linear time
+/// (taking a packet out used to move the rest of the buffer).
+#[test]
+fn a_burst_of_headers_scales_linearly() {
+    scales_linearly("header burst", 7_500, header_flood, |bytes| {
+        run(bytes, SessionConfig::default()).1
+    });
 }
 
 #[test]
