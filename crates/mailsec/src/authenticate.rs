@@ -1,6 +1,7 @@
 //! Sender authentication in one call: SPF, DKIM, ARC and DMARC, with the
 //! `Authentication-Results` header that sums them up.
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use mail_parser::Message;
@@ -8,7 +9,7 @@ use mailsec_auth::arc::{ArcOutput, ArcValidator};
 use mailsec_auth::authres::{AuthenticationResults, MethodResult};
 use mailsec_auth::dkim::{DkimOutput, Verifier};
 use mailsec_auth::dmarc::{DmarcInput, DmarcOutput, DmarcVerifier};
-use mailsec_auth::spf::{self, SpfConfig, SpfOutput};
+use mailsec_auth::spf::{self, SpfConfig, SpfOutput, SpfRecordCache};
 use mailsec_dns::Resolver;
 
 use crate::Envelope;
@@ -49,11 +50,16 @@ pub struct Authenticator {
 
 impl Authenticator {
     /// An authenticator writing `authserv_id` in Authentication-Results, with
-    /// the RFC defaults for every check.
+    /// the RFC defaults for every check and a cache of parsed SPF records
+    /// ([`SpfRecordCache::DEFAULT_CAPACITY`] records, keyed by record text,
+    /// so it never goes stale; [`Authenticator::with_spf`] replaces it).
     pub fn new(authserv_id: impl Into<String>) -> Self {
         let authserv_id = authserv_id.into();
+        let records = Arc::new(SpfRecordCache::new(SpfRecordCache::DEFAULT_CAPACITY));
         Authenticator {
-            spf: SpfConfig::default().with_receiver(authserv_id.clone()),
+            spf: SpfConfig::default()
+                .with_receiver(authserv_id.clone())
+                .with_record_cache(records),
             authserv_id,
             dkim: Verifier::new(),
             arc: ArcValidator::new(),
