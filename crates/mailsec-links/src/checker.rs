@@ -1583,15 +1583,7 @@ fn count_words(s: &str) -> usize {
     let bytes = s.as_bytes();
     let (mut i, mut words, mut in_word) = (0, 0, false);
     while let Some(&b) = bytes.get(i) {
-        let (space, len) = if b.is_ascii() {
-            // `char::is_whitespace` on ASCII: tab, LF, VT, FF, CR, space.
-            (matches!(b, b'\t'..=b'\r' | b' '), 1)
-        } else {
-            match s.get(i..).and_then(|r| r.chars().next()) {
-                Some(c) => (c.is_whitespace(), c.len_utf8()),
-                None => (false, 1),
-            }
-        };
+        let (space, len) = crate::extract::space_at(s, i, b);
         if space {
             in_word = false;
         } else if !in_word {

@@ -536,15 +536,7 @@ impl Collapsed {
         // Start of the word being scanned, if any.
         let mut word: Option<usize> = None;
         while let Some(&b) = bytes.get(i) {
-            let (space, len) = if b.is_ascii() {
-                // `char::is_whitespace` on ASCII: tab, LF, VT, FF, CR, space.
-                (matches!(b, b'\t'..=b'\r' | b' '), 1)
-            } else {
-                match s.get(i..).and_then(|r| r.chars().next()) {
-                    Some(c) => (c.is_whitespace(), c.len_utf8()),
-                    None => (false, 1),
-                }
-            };
+            let (space, len) = space_at(s, i, b);
             if space {
                 if let Some(start) = word.take() {
                     self.word(s.get(start..i).unwrap_or_default());
@@ -567,6 +559,21 @@ impl Collapsed {
         }
         self.pending = false;
         self.out.push_str(w);
+    }
+}
+
+/// Whether the character starting at byte `i` of `s` (whose first byte is
+/// `b`) is white space by `char::is_whitespace`, and its length in bytes;
+/// ASCII bytes are judged without decoding.
+pub(crate) fn space_at(s: &str, i: usize, b: u8) -> (bool, usize) {
+    if b.is_ascii() {
+        // `char::is_whitespace` on ASCII: tab, LF, VT, FF, CR, space.
+        (matches!(b, b'\t'..=b'\r' | b' '), 1)
+    } else {
+        match s.get(i..).and_then(|r| r.chars().next()) {
+            Some(c) => (c.is_whitespace(), c.len_utf8()),
+            None => (false, 1),
+        }
     }
 }
 
