@@ -79,7 +79,10 @@ const PHISHING_FLOOR: f64 = 0.80;
 
 #[test]
 fn url_model_alone_does_not_flag_links_of_a_safe_message() {
-    let url = "http://www.digichapman.com/index.php?permalink=67";
+    // An ordinary link the lexical model still rates above its threshold
+    // (the ham link this test used before, digichapman.com/index.php?..., is
+    // below it since the model learned from the links of ham mail).
+    let url = "https://intranet.northwind-traders.com/hr/holidays";
     // On its own the lexical model asks for confirmation...
     let alone = CHECKER.check_url(url);
     let codes: Vec<&str> = alone.reasons().iter().map(|r| r.code()).collect();
