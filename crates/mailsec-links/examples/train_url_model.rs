@@ -9,7 +9,8 @@
 //! `--show pw:cgi,ext:asp,...`: the weights of these tokens' buckets; `--cv`:
 //! also the grouped 5-fold cross-validation of the whole recipe, pooled.
 //! Environment: `HAM_WEIGHT` (1), `MIN_TLD_DOMAINS` (3), `RECALL` (0.93),
-//! `NO_ERA=1` (keep the [`ERA_TOKENS`]).
+//! `NO_ERA=1` (keep the [`ERA_TOKENS`]), `L2` (1e-6), `BAN_DENSE=2,31` (dense
+//! features kept out of training, for experiments).
 //!
 //! Positives: the development phishing lists (JPCERT 2025, PhishTank 2020).
 //! Negatives: the benign list (ISCX 2016, ~150 sites) **and the links found
@@ -727,6 +728,14 @@ fn main() {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    // Experiment knob: dense features kept out of training (`BAN_DENSE=2,31`).
+    for i in std::env::var("BAN_DENSE")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|x| x.trim().parse::<u32>().ok())
+    {
+        banned.insert(i);
+    }
     for s in &mut all {
         s.features.retain(|(i, _)| !banned.contains(i));
     }
