@@ -1,11 +1,5 @@
 //! Finding links: bare URLs in text, links in HTML, URLs nested in redirectors.
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
-
-use lol_html::html_content::{Element, TextChunk, TextType};
-use lol_html::{ElementContentHandlers, HtmlRewriter, Settings, doc_text};
-
 /// Where a link was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -175,27 +169,27 @@ struct HtmlState {
     /// Bytes of visible text added before collapsing (the [`MAX_TEXT`] budget).
     raw_text_len: usize,
     base: Option<url::Url>,
-    /// Entity-decoding buffer reused across text chunks.
-    scratch: String,
 }
 
 impl HtmlState {
+    /// A link target as the tokenizer gives it (character references
+    /// already decoded), resolved against `<base href>`.
     fn push(&mut self, target: &str, source: LinkSource) -> Option<usize> {
         if self.links.len() >= MAX_LINKS_PER_PART {
             return None;
         }
-        let decoded = decode_entities(target.trim());
+        let decoded = target.trim();
         if decoded.is_empty() || decoded.starts_with('#') {
             return None;
         }
         let target = match &self.base {
-            Some(base) if !has_scheme(&decoded) && !starts_with_ci(&decoded, "www.") => {
-                match base.join(&decoded) {
+            Some(base) if !has_scheme(decoded) && !starts_with_ci(decoded, "www.") => {
+                match base.join(decoded) {
                     Ok(u) => u.to_string(),
-                    Err(_) => decoded,
+                    Err(_) => decoded.to_owned(),
                 }
             }
-            _ => decoded,
+            _ => decoded.to_owned(),
         };
         self.links.push(RawLink {
             target,
@@ -205,7 +199,10 @@ impl HtmlState {
         Some(self.links.len() - 1)
     }
 
-    fn css(&mut self, css: &str) {
+    /// `url(...)` targets in CSS. `decode`: the CSS is raw text (a `<style>`
+    /// element, which the tokenizer does not decode), so decode character
+    /// references in the targets found.
+    fn css(&mut self, css: &str, decode: bool) {
         let mut from = 0;
         while let Some(pos) = css.get(from..).and_then(|s| find_ci(s, "url(")) {
             let start = from + pos + 4;
@@ -217,211 +214,447 @@ impl HtmlState {
                 .trim()
                 .trim_matches(['"', '\'']);
             if has_scheme(inner) || starts_with_ci(inner, "www.") || self.base.is_some() {
-                self.push(inner, LinkSource::Css);
+                if decode {
+                    self.push(&decode_entities(inner), LinkSource::Css);
+                } else {
+                    self.push(inner, LinkSource::Css);
+                }
             }
             from = start + close;
         }
     }
 
     /// One element's start tag (every element goes through here once).
-    fn element(
-        &mut self,
-        el: &mut Element<'_, '_>,
-        html: &str,
-        open_anchor: &Rc<Cell<Option<usize>>>,
-    ) {
-        let tag = TagName::of(el, html);
-        let attrs = Attrs::of(el, html);
+    /// Returns, for an `<a>`, the anchor now open (`Some(None)` when it has
+    /// no usable `href`).
+    fn element(&mut self, tag: &[u8], attrs: &Attrs<'_>) -> Option<Option<usize>> {
+        let mut anchor = None;
         // The order of the steps is the order links are reported in.
-        if tag.is("a") {
-            let idx = attrs
-                .get("href")
-                .and_then(|h| self.push(&h, LinkSource::Anchor));
-            open_anchor.set(idx);
-            if idx.is_some() && el.can_have_content() {
-                let open = Rc::clone(open_anchor);
-                // An anchor that never closes is closed by the next one.
-                let _ = el.on_end_tag(lol_html::end_tag!(move |_end| {
-                    open.set(None);
-                    Ok(())
-                }));
-            }
+        if tag == b"a" {
+            anchor = Some(
+                attrs
+                    .get(b"href")
+                    .and_then(|h| self.push(h, LinkSource::Anchor)),
+            );
         }
-        if tag.is("area")
-            && let Some(h) = attrs.get("href")
+        if tag == b"area"
+            && let Some(h) = attrs.get(b"href")
         {
-            let idx = self.push(&h, LinkSource::Area);
-            if let (Some(i), Some(alt)) = (idx, attrs.get("alt"))
+            let idx = self.push(h, LinkSource::Area);
+            if let (Some(i), Some(alt)) = (idx, attrs.get(b"alt"))
                 && let Some(l) = self.links.get_mut(i)
             {
-                l.shown = Some(decode_entities(&alt));
+                l.shown = Some(alt.to_owned());
             }
         }
-        if tag.is("form") {
+        if tag == b"form" {
             self.facts.forms += 1;
-            if let Some(h) = attrs.get("action") {
-                self.push(&h, LinkSource::Form);
+            if let Some(h) = attrs.get(b"action") {
+                self.push(h, LinkSource::Form);
             }
         }
-        if tag.is("img") || attrs.has("background") {
-            for attr in ["src", "background"] {
+        if tag == b"img" || attrs.has(b"background") {
+            for attr in [&b"src"[..], b"background"] {
                 if let Some(h) = attrs.get(attr)
                     && !starts_with_ci(h.trim_start(), "cid:")
                 {
-                    self.push(&h, LinkSource::Image);
+                    self.push(h, LinkSource::Image);
                 }
             }
         }
-        if (tag.is("iframe") || tag.is("frame"))
-            && let Some(h) = attrs.get("src")
+        if (tag == b"iframe" || tag == b"frame")
+            && let Some(h) = attrs.get(b"src")
         {
-            self.push(&h, LinkSource::Frame);
+            self.push(h, LinkSource::Frame);
         }
-        if tag.is("meta")
-            && let Some(equiv) = attrs.get("http-equiv")
+        if tag == b"meta"
+            && let Some(equiv) = attrs.get(b"http-equiv")
             && equiv.trim().eq_ignore_ascii_case("refresh")
-            && let Some(content) = attrs.get("content")
+            && let Some(content) = attrs.get(b"content")
+            && let Some(pos) = find_ci(content, "url")
         {
-            let content = decode_entities(&content);
-            if let Some(pos) = find_ci(&content, "url") {
-                let rest = content.get(pos + 3..).unwrap_or_default().trim_start();
-                let rest = rest
-                    .strip_prefix('=')
-                    .unwrap_or(rest)
-                    .trim()
-                    .trim_matches(['"', '\'']);
-                self.push(rest, LinkSource::MetaRefresh);
-            }
+            let rest = content.get(pos + 3..).unwrap_or_default().trim_start();
+            let rest = rest
+                .strip_prefix('=')
+                .unwrap_or(rest)
+                .trim()
+                .trim_matches(['"', '\'']);
+            self.push(rest, LinkSource::MetaRefresh);
         }
-        if tag.is("base")
-            && let Some(h) = attrs.get("href")
+        if tag == b"base"
+            && let Some(h) = attrs.get(b"href")
         {
-            let decoded = decode_entities(h.trim());
-            self.base = url::Url::parse(&decoded)
-                .ok()
-                .filter(|u| !u.cannot_be_a_base());
-            self.push(&decoded, LinkSource::Base);
+            let h = h.trim();
+            self.base = url::Url::parse(h).ok().filter(|u| !u.cannot_be_a_base());
+            self.push(h, LinkSource::Base);
         }
-        if let Some(css) = attrs.get("style")
+        if let Some(css) = attrs.get(b"style")
             && css.len() > 4
-            && find_ci(&css, "url(").is_some()
+            && find_ci(css, "url(").is_some()
         {
-            self.css(&decode_entities(&css));
+            self.css(css, false);
         }
-        if tag.is("input")
+        if tag == b"input"
             && attrs
-                .get("type")
+                .get(b"type")
                 .is_some_and(|t| t.trim().eq_ignore_ascii_case("password"))
         {
             self.facts.password_fields += 1;
         }
+        anchor
     }
 
-    /// A chunk of text content.
-    fn text(&mut self, t: &TextChunk<'_>, open_anchor: Option<usize>) {
-        match t.text_type() {
-            TextType::Data | TextType::RCData | TextType::CDataSection | TextType::PlainText => {
-                let chunk = t.as_str();
-                if chunk.is_empty() {
-                    return;
-                }
-                let mut scratch = std::mem::take(&mut self.scratch);
-                let decoded = if chunk.contains('&') {
-                    scratch.clear();
-                    decode_entities_into(chunk, &mut scratch);
-                    scratch.as_str()
-                } else {
-                    chunk
-                };
-                if let Some(i) = open_anchor
-                    && let Some(l) = self.links.get_mut(i)
-                {
-                    let shown = l.shown.get_or_insert_with(String::new);
-                    if shown.len() < MAX_SHOWN {
-                        shown.push_str(decoded);
-                    }
-                }
-                if self.raw_text_len < MAX_TEXT {
-                    self.raw_text_len += decoded.len();
-                    self.text.push(decoded);
-                }
-                self.scratch = scratch;
+    /// A run of visible text (character references decoded).
+    fn text(&mut self, decoded: &str, open_anchor: Option<usize>) {
+        if decoded.is_empty() {
+            return;
+        }
+        if let Some(i) = open_anchor
+            && let Some(l) = self.links.get_mut(i)
+        {
+            let shown = l.shown.get_or_insert_with(String::new);
+            if shown.len() < MAX_SHOWN {
+                shown.push_str(decoded);
             }
-            TextType::RawText => {
-                // <style>: CSS may hold url(...). (Chunks may split a url(); rare and harmless.)
-                let chunk = t.as_str();
-                if find_ci(chunk, "url(").is_some() {
-                    self.css(chunk);
-                }
-            }
-            _ => {}
+        }
+        if self.raw_text_len < MAX_TEXT {
+            self.raw_text_len += decoded.len();
+            self.text.push(decoded);
         }
     }
 }
 
-/// A start tag's name, borrowed from the document when possible.
-struct TagName<'a>(std::borrow::Cow<'a, str>);
-
-impl<'a> TagName<'a> {
-    /// The name as the tokenizer reads it: after `<`, up to white space, `/` or `>`.
-    fn of(el: &Element<'_, '_>, html: &'a str) -> Self {
-        let raw = html
-            .get(el.source_location().bytes())
-            .and_then(|t| t.strip_prefix('<'))
-            .map(|t| {
-                let end = t
-                    .find([' ', '\n', '\r', '\t', '\x0C', '/', '>'])
-                    .unwrap_or(t.len());
-                t.get(..end).unwrap_or_default()
-            })
-            .filter(|n| !n.is_empty());
-        TagName(match raw {
-            Some(n) => n.into(),
-            None => el.tag_name().into(),
-        })
-    }
-
-    fn is(&self, name: &str) -> bool {
-        self.0.eq_ignore_ascii_case(name)
-    }
+/// A start tag's attributes: (name, value) byte ranges in [`Scan::attr_buf`].
+#[derive(Clone)]
+struct AttrSpan {
+    name: std::ops::Range<usize>,
+    value: std::ops::Range<usize>,
 }
 
-/// A start tag's attributes, values borrowed from the document when possible.
+/// A start tag's attributes as the tokenizer gave them (names lower-cased,
+/// values with character references decoded), in document order.
 struct Attrs<'a> {
-    /// (name, value) in document order.
-    list: Vec<(std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)>,
+    buf: &'a [u8],
+    list: &'a [AttrSpan],
 }
 
 impl<'a> Attrs<'a> {
-    fn of(el: &Element<'_, '_>, html: &'a str) -> Self {
-        let list = el
-            .attributes()
+    /// The first attribute called `name` (lower case): the tokenizer keeps
+    /// the first of duplicates, as browsers do.
+    fn get(&self, name: &[u8]) -> Option<&'a str> {
+        let a = self
+            .list
             .iter()
-            .map(|a| {
-                let name = match a.name_source_location().and_then(|l| html.get(l.bytes())) {
-                    Some(n) => n.into(),
-                    None => a.name().into(),
-                };
-                let value = match a.value_source_location().and_then(|l| html.get(l.bytes())) {
-                    Some(v) => v.into(),
-                    None => a.value().into(),
-                };
-                (name, value)
-            })
-            .collect();
-        Attrs { list }
+            .find(|a| self.buf.get(a.name.clone()) == Some(name))?;
+        std::str::from_utf8(self.buf.get(a.value.clone())?).ok()
     }
 
-    /// The first attribute called `name` (ASCII case-insensitive).
-    fn get(&self, name: &str) -> Option<std::borrow::Cow<'a, str>> {
+    fn has(&self, name: &[u8]) -> bool {
         self.list
             .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
+            .any(|a| self.buf.get(a.name.clone()) == Some(name))
+    }
+}
+
+/// How the tokenizer reads the content after a start tag (as browsers and
+/// `lol_html`'s tree-builder simulator switch it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Content {
+    /// Ordinary markup and text.
+    Data,
+    /// `<title>`, `<textarea>`: text, character references decoded.
+    RcData,
+    /// `<style>`, `<xmp>`, `<iframe>`, `<noembed>`, `<noframes>`,
+    /// `<noscript>`: raw text, not shown (read for CSS `url()`).
+    RawText,
+    /// `<script>`: ignored.
+    Script,
+    /// `<plaintext>`: text to the end.
+    PlainText,
+}
+
+/// What the tokenizer is building.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Current {
+    Start,
+    End,
+    Other,
+}
+
+/// The [`html5gum::Emitter`] that extracts links, anchor texts, visible text
+/// and form facts as the tokenizer runs: no token is ever allocated; tag
+/// names and attributes go into reused buffers.
+struct Scan<'s> {
+    st: &'s mut HtmlState,
+    current: Current,
+    /// The current tag's name (lower case).
+    name: Vec<u8>,
+    /// The last start tag's name (for the end of raw text).
+    last_start: Vec<u8>,
+    attr_buf: Vec<u8>,
+    attrs: Vec<AttrSpan>,
+    content: Content,
+    /// Text since the last tag (the tokenizer may hand over a character in
+    /// pieces): visible text, or the raw text of a `<style>`-like element.
+    pending: Vec<u8>,
+    /// Names of the open elements, concatenated, and their ranges: enough
+    /// of the tree to know when an end tag closes the open anchor (an
+    /// unclosed `<a>` ends with the element that holds it, as in browsers).
+    open_names: Vec<u8>,
+    open: Vec<std::ops::Range<usize>>,
+    /// The anchor whose text is being read: its link and its place in `open`.
+    open_anchor: Option<(usize, usize)>,
+}
+
+/// Most open elements tracked (deeper ones are not; hostile nesting is cheap).
+const MAX_OPEN: usize = 512;
+
+/// Elements that never have content or an end tag.
+fn is_void(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"area"
+            | b"base"
+            | b"basefont"
+            | b"bgsound"
+            | b"br"
+            | b"col"
+            | b"embed"
+            | b"frame"
+            | b"hr"
+            | b"image"
+            | b"img"
+            | b"input"
+            | b"keygen"
+            | b"link"
+            | b"meta"
+            | b"param"
+            | b"source"
+            | b"track"
+            | b"wbr"
+    )
+}
+
+impl<'s> Scan<'s> {
+    fn new(st: &'s mut HtmlState) -> Self {
+        Scan {
+            st,
+            current: Current::Other,
+            name: Vec::with_capacity(16),
+            last_start: Vec::with_capacity(16),
+            attr_buf: Vec::with_capacity(256),
+            attrs: Vec::with_capacity(8),
+            content: Content::Data,
+            pending: Vec::with_capacity(1024),
+            open_names: Vec::with_capacity(256),
+            open: Vec::with_capacity(32),
+            open_anchor: None,
+        }
     }
 
-    fn has(&self, name: &str) -> bool {
-        self.list.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+    fn start_tag(&mut self) {
+        self.current = Current::Start;
+        self.name.clear();
+        self.attr_buf.clear();
+        self.attrs.clear();
+    }
+
+    /// Hand the pending text over: `upto` bytes of it (the rest is kept).
+    fn flush(&mut self, upto: usize) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut pending = std::mem::take(&mut self.pending);
+        let head = pending.get(..upto).unwrap_or(&pending);
+        let text = String::from_utf8_lossy(head);
+        match self.content {
+            Content::Data | Content::RcData | Content::PlainText => {
+                self.st.text(&text, self.open_anchor.map(|(i, _)| i));
+            }
+            Content::RawText => {
+                if find_ci(&text, "url(").is_some() {
+                    self.st.css(&text, true);
+                }
+            }
+            Content::Script => {}
+        }
+        pending.drain(..upto.min(pending.len()));
+        self.pending = pending;
+    }
+
+    fn flush_all(&mut self) {
+        self.flush(self.pending.len());
+    }
+}
+
+impl html5gum::Emitter for Scan<'_> {
+    type Token = std::convert::Infallible;
+
+    fn set_last_start_tag(&mut self, last_start_tag: Option<&[u8]>) {
+        self.last_start.clear();
+        self.last_start
+            .extend_from_slice(last_start_tag.unwrap_or_default());
+    }
+
+    fn emit_eof(&mut self) {
+        self.flush_all();
+    }
+
+    fn emit_error(&mut self, _error: html5gum::Error) {}
+
+    fn should_emit_errors(&mut self) -> bool {
+        false
+    }
+
+    fn pop_token(&mut self) -> Option<Self::Token> {
+        None
+    }
+
+    fn emit_string(&mut self, c: &[u8]) {
+        if self.content == Content::Script {
+            return;
+        }
+        self.pending.extend_from_slice(c);
+        if self.pending.len() >= 16 * 1024 && self.content != Content::RawText {
+            // A long text: hand over what ends on a character boundary.
+            let upto = match std::str::from_utf8(&self.pending) {
+                Ok(_) => self.pending.len(),
+                Err(e) if e.error_len().is_none() => e.valid_up_to(),
+                Err(_) => self.pending.len(),
+            };
+            self.flush(upto);
+        }
+    }
+
+    fn init_start_tag(&mut self) {
+        self.start_tag();
+    }
+
+    fn init_end_tag(&mut self) {
+        self.start_tag();
+        self.current = Current::End;
+    }
+
+    fn init_comment(&mut self) {
+        self.current = Current::Other;
+    }
+
+    fn emit_current_tag(&mut self) -> Option<html5gum::State> {
+        // The text before the tag belongs to what was open before it.
+        self.flush_all();
+        match self.current {
+            Current::Start => {
+                let attrs = Attrs {
+                    buf: &self.attr_buf,
+                    list: &self.attrs,
+                };
+                let anchor = self.st.element(&self.name, &attrs);
+                if !is_void(&self.name) && self.open.len() < MAX_OPEN {
+                    let at = self.open_names.len();
+                    self.open_names.extend_from_slice(&self.name);
+                    self.open.push(at..self.open_names.len());
+                }
+                if let Some(anchor) = anchor {
+                    // An anchor that never closes is closed by the next one.
+                    self.open_anchor = anchor.map(|i| (i, self.open.len().saturating_sub(1)));
+                }
+                self.last_start.clear();
+                self.last_start.extend_from_slice(&self.name);
+                let (content, state) = match self.name.as_slice() {
+                    b"title" | b"textarea" => (Content::RcData, Some(html5gum::State::RcData)),
+                    b"plaintext" => (Content::PlainText, Some(html5gum::State::PlainText)),
+                    b"script" => (Content::Script, Some(html5gum::State::ScriptData)),
+                    b"style" | b"iframe" | b"xmp" | b"noembed" | b"noframes" | b"noscript" => {
+                        (Content::RawText, Some(html5gum::State::RawText))
+                    }
+                    _ => (Content::Data, None),
+                };
+                self.content = content;
+                self.current = Current::Other;
+                state
+            }
+            Current::End => {
+                // Close the innermost open element of that name, and what it holds.
+                let names = &self.open_names;
+                let name = &self.name;
+                let found = self
+                    .open
+                    .iter()
+                    .rposition(|r| names.get(r.clone()) == Some(name.as_slice()));
+                if let Some(i) = found {
+                    if let Some(r) = self.open.get(i) {
+                        self.open_names.truncate(r.start);
+                    }
+                    self.open.truncate(i);
+                    if self.open_anchor.is_some_and(|(_, depth)| depth >= i) {
+                        self.open_anchor = None;
+                    }
+                } else if self.name == b"a" {
+                    self.open_anchor = None;
+                }
+                self.content = Content::Data;
+                self.current = Current::Other;
+                None
+            }
+            Current::Other => None,
+        }
+    }
+
+    fn emit_current_comment(&mut self) {}
+
+    fn emit_current_doctype(&mut self) {}
+
+    fn set_self_closing(&mut self) {}
+
+    fn set_force_quirks(&mut self) {}
+
+    fn push_tag_name(&mut self, s: &[u8]) {
+        self.name.extend_from_slice(s);
+    }
+
+    fn push_comment(&mut self, _s: &[u8]) {}
+
+    fn push_doctype_name(&mut self, _s: &[u8]) {}
+
+    fn init_doctype(&mut self) {
+        self.current = Current::Other;
+    }
+
+    fn init_attribute(&mut self) {
+        let at = self.attr_buf.len();
+        self.attrs.push(AttrSpan {
+            name: at..at,
+            value: at..at,
+        });
+    }
+
+    fn push_attribute_name(&mut self, s: &[u8]) {
+        self.attr_buf.extend_from_slice(s);
+        let end = self.attr_buf.len();
+        if let Some(a) = self.attrs.last_mut() {
+            a.name.end = end;
+            a.value = end..end;
+        }
+    }
+
+    fn push_attribute_value(&mut self, s: &[u8]) {
+        self.attr_buf.extend_from_slice(s);
+        let end = self.attr_buf.len();
+        if let Some(a) = self.attrs.last_mut() {
+            a.value.end = end;
+        }
+    }
+
+    fn set_doctype_public_identifier(&mut self, _value: &[u8]) {}
+
+    fn set_doctype_system_identifier(&mut self, _value: &[u8]) {}
+
+    fn push_doctype_public_identifier(&mut self, _s: &[u8]) {}
+
+    fn push_doctype_system_identifier(&mut self, _s: &[u8]) {}
+
+    fn current_is_appropriate_end_tag_token(&mut self) -> bool {
+        self.current == Current::End && !self.last_start.is_empty() && self.name == self.last_start
     }
 }
 
@@ -466,43 +699,33 @@ fn find_ci(hay: &str, needle: &str) -> Option<usize> {
 
 /// Links, anchor texts and facts of an HTML document.
 ///
-/// Uses `lol_html`'s streaming tokenizer, in non-strict mode so that
-/// malformed markup never stops the scan. One element handler sees every
-/// start tag (reading attributes in place, without copying them) and one
-/// text handler every text chunk.
+/// Uses `html5gum`'s WHATWG tokenizer with an emitter of its own: every
+/// start tag is looked at once (its attributes in reused buffers, never a
+/// token allocated), and text is collected as it is tokenized. Malformed
+/// markup never stops the scan. Content after `<script>`, `<style>`,
+/// `<title>` and the like is read the way browsers read it (script is
+/// skipped, style read for CSS `url()` only).
 pub fn links_in_html(html: &str, out: &mut Vec<RawLink>) -> HtmlFacts {
-    let state = RefCell::new(HtmlState::default());
-    let open_anchor: Rc<Cell<Option<usize>>> = Rc::new(Cell::new(None));
-    let open_for_text = Rc::clone(&open_anchor);
-    let selector: std::borrow::Cow<'_, lol_html::Selector> = match &*ANY_ELEMENT {
-        Some(sel) => std::borrow::Cow::Borrowed(sel),
-        None => return HtmlFacts::default(),
-    };
-    let settings = Settings::new()
-        .with_strict(false)
-        .append_element_content_handler((
-            selector,
-            ElementContentHandlers::default().element(
-                |el: &mut Element<'_, '_>| -> lol_html::HandlerResult {
-                    state.borrow_mut().element(el, html, &open_anchor);
-                    Ok(())
-                },
-            ),
-        ))
-        .append_document_content_handler(doc_text!(|t: &mut TextChunk<'_>| {
-            state.borrow_mut().text(t, open_for_text.get());
-            Ok(())
-        }));
-    let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
-    // Errors only come from handlers (none fail) or memory limits; what was found stays.
-    let _ = rewriter.write(html.as_bytes());
-    let _ = rewriter.end();
+    // html5gum 0.9 reads the attributes of one tag through nested calls, a
+    // few frames per quoted `name="value"`: a hostile tag with thousands of
+    // attributes would overflow the stack. Every quoted value follows a `=`
+    // (and optional white space), so their count bounds the nesting: the
+    // tokenizer runs on a stack that big (grown on the heap only when the
+    // thread's own has too little left), and a part with more than
+    // MAX_QUOTED_VALUES of them is read up to the last one allowed.
+    let (html, quoted) = bounded_quoted_values(html);
+    let need = STACK_BASE + quoted * STACK_PER_QUOTED_VALUE;
+    let mut state = HtmlState::default();
+    stacker::maybe_grow(need, need + STACK_BASE, || {
+        // Reading a &str cannot fail, and this emitter produces no tokens.
+        let _ = html5gum::Tokenizer::new_with_emitter(html, Scan::new(&mut state)).finish();
+    });
     let HtmlState {
         links,
         mut facts,
         text,
         ..
-    } = state.into_inner();
+    } = state;
     for mut l in links {
         if let Some(shown) = l.shown.take() {
             let collapsed = collapse_ws(&shown);
@@ -516,9 +739,41 @@ pub fn links_in_html(html: &str, out: &mut Vec<RawLink>) -> HtmlFacts {
     facts
 }
 
-/// The `*` selector, parsed once.
-static ANY_ELEMENT: std::sync::LazyLock<Option<lol_html::Selector>> =
-    std::sync::LazyLock::new(|| "*".parse().ok());
+/// Most quoted attribute values read in one HTML part.
+const MAX_QUOTED_VALUES: usize = 10_000;
+/// Stack the tokenizer needs besides nested attributes.
+const STACK_BASE: usize = 256 * 1024;
+/// Stack per nested attribute, with a wide margin (measured: ~300 bytes
+/// optimised, several KiB unoptimised).
+const STACK_PER_QUOTED_VALUE: usize = if cfg!(debug_assertions) {
+    32 * 1024
+} else {
+    2 * 1024
+};
+
+/// `html` cut before its quoted attribute value number
+/// [`MAX_QUOTED_VALUES`] + 1, and how many it holds (an upper bound: a `=`
+/// followed by a quote, wherever it is).
+fn bounded_quoted_values(html: &str) -> (&str, usize) {
+    let bytes = html.as_bytes();
+    let mut count = 0;
+    for at in memchr::memchr_iter(b'=', bytes) {
+        let quoted = bytes
+            .get(at + 1..)
+            .unwrap_or_default()
+            .iter()
+            .find(|b| !matches!(b, b'\t' | b'\n' | b'\x0C' | b'\r' | b' '))
+            .is_some_and(|b| matches!(b, b'"' | b'\''));
+        if quoted {
+            if count == MAX_QUOTED_VALUES {
+                // `=` is ASCII: a character boundary.
+                return (html.get(..at).unwrap_or_default(), count);
+            }
+            count += 1;
+        }
+    }
+    (html, count)
+}
 
 /// Text with runs of white space collapsed to one space and trimmed, built
 /// piece by piece: the result equals [`collapse_ws`] of the concatenation.
@@ -807,6 +1062,62 @@ mod tests {
         assert_eq!(out[0].shown.as_deref(), Some("X"));
         assert_eq!(out[6].shown.as_deref(), Some("tab"));
         assert_eq!(facts.password_fields, 1);
+    }
+
+    #[test]
+    fn html_as_browsers_read_it() {
+        let html = "<p>Caf&eacute; &#150; &#x201C;x&#8221; &copy</p>\
+            <script>var s = \"<a href='http://script.example/'>no</a>\";</script>\
+            <style>.b{background:url(\"http://style.example/a&amp;x\")}</style>\
+            <!-- <a href=\"http://comment.example/\">no</a> -->\
+            <title>Title &amp; more</title>\
+            <td><a href=\"http://unclosed.example/\">cell text</td><td>next cell</td>\
+            <a href=\"http://q.example/?a=1&lt=2&amp;b=3\">q</a>";
+        let mut out = Vec::new();
+        let facts = links_in_html(html, &mut out);
+        let got: Vec<(&str, Option<&str>)> = out
+            .iter()
+            .map(|l| (l.target.as_str(), l.shown.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("http://style.example/a&x", None),
+                ("http://unclosed.example/", Some("cell text")),
+                // `&lt=` in an attribute is not a character reference.
+                ("http://q.example/?a=1&lt=2&b=3", Some("q")),
+            ]
+        );
+        // Text runs are joined as they come (no space is added between elements).
+        assert_eq!(
+            facts.text,
+            "Café \u{2013} \u{201C}x\u{201D} ©Title & morecell textnext cellq"
+        );
+    }
+
+    #[test]
+    fn a_tag_with_very_many_attributes() {
+        // html5gum nests a call per quoted attribute value: the stack is
+        // grown for it, and past MAX_QUOTED_VALUES the part is cut.
+        // (A tag cut short never ends: its link is not reported.)
+        for (n, links) in [(2_000, 1), (MAX_QUOTED_VALUES + 10, 0)] {
+            let mut html = String::from("<a href=\"http://x.example/\"");
+            for _ in 0..n {
+                html.push_str(" x=\"1\"");
+            }
+            html.push_str(">text</a>");
+            let found = std::thread::Builder::new()
+                .stack_size(128 * 1024)
+                .spawn(move || {
+                    let mut out = Vec::new();
+                    links_in_html(&html, &mut out);
+                    out.len()
+                })
+                .unwrap()
+                .join()
+                .unwrap();
+            assert_eq!(found, links);
+        }
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! confirmation" in a mail client or a filtering server.
 //!
 //! - **Extraction** ([`links_in_text`], [`links_in_html`]): bare URLs and
-//!   `www.` forms in text parts and the Subject; in HTML (parsed with
-//!   `lol_html`, never with regular expressions) `a href` with its visible
+//!   `www.` forms in text parts and the Subject; in HTML (tokenized with
+//!   `html5gum`, never with regular expressions) `a href` with its visible
 //!   text, `area`, `form action`, `img src`, `iframe`, `meta refresh`,
 //!   `base href`, CSS `url()`, `javascript:` and `data:` URLs; URLs nested
 //!   in redirectors' queries, followed a bounded number of levels.
