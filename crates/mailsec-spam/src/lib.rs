@@ -75,7 +75,8 @@ pub mod store;
 pub use analysis::Analysis;
 pub use classifier::{BayesVerdict, Classifier, LearnOutcome, Trainer};
 pub use config::{
-    BayesConfig, Combining, Config, DEFAULT_CONFIG, DnsblZone, RuleConfig, Thresholds,
+    BayesConfig, Combining, Config, Contribution, DEFAULT_CONFIG, DnsblZone, RuleConfig,
+    STAGE2_CONFIG, Thresholds,
 };
 pub use error::SpamError;
 pub use evidence::{
