@@ -58,6 +58,12 @@ pub(crate) struct Features {
     pub(crate) from_name: Option<String>,
     pub(crate) from_addr: Option<String>,
     pub(crate) reply_to_addr: Option<String>,
+    /// Registrable domains a mailing list names in its headers (List-Id,
+    /// List-Post, Mailing-List, X-BeenThere, Sender) and the To/Cc
+    /// addresses: a Reply-To pointing there is a list's, not a trick.
+    pub(crate) list_domains: Vec<String>,
+    /// The To/Cc addresses (lower case, at most 64).
+    pub(crate) recipient_addrs: Vec<String>,
     pub(crate) subject: Option<String>,
     pub(crate) subject_raw: Option<String>,
     pub(crate) recipients: usize,
@@ -329,7 +335,32 @@ impl Analyzer {
             .map(str::to_ascii_lowercase);
         f.subject = msg.subject().map(str::to_owned);
         f.subject_raw = msg.header_raw("Subject").map(str::to_owned);
-        f.recipients = msg.all_to().count() + msg.all_cc().count();
+        // Each To/Cc header is one address list (or group list).
+        f.recipients = msg
+            .all_to()
+            .chain(msg.all_cc())
+            .map(|list| list.iter().count())
+            .sum();
+        f.recipient_addrs = msg
+            .all_to()
+            .chain(msg.all_cc())
+            .flat_map(|list| list.iter())
+            .filter_map(|a| a.address())
+            .take(64)
+            .map(str::to_ascii_lowercase)
+            .collect();
+        for name in [
+            "List-Id",
+            "List-Post",
+            "Mailing-List",
+            "X-BeenThere",
+            "X-Mailing-List",
+            "Sender",
+        ] {
+            if let Some(v) = msg.header_raw(name) {
+                list_domains(clip(v, 512), &mut f.list_domains);
+            }
+        }
 
         if let Some(subject) = msg.subject() {
             let subject = clip(subject, 1024);
@@ -704,6 +735,33 @@ pub(crate) fn clip(s: &str, max: usize) -> &str {
 }
 
 /// The domain part of an address.
+/// Adds the registrable domains named in a list header's value: those of
+/// its addresses (`list@lists.example.org`, `<mailto:list@...>`) and of a
+/// List-Id's `<name.lists.example.org>`.
+fn list_domains(value: &str, out: &mut Vec<String>) {
+    let hostish = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '-';
+    for word in value.split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';' | '"'))
+    {
+        let host = match word.rsplit_once('@') {
+            Some((_, d)) => d,
+            None if word.contains('.') && !word.contains(':') => word,
+            None => continue,
+        };
+        let host: String = host
+            .chars()
+            .take_while(|&c| hostish(c))
+            .collect::<String>()
+            .trim_matches('.')
+            .to_ascii_lowercase();
+        if let Some(reg) = registrable(&host)
+            && out.len() < 16
+            && !out.iter().any(|d| d == reg)
+        {
+            out.push(reg.to_owned());
+        }
+    }
+}
+
 pub(crate) fn domain_of(addr: &str) -> Option<&str> {
     let (_, d) = addr.rsplit_once('@')?;
     let d = d.trim().trim_end_matches('.').trim_end_matches('>');
@@ -761,6 +819,37 @@ mod tests {
         mail_parser::MessageParser::default()
             .parse(raw.as_bytes())
             .unwrap()
+    }
+
+    fn replyto_mismatch(raw: &str) -> bool {
+        let a = Analysis::of(&parse(raw));
+        crate::rules::evaluate(
+            &a.features,
+            &crate::Evidence::default(),
+            &crate::Config::default().rules,
+        )
+        .iter()
+        .any(|(n, _)| *n == "REPLYTO_DOMAIN_MISMATCH")
+    }
+
+    #[test]
+    fn replyto_to_a_list_is_not_a_mismatch() {
+        let plain = "From: a@shop.example.org\r\nReply-To: b@elsewhere.example.net\r\nTo: u@example.com\r\nSubject: x\r\n\r\nbody\r\n";
+        assert!(replyto_mismatch(plain));
+        // The list's own address (List-Post), its List-Id domain, or a recipient.
+        assert!(!replyto_mismatch(
+            "From: a@shop.example.org\r\nReply-To: list@lists.example.net\r\nList-Post: <mailto:list@lists.example.net>\r\nSubject: x\r\n\r\nbody\r\n"
+        ));
+        assert!(!replyto_mismatch(
+            "From: a@shop.example.org\r\nReply-To: list@example.net\r\nList-Id: Talk <talk.lists.example.net>\r\nSubject: x\r\n\r\nbody\r\n"
+        ));
+        assert!(!replyto_mismatch(
+            "From: a@shop.example.org\r\nReply-To: group@example.net\r\nTo: group@example.net\r\nSubject: x\r\n\r\nbody\r\n"
+        ));
+        // A list header naming another domain does not exempt it.
+        assert!(replyto_mismatch(
+            "From: a@shop.example.org\r\nReply-To: b@elsewhere.example.net\r\nList-Id: <talk.lists.example.com>\r\nSubject: x\r\n\r\nbody\r\n"
+        ));
     }
 
     #[test]

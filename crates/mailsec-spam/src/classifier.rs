@@ -22,6 +22,10 @@ pub enum BayesVerdict {
         probability: f64,
         /// Tokens that took part.
         tokens_used: usize,
+        /// The same as log-odds `ln(p / (1 − p))`, not saturated (for
+        /// `log_likelihood` the normalised sum itself; for `fisher` the
+        /// logit of the probability, at most ±36).
+        log_odds: f64,
     },
 }
 
@@ -97,9 +101,12 @@ impl Classifier {
             probs.sort_unstable_by(|a, b| (b - 0.5).abs().total_cmp(&(a - 0.5).abs()));
             probs.truncate(self.config.max_tokens);
         }
+        let probability = combine(&probs, self.config.dependence);
+        let q = probability.clamp(1e-16, 1.0 - 1e-16);
         Ok(BayesVerdict::Probability {
-            probability: combine(&probs, self.config.dependence),
+            probability,
             tokens_used: probs.len(),
+            log_odds: (q / (1.0 - q)).ln(),
         })
     }
 
@@ -134,17 +141,15 @@ impl Classifier {
             return BayesVerdict::Probability {
                 probability: 0.5,
                 tokens_used: 0,
+                log_odds: 0.0,
             };
         }
         let z = sum / n.powf(self.config.length_exponent) - self.config.offset;
-        let probability = if z.is_finite() {
-            1.0 / (1.0 + (-z).exp())
-        } else {
-            0.5
-        };
+        let z = if z.is_finite() { z } else { 0.0 };
         BayesVerdict::Probability {
-            probability,
+            probability: 1.0 / (1.0 + (-z).exp()),
             tokens_used: used,
+            log_odds: z,
         }
     }
 
@@ -362,6 +367,7 @@ mod tests {
         let BayesVerdict::Probability {
             probability,
             tokens_used,
+            ..
         } = c.log_likelihood(&v, 100.0, 100.0)
         else {
             panic!("votes")

@@ -9,6 +9,14 @@ use crate::SpamError;
 /// The built-in configuration (TOML), which a caller's file overrides.
 pub const DEFAULT_CONFIG: &str = include_str!("default.toml");
 
+/// The fitted second stage (TOML, merged over [`DEFAULT_CONFIG`] unless the
+/// caller's file says `fitted = false`): symbol weights and the Bayes
+/// log-odds weight learned by a logistic regression over the classifier's
+/// out-of-fold log-odds and the rule symbols on the development corpus
+/// (`spam_eval fit-stage2`; docs/spam.md). Evidence symbols (SPF, DKIM,
+/// DMARC, links, DNSBL) keep their hand-set weights.
+pub const STAGE2_CONFIG: &str = include_str!("stage2.toml");
+
 /// Scores at or above which an action is taken.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,6 +45,21 @@ pub enum Combining {
     /// `prior`, `min_deviation`, `min_token_count`, `dependence` and
     /// `max_tokens`.
     Fisher,
+}
+
+/// How the classifier's verdict becomes `BAYES_SPAM` / `BAYES_HAM` points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Contribution {
+    /// The symbol's weight × `2·|p − 0.5|` (full weight at certainty).
+    Probability,
+    /// The symbol's weight × the log-odds `z` (`BAYES_SPAM` for z above
+    /// `logit(spam_above)`, `BAYES_HAM` × `|z|` below `logit(ham_below)`),
+    /// `|z|` capped at `log_odds_cap`: linear, so strong evidence keeps
+    /// its rank instead of saturating. The weights are points per unit of
+    /// log-odds (the fitted second stage, `stage2.toml`).
+    LogOdds,
 }
 
 /// The Bayesian classifier's parameters.
@@ -82,6 +105,32 @@ pub struct BayesConfig {
     pub spam_above: f64,
     /// `BAYES_HAM` fires below this probability.
     pub ham_below: f64,
+    /// How the verdict becomes points.
+    pub contribution: Contribution,
+    /// `LogOdds`: the largest `|z|` that counts.
+    pub log_odds_cap: f64,
+}
+
+impl BayesConfig {
+    /// The Bayes symbol and its scale (the weight's multiplier) for a
+    /// verdict with spam probability `p` and log-odds `z`, or `None` in the
+    /// dead zone between `ham_below` and `spam_above`.
+    pub fn scale(&self, p: f64, z: f64) -> Option<(&'static str, f64)> {
+        let cap = self.log_odds_cap;
+        if p > self.spam_above {
+            Some(match self.contribution {
+                Contribution::Probability => ("BAYES_SPAM", (p - 0.5) * 2.0),
+                Contribution::LogOdds => ("BAYES_SPAM", z.clamp(0.0, cap)),
+            })
+        } else if p < self.ham_below {
+            Some(match self.contribution {
+                Contribution::Probability => ("BAYES_HAM", (0.5 - p) * 2.0),
+                Contribution::LogOdds => ("BAYES_HAM", (-z).clamp(0.0, cap)),
+            })
+        } else {
+            None
+        }
+    }
 }
 
 /// Knobs of the header and structure rules.
@@ -135,6 +184,15 @@ pub struct Config {
     /// DNS blocklists.
     #[serde(default)]
     pub dnsbl: Vec<DnsblZone>,
+    /// Whether the fitted weights ([`STAGE2_CONFIG`]) are merged over the
+    /// defaults (`fitted = false` keeps the hand-set weights of
+    /// `default.toml`).
+    #[serde(default = "yes")]
+    pub fitted: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for Config {
@@ -175,6 +233,11 @@ impl Config {
             Some(toml::Value::Table(t)) => t.keys().cloned().collect(),
             _ => Vec::new(),
         };
+        let fitted = !matches!(overrides.get("fitted"), Some(toml::Value::Boolean(false)));
+        if fitted {
+            let stage2: toml::Table = STAGE2_CONFIG.parse()?;
+            merge(&mut base, stage2);
+        }
         merge(&mut base, overrides);
         let config: Config = toml::Value::Table(base).try_into()?;
         for name in config.symbols.keys() {
@@ -201,6 +264,7 @@ impl Config {
             || !b.smoothing.is_finite()
             || !(0.0..=1.0).contains(&b.length_exponent)
             || !b.offset.is_finite()
+            || !(b.log_odds_cap > 0.0 && b.log_odds_cap.is_finite())
         {
             return Err(SpamError::ConfigValue(
                 "bayes parameters out of range".into(),
@@ -242,6 +306,8 @@ impl Config {
                 top_tokens: 0,
                 spam_above: 0.6,
                 ham_below: 0.4,
+                contribution: Contribution::Probability,
+                log_odds_cap: 20.0,
             },
             symbols: BTreeMap::new(),
             rules: RuleConfig {
@@ -255,6 +321,7 @@ impl Config {
                 brands: Vec::new(),
             },
             dnsbl: Vec::new(),
+            fitted: false,
         }
     }
 }
@@ -289,9 +356,50 @@ mod tests {
             Config::from_toml_str("[actions]\nadd_header = 5.0\n[symbols]\nMISSING_DATE = 3.5\n")
                 .unwrap();
         assert_eq!(c.actions.add_header, 5.0);
-        assert_eq!(c.actions.reject, 15.0);
+        assert_eq!(c.actions.reject, Config::default().actions.reject);
         assert_eq!(c.weight("MISSING_DATE"), 3.5);
         assert_eq!(c.weight("MISSING_MID"), 1.0);
+    }
+
+    #[test]
+    fn fitted_stage_is_merged_unless_turned_off() {
+        let fitted = Config::default();
+        let hand = Config::from_toml_str("fitted = false").unwrap();
+        let stage2: toml::Table = STAGE2_CONFIG.parse().unwrap();
+        assert!(fitted.fitted && !hand.fitted);
+        assert_eq!(hand.bayes.contribution, Contribution::Probability);
+        assert_eq!(hand.weight("BAYES_SPAM"), 9.0);
+        assert_eq!(hand.actions.reject, 15.0);
+        if let Some(toml::Value::Table(symbols)) = stage2.get("symbols") {
+            // Every fitted weight is a known symbol's, and it is the one used.
+            for (name, w) in symbols {
+                assert!(hand.symbols.contains_key(name), "{name}");
+                assert_eq!(Some(fitted.weight(name)), w.as_float(), "{name}");
+            }
+            assert_eq!(fitted.bayes.contribution, Contribution::LogOdds);
+        }
+        // The add_header threshold is the contract: the fit does not move it.
+        assert_eq!(fitted.actions.add_header, 6.0);
+        // Evidence symbols keep their hand-set weights.
+        assert_eq!(fitted.weight("DMARC_FAIL_REJECT"), 5.0);
+        assert_eq!(fitted.weight("LINKS_MESSAGE_PHISHING"), 5.0);
+        // A caller's override still wins over the fitted weight.
+        let c = Config::from_toml_str("[symbols]\nHTML_ONLY = 0.25\n").unwrap();
+        assert_eq!(c.weight("HTML_ONLY"), 0.25);
+    }
+
+    #[test]
+    fn log_odds_contribution_is_linear_and_capped() {
+        let mut b = Config::from_toml_str("fitted = false").unwrap().bayes;
+        b.contribution = Contribution::LogOdds;
+        b.log_odds_cap = 15.0;
+        let logistic = |z: f64| 1.0 / (1.0 + (-z).exp());
+        assert_eq!(b.scale(logistic(3.0), 3.0), Some(("BAYES_SPAM", 3.0)));
+        assert_eq!(b.scale(logistic(40.0), 40.0), Some(("BAYES_SPAM", 15.0)));
+        assert_eq!(b.scale(logistic(-2.0), -2.0), Some(("BAYES_HAM", 2.0)));
+        assert_eq!(b.scale(0.5, 0.0), None);
+        b.contribution = Contribution::Probability;
+        assert_eq!(b.scale(1.0, 40.0), Some(("BAYES_SPAM", 1.0)));
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //!
 //! - a **Bayesian classifier** over orthogonal sparse bigrams (OSB) of the
 //!   decoded subject, text and visible HTML text, plus header tokens and link
-//!   hosts, combined with Robinson–Fisher (inverse chi-square); its model
+//!   hosts, combined as a normalised naive-Bayes log-likelihood (or
+//!   Robinson–Fisher inverse chi-square, configurable); its model
 //!   lives in a [`TokenStore`]: [`RedbStore`] (one crash-safe file),
 //!   [`RedisStore`] (shared by a fleet) or [`MemoryStore`];
 //! - **rules** on headers and MIME structure (missing or forged Date and
@@ -20,7 +21,11 @@
 //!   [`mailsec_dns::Resolver`]).
 //!
 //! Weights and thresholds come from an embedded TOML file
-//! ([`DEFAULT_CONFIG`]) that a caller's file overrides ([`Config`]).
+//! ([`DEFAULT_CONFIG`]) with a fitted second stage merged over it
+//! ([`STAGE2_CONFIG`]: weights a logistic regression learned over the
+//! classifier's out-of-fold log-odds and the rule symbols, so each symbol's
+//! contribution stays visible), which a caller's file overrides
+//! ([`Config`]; `fitted = false` keeps the hand-set weights).
 //! The core does no I/O: the message is parsed once by the caller, the
 //! store and resolver are passed in, and time is a value.
 //!
@@ -75,7 +80,8 @@ pub mod store;
 pub use analysis::Analysis;
 pub use classifier::{BayesVerdict, Classifier, LearnOutcome, Trainer};
 pub use config::{
-    BayesConfig, Combining, Config, DEFAULT_CONFIG, DnsblZone, RuleConfig, Thresholds,
+    BayesConfig, Combining, Config, Contribution, DEFAULT_CONFIG, DnsblZone, RuleConfig,
+    STAGE2_CONFIG, Thresholds,
 };
 pub use error::SpamError;
 pub use evidence::{

@@ -80,6 +80,8 @@ pub struct Report {
     required: f64,
     symbols: Vec<Symbol>,
     bayes: Option<f64>,
+    #[serde(skip)]
+    bayes_log_odds: Option<f64>,
 }
 
 impl Report {
@@ -102,6 +104,11 @@ impl Report {
     /// The classifier's spam probability, when it voted.
     pub fn bayes_probability(&self) -> Option<f64> {
         self.bayes
+    }
+    /// The classifier's log-odds `ln(p / (1 − p))`, when it voted (not
+    /// saturated: what the fitted second stage weighs).
+    pub fn bayes_log_odds(&self) -> Option<f64> {
+        self.bayes_log_odds
     }
     /// The `X-Spam-Status` value: `Yes, score=7.2 required=6.0
     /// tests=BAYES_SPAM,MISSING_DATE action=add_header`.
@@ -204,6 +211,7 @@ impl Scorer {
     ) -> Report {
         let mut symbols: Vec<Symbol> = Vec::new();
         let mut bayes = None;
+        let mut bayes_log_odds = None;
         match store.map(|s| self.classifier.classify(s, analysis)) {
             None => symbols.push(self.symbol("BAYES_UNAVAILABLE", 1.0, "no token store".into())),
             Some(Err(e)) => symbols.push(self.symbol("BAYES_UNAVAILABLE", 1.0, e.to_string())),
@@ -218,15 +226,15 @@ impl Scorer {
             Some(Ok(BayesVerdict::Probability {
                 probability,
                 tokens_used,
+                log_odds,
             })) => {
                 bayes = Some(probability);
-                let detail = format!("p={probability:.4} from {tokens_used} tokens");
-                if probability > self.config.bayes.spam_above {
-                    let scale = (probability - 0.5) * 2.0;
-                    symbols.push(self.symbol("BAYES_SPAM", scale, detail));
-                } else if probability < self.config.bayes.ham_below {
-                    let scale = (0.5 - probability) * 2.0;
-                    symbols.push(self.symbol("BAYES_HAM", scale, detail));
+                bayes_log_odds = Some(log_odds);
+                let detail = format!(
+                    "p={probability:.4} (log-odds {log_odds:.2}) from {tokens_used} tokens"
+                );
+                if let Some((name, scale)) = self.config.bayes.scale(probability, log_odds) {
+                    symbols.push(self.symbol(name, scale, detail));
                 }
             }
         }
@@ -265,6 +273,7 @@ impl Scorer {
             required: t.add_header,
             symbols,
             bayes,
+            bayes_log_odds,
         }
     }
 
