@@ -6,7 +6,9 @@
 //! message ([`MessageFeatures`], see [`crate::MessageReport::features`]);
 //! the weights are learned offline by `examples/train_message_model.rs`
 //! (k-fold cross-validation split by sender domain or brand) and shipped as
-//! `data/message_model.txt`.
+//! `data/message_model.txt`, with a content threshold: a message whose
+//! content-model log-odds alone reach it is phishing whatever the other
+//! features say ([`MessageModel::with_content_threshold`]).
 
 use crate::LinksError;
 use crate::model::sigmoid;
