@@ -123,7 +123,8 @@ fn nb_ratios(samples: &[&Sample], d: usize) -> Option<Vec<f64>> {
     )
 }
 
-/// Class-balanced L2 logistic regression over `count / √n`, full-batch
+/// Class-balanced L2 logistic regression over the binary `1 / √d` features
+/// (`count / √n` with `TEXT_MODE=sqrt`), NBSVM-scaled unless `TEXT_NB=0`, full-batch
 /// Adam, then weights quantised to `i8`.
 pub(crate) fn train_text(samples: &[&Sample], s: TextSettings) -> TextModel {
     let d = 1usize << bits();
