@@ -79,7 +79,13 @@ fn samples_of(
             };
             let r = checker.check_message(&msg);
             let text: Rc<str> = checker.message_text(&msg).replace(corpus::MASK, " ").into();
-            let tf = Rc::new(crate::text::term_counts(&text, crate::text::bits()));
+            let name = msg
+                .from()
+                .and_then(|a| a.first())
+                .and_then(|a| a.name())
+                .map(|n| n.replace(corpus::MASK, " "))
+                .unwrap_or_default();
+            let tf = Rc::new(crate::text::term_counts(&text, &name, crate::text::bits()));
             let brand = r.reasons().iter().find_map(|x| match x {
                 Reason::BrandDisplayName { brand, .. } => Some(brand.clone()),
                 _ => None,
@@ -236,7 +242,15 @@ pub(crate) fn probability(m: &MessageModel, s: &Sample) -> f32 {
             .zip(&s.x)
             .map(|(w, x)| w * x)
             .sum::<f32>();
-    mailsec_links::sigmoid(z)
+    let p = mailsec_links::sigmoid(z);
+    let content = MESSAGE_FEATURES
+        .iter()
+        .position(|n| *n == "content_words")
+        .and_then(|j| s.x.get(j));
+    match (m.content_threshold(), content) {
+        (Some(t), Some(&c)) if c >= t => p.max(m.phishing_threshold()),
+        _ => p,
+    }
 }
 
 /// The final verdict: the rules' verdict raised by the model.

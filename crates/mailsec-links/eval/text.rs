@@ -18,7 +18,7 @@ pub(crate) fn bits() -> u32 {
 /// Content model training settings.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TextSettings {
-    /// L2 penalty.
+    /// L2 penalty (`TEXT_L2`, 1e-6).
     pub l2: f64,
     /// Full-batch Adam steps.
     pub steps: usize,
@@ -29,7 +29,7 @@ pub(crate) struct TextSettings {
 impl Default for TextSettings {
     fn default() -> Self {
         TextSettings {
-            l2: env_f64("TEXT_L2", 1e-5),
+            l2: env_f64("TEXT_L2", 1e-6),
             steps: env_f64("TEXT_STEPS", 150.0) as usize,
             lr: env_f64("TEXT_LR", 0.05),
         }
@@ -55,9 +55,12 @@ fn env_f64(name: &str, default: f64) -> f64 {
 }
 
 /// (bucket, count) of `text`'s tokens and pairs, sorted by bucket, and their number.
-pub(crate) fn term_counts(text: &str, bits: u32) -> (Vec<(u32, u32)>, u32) {
+pub(crate) fn term_counts(text: &str, name: &str, bits: u32) -> (Vec<(u32, u32)>, u32) {
     let mut buckets = Vec::new();
-    let n = for_each_token(text, |t| buckets.push(t.bucket(bits) as u32));
+    let mut n = for_each_token(text, |t| buckets.push(t.bucket(bits) as u32));
+    if use_name() {
+        n += mailsec_links::for_each_name_token(name, |t| buckets.push(t.bucket(bits) as u32));
+    }
     buckets.sort_unstable();
     let mut out: Vec<(u32, u32)> = Vec::new();
     for b in buckets {
@@ -69,13 +72,59 @@ pub(crate) fn term_counts(text: &str, bits: u32) -> (Vec<(u32, u32)>, u32) {
     (out, n as u32)
 }
 
-fn scaled(tf: &(Vec<(u32, u32)>, u32)) -> impl Iterator<Item = (usize, f64)> + '_ {
-    let norm = 1.0 / f64::from(tf.1.max(1)).sqrt();
-    tf.0.iter()
-        .map(move |&(b, c)| (b as usize, f64::from(c) * norm))
+/// Whether the sender's display name is read (tagged tokens): `TEXT_NAME`,
+/// on by default (as the library scores).
+pub(crate) fn use_name() -> bool {
+    env_f64("TEXT_NAME", 1.0) != 0.0
 }
 
-/// Class-balanced L2 logistic regression over `count / √n`, full-batch
+/// How a message's token counts become feature values (`TEXT_MODE`):
+/// `binary` (default, as the library scores): each distinct bucket once,
+/// `1 / √distinct`; `sqrt`: `count / √n` (the session-3 model, which lets
+/// repetition sharpen the score).
+pub(crate) fn mode_binary() -> bool {
+    std::env::var("TEXT_MODE").map_or(true, |m| m != "sqrt")
+}
+
+fn scaled(tf: &(Vec<(u32, u32)>, u32)) -> impl Iterator<Item = (usize, f64)> + '_ {
+    let binary = mode_binary();
+    let n = if binary { tf.0.len() as u32 } else { tf.1 };
+    let norm = 1.0 / f64::from(n.max(1)).sqrt();
+    tf.0.iter().map(move |&(b, c)| {
+        let v = if binary { 1.0 } else { f64::from(c) };
+        (b as usize, v * norm)
+    })
+}
+
+/// NBSVM-style log-count ratios (`TEXT_NB=alpha`, 1 by default, off with 0): each
+/// bucket's feature is scaled by `ln((p_j/|p|) / (q_j/|q|))` of the binary
+/// counts of the training samples, and the ratio folded back into the
+/// weights after training (the shipped model stays linear).
+fn nb_ratios(samples: &[&Sample], d: usize) -> Option<Vec<f64>> {
+    let alpha = env_f64("TEXT_NB", 1.0);
+    if alpha <= 0.0 {
+        return None;
+    }
+    let mut p = vec![alpha; d];
+    let mut q = vec![alpha; d];
+    for x in samples {
+        let t = if x.phishing { &mut p } else { &mut q };
+        for &(b, _) in &x.tf.0 {
+            t[b as usize] += 1.0;
+        }
+    }
+    let sp: f64 = p.iter().sum();
+    let sq: f64 = q.iter().sum();
+    Some(
+        p.iter()
+            .zip(&q)
+            .map(|(a, b)| ((a / sp) / (b / sq)).ln())
+            .collect(),
+    )
+}
+
+/// Class-balanced L2 logistic regression over the binary `1 / √d` features
+/// (`count / √n` with `TEXT_MODE=sqrt`), NBSVM-scaled unless `TEXT_NB=0`, full-batch
 /// Adam, then weights quantised to `i8`.
 pub(crate) fn train_text(samples: &[&Sample], s: TextSettings) -> TextModel {
     let d = 1usize << bits();
@@ -89,16 +138,18 @@ pub(crate) fn train_text(samples: &[&Sample], s: TextSettings) -> TextModel {
     let (mut bm1, mut bm2) = (0f64, 0f64);
     let (b1, b2) = (0.9f64, 0.999f64);
     let mut g = vec![0f64; d];
+    let r = nb_ratios(samples, d);
+    let rv = |j: usize| r.as_ref().map_or(1.0, |r| r[j]);
     for t in 1..=s.steps {
         g.iter_mut().for_each(|x| *x = 0.0);
         let mut gb = 0.0;
         for x in samples {
-            let z = b + scaled(&x.tf).map(|(j, v)| w[j] * v).sum::<f64>();
+            let z = b + scaled(&x.tf).map(|(j, v)| w[j] * v * rv(j)).sum::<f64>();
             let p = 1.0 / (1.0 + (-z).exp());
             let (y, cw) = if x.phishing { (1.0, wp) } else { (0.0, wn) };
             let e = cw * (p - y) / n;
             for (j, v) in scaled(&x.tf) {
-                g[j] += e * v;
+                g[j] += e * v * rv(j);
             }
             gb += e;
         }
@@ -117,6 +168,11 @@ pub(crate) fn train_text(samples: &[&Sample], s: TextSettings) -> TextModel {
         bm2 = b2 * bm2 + (1.0 - b2) * gb * gb;
         b -= s.lr * (bm1 / c1) / ((bm2 / c2).sqrt() + 1e-8);
     }
+    if let Some(r) = &r {
+        for (wj, rj) in w.iter_mut().zip(r) {
+            *wj *= rj;
+        }
+    }
     let max = w.iter().fold(0f64, |a, x| a.max(x.abs())).max(1e-9);
     let scale = max / 127.0;
     let q: Vec<i8> = w.iter().map(|x| (x / scale).round() as i8).collect();
@@ -126,14 +182,17 @@ pub(crate) fn train_text(samples: &[&Sample], s: TextSettings) -> TextModel {
 /// The content model's log-odds for a sample (equal to
 /// `TextModel::log_odds(&sample.text)`, from the counts).
 pub(crate) fn log_odds(m: &TextModel, s: &Sample) -> f32 {
+    let binary = mode_binary();
     let mut sum = 0i64;
     for &(b, c) in &s.tf.0 {
-        sum += i64::from(m.weights().get(b as usize).copied().unwrap_or(0)) * i64::from(c);
+        let c = if binary { 1 } else { i64::from(c) };
+        sum += i64::from(m.weights().get(b as usize).copied().unwrap_or(0)) * c;
     }
-    if s.tf.1 == 0 {
+    let n = if binary { s.tf.0.len() as u32 } else { s.tf.1 };
+    if n == 0 {
         return m.bias();
     }
-    m.bias() + m.scale() * sum as f32 / (s.tf.1 as f32).sqrt()
+    m.bias() + m.scale() * sum as f32 / (n as f32).sqrt()
 }
 
 fn content_index() -> usize {
@@ -196,6 +255,29 @@ pub(crate) struct NestedFigures {
     /// The content model alone at the message model's thresholds' ham rate:
     /// (phishing recall, ham flagged) with its threshold set on training ham.
     pub text_alone: Figures,
+    /// The message model without the content threshold (the content
+    /// model only as a feature).
+    pub message_only: Figures,
+}
+
+/// Whether the message model carries the content threshold (`TEXT_UNION`,
+/// on by default).
+pub(crate) fn union() -> bool {
+    env_f64("TEXT_UNION", 1.0) != 0.0
+}
+
+/// The content-model log-odds that at most `s.ham_phishing` of the
+/// training ham reach, from their out-of-fold log-odds.
+pub(crate) fn content_threshold(train: &[&Sample], oof: &[f32], s: Settings) -> f32 {
+    let mut ham: Vec<f32> = train
+        .iter()
+        .zip(oof)
+        .filter(|(x, _)| !x.phishing)
+        .map(|(_, z)| z.clamp(-10.0, 10.0))
+        .collect();
+    ham.sort_by(|a, b| b.total_cmp(a));
+    let kth = (s.ham_phishing * ham.len() as f64).floor() as usize;
+    ham.get(kth).copied().unwrap_or(10.0) + 1e-4
 }
 
 /// Nested k-fold cross-validation grouped by sender brand/domain: for each
@@ -231,17 +313,12 @@ pub(crate) fn cross_validate_nested(
         let test_logits: Vec<f32> = test.iter().map(|x| log_odds(&tm, x)).collect();
         let test_x = with_content(&test, &test_logits);
         // The content model alone: threshold at the same training-ham share.
-        let mut ham_oof: Vec<f32> = train
-            .iter()
-            .zip(&oof)
-            .filter(|(x, _)| !x.phishing)
-            .map(|(_, z)| *z)
-            .collect();
-        ham_oof.sort_by(|a, b| b.total_cmp(a));
-        let kth = (s.ham_phishing * ham_oof.len() as f64).floor() as usize;
-        let t_alone = ham_oof.get(kth).copied().unwrap_or(0.0) + 1e-6;
+        let t_alone = content_threshold(&train, &oof, s);
+        let plain = mm.clone().with_content_threshold(None);
+        let mm = mm.with_content_threshold(union().then_some(t_alone));
         for x in &test_x {
             let v = messages::verdict(&mm, x);
+            f.message_only.add(x, messages::verdict(&plain, x));
             f.combined.add(x, v);
             if x.phishing {
                 let e = folders.entry(x.folder.clone()).or_default();
@@ -280,6 +357,8 @@ pub(crate) fn train_all(
     let xs = with_content(&all, &oof);
     let refs: Vec<&Sample> = xs.iter().collect();
     let mm = messages::train(&refs, s);
+    let t = content_threshold(&all, &oof, s);
+    let mm = mm.with_content_threshold(union().then_some(t));
     let mut text_train = all.clone();
     text_train.extend(extra);
     let tm = train_text(&text_train, ts);

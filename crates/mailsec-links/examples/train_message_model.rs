@@ -83,6 +83,10 @@ fn main() {
         );
     }
     println!("  content model alone:     {}", cv.text_alone.line());
+    println!(
+        "  message model without the content threshold: {}",
+        cv.message_only.line()
+    );
     if verbose {
         for p in &cv.combined.false_alarms {
             println!("  CV false alarm: {}", p.display());
@@ -110,10 +114,11 @@ fn main() {
         println!("  {n:28} {w:+.3}");
     }
     println!(
-        "  bias {:+.3}; thresholds suspicious {:.4} phishing {:.4}",
+        "  bias {:+.3}; thresholds suspicious {:.4} phishing {:.4}; content alone {:?}",
         model.bias(),
         model.suspicious_threshold(),
-        model.phishing_threshold()
+        model.phishing_threshold(),
+        model.content_threshold()
     );
     if write {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/message_model.txt");

@@ -633,7 +633,11 @@ impl LinkChecker {
         let mut features =
             self.message_features(from_reg.as_deref(), &c, &words, &findings, &reasons);
         self.sender_features(msg, from_reg.as_deref(), &c, &mut features);
-        let content = self.text_model.as_ref().map(|t| t.log_odds(&c.text));
+        let sender_name = msg.from().and_then(|a| a.first()).and_then(|a| a.name());
+        let content = self
+            .text_model
+            .as_ref()
+            .map(|t| t.message_log_odds(&c.text, sender_name));
         if let Some(z) = content {
             features.set("content_words", z.clamp(-10.0, 10.0));
         }

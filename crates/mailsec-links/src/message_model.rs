@@ -6,7 +6,9 @@
 //! message ([`MessageFeatures`], see [`crate::MessageReport::features`]);
 //! the weights are learned offline by `examples/train_message_model.rs`
 //! (k-fold cross-validation split by sender domain or brand) and shipped as
-//! `data/message_model.txt`.
+//! `data/message_model.txt`, with a content threshold: a message whose
+//! content-model log-odds alone reach it is phishing whatever the other
+//! features say ([`MessageModel::with_content_threshold`]).
 
 use crate::LinksError;
 use crate::model::sigmoid;
@@ -109,6 +111,9 @@ pub struct MessageModel {
     bias: f32,
     suspicious: f32,
     phishing: f32,
+    /// Content-model log-odds at or above which a message is phishing on
+    /// its words alone (`None`: no such rule).
+    content_phishing: Option<f32>,
 }
 
 impl MessageModel {
@@ -137,11 +142,29 @@ impl MessageModel {
             bias,
             suspicious,
             phishing,
+            content_phishing: None,
         })
     }
 
+    /// The same model with a content threshold: a message whose
+    /// `content_words` (the content model's log-odds) reach `log_odds` is
+    /// judged phishing on its words alone, whatever the other features say
+    /// (its probability is raised to the phishing threshold). `None` (the
+    /// default of [`MessageModel::new`]) turns the rule off.
+    pub fn with_content_threshold(mut self, log_odds: Option<f32>) -> Self {
+        self.content_phishing = log_odds.filter(|v| v.is_finite());
+        self
+    }
+
+    /// The content-model log-odds at or above which a message is phishing
+    /// on its words alone, if set.
+    pub fn content_threshold(&self) -> Option<f32> {
+        self.content_phishing
+    }
+
     /// Read weights in the text format [`MessageModel::to_text`] writes:
-    /// a header, `bias`, `suspicious`, `phishing`, then `name weight` lines.
+    /// a header, `bias`, `suspicious`, `phishing`, optionally
+    /// `content_phishing`, then `name weight` lines.
     pub fn from_text(text: &str) -> Result<Self, LinksError> {
         let bad = |what: String| LinksError::Model(what);
         let mut lines = text
@@ -154,6 +177,7 @@ impl MessageModel {
         let mut bias = None;
         let mut suspicious = None;
         let mut phishing = None;
+        let mut content_phishing = None;
         let mut weights = vec![0f32; MESSAGE_FEATURES.len()];
         for line in lines {
             let (k, v) = line
@@ -170,6 +194,7 @@ impl MessageModel {
                 "bias" => bias = Some(v),
                 "suspicious" => suspicious = Some(v),
                 "phishing" => phishing = Some(v),
+                "content_phishing" => content_phishing = Some(v),
                 name => {
                     let w = weights
                         .get_mut(index(name))
@@ -183,6 +208,7 @@ impl MessageModel {
             bias: bias.ok_or_else(|| bad("no bias".to_owned()))?,
             suspicious: suspicious.ok_or_else(|| bad("no suspicious".to_owned()))?,
             phishing: phishing.ok_or_else(|| bad("no phishing".to_owned()))?,
+            content_phishing,
         })
     }
 
@@ -192,6 +218,9 @@ impl MessageModel {
             "mailsec-message-model 1\nbias {}\nsuspicious {}\nphishing {}\n",
             self.bias, self.suspicious, self.phishing
         );
+        if let Some(c) = self.content_phishing {
+            s.push_str(&format!("content_phishing {c}\n"));
+        }
         for (name, w) in MESSAGE_FEATURES.iter().zip(&self.weights) {
             s.push_str(&format!("{name} {w}\n"));
         }
@@ -218,7 +247,9 @@ impl MessageModel {
         self.bias
     }
 
-    /// The probability that a message with these features is phishing.
+    /// The probability that a message with these features is phishing;
+    /// at least the phishing threshold when its `content_words` reach the
+    /// content threshold ([`MessageModel::with_content_threshold`]).
     pub fn probability(&self, f: &MessageFeatures) -> f32 {
         let z: f32 = self.bias
             + self
@@ -227,7 +258,11 @@ impl MessageModel {
                 .zip(&f.values)
                 .map(|(w, x)| w * x)
                 .sum::<f32>();
-        sigmoid(z)
+        let p = sigmoid(z);
+        match self.content_phishing {
+            Some(t) if f.get("content_words") >= t => p.max(self.phishing),
+            _ => p,
+        }
     }
 
     /// The features that push towards phishing most, strongest first
@@ -268,6 +303,26 @@ mod tests {
             .is_err()
         );
         assert!(MessageModel::new(vec![0.0; 3], 0.0, 0.5, 0.9).is_err());
+    }
+
+    #[test]
+    fn content_threshold_alone_makes_phishing() {
+        let mut w = vec![0.0; MESSAGE_FEATURES.len()];
+        w[index("content_words")] = 0.1;
+        let m = MessageModel::new(w, -5.0, 0.5, 0.9)
+            .unwrap()
+            .with_content_threshold(Some(4.0));
+        let mut f = MessageFeatures::new();
+        f.set("content_words", 3.9);
+        assert!(m.probability(&f) < 0.5);
+        f.set("content_words", 4.0);
+        assert!(m.probability(&f) >= m.phishing_threshold());
+        let again = MessageModel::from_text(&m.to_text()).unwrap();
+        assert_eq!(again.content_threshold(), Some(4.0));
+        let off =
+            MessageModel::from_text(&m.clone().with_content_threshold(None).to_text()).unwrap();
+        assert_eq!(off.content_threshold(), None);
+        assert!(off.probability(&f) < 0.5);
     }
 
     #[test]

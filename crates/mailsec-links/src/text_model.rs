@@ -15,11 +15,14 @@
 //!
 //! Each token and bigram is hashed (FNV-1a, then a 32-bit finaliser) into
 //! one of `2^bits` buckets holding a weight quantised to `i8`. The log-odds
-//! are `bias + scale · Σ w[bucket] / √n` over the `n` unigrams and bigrams
-//! of the text: one pass over the text, no allocation.
+//! are `bias + scale · Σ w[bucket] / √d` over the `d` *distinct* buckets the
+//! unigrams and bigrams of the text fall in (binary features: a word said
+//! ten times counts once, so repetition does not sharpen the score): one
+//! pass over the text, one bitmap of seen buckets per message. The sender's
+//! display name adds its own tokens, tagged ([`for_each_name_token`]).
 //!
 //! The weights are learned offline (`examples/train_message_model.rs`:
-//! class-balanced L2 logistic regression on the same `count / √n`
+//! class-balanced L2 logistic regression on the same binary `1 / √d`
 //! features) and shipped as `data/text_model.bin`. Its log-odds are one
 //! feature of the message model (`content_words`); when the message model
 //! fires, [`TextModel::top_words`] names the words that pushed most.
@@ -49,8 +52,8 @@ const BIGRAM_SALT: u32 = 0x9e37_79b9;
 /// whole chunks that are addresses, URLs, dates or times are skipped (see
 /// [`for_each_token`]). Each token and pair falls in one of `2^bits`
 /// buckets holding an `i8` weight; the log-odds are
-/// `bias + scale · Σ w / √n` over the `n` tokens and pairs — one pass over
-/// the text, no allocation. The checker uses its log-odds as the message
+/// `bias + scale · Σ w / √d` over the `d` distinct buckets of the tokens and
+/// pairs (each counted once) — one pass over the text. The checker uses its log-odds as the message
 /// feature `content_words`; [`TextModel::top_words`] explains it.
 ///
 /// ```
@@ -354,6 +357,19 @@ pub fn for_each_token(text: &str, f: impl FnMut(Token)) -> usize {
     r.n
 }
 
+/// Salt that keeps the sender name's tokens apart from the text's.
+const NAME_SALT: u32 = 0x85eb_ca77;
+
+/// [`for_each_token`] over a sender's display name: the same tokens and
+/// pairs, their hashes tagged so that `support` in a From name and
+/// `support` in the text are different features.
+pub fn for_each_name_token(name: &str, mut f: impl FnMut(Token)) -> usize {
+    for_each_token(name, |mut t| {
+        t.hash = fmix(t.hash ^ NAME_SALT);
+        f(t)
+    })
+}
+
 impl TextModel {
     /// The model shipped with the crate.
     pub fn shipped() -> Result<Self, LinksError> {
@@ -445,14 +461,42 @@ impl TextModel {
         i32::from(self.weights.get(t.bucket(self.bits)).copied().unwrap_or(0))
     }
 
-    /// The log-odds that `text` is from a phishing message.
+    /// The log-odds that `text` is from a phishing message:
+    /// `bias + scale · Σ w / √d` over the `d` distinct buckets its tokens
+    /// and pairs fall in. Each bucket counts once, so repeating a text does
+    /// not sharpen its score. One pass; the only allocation is the bitmap
+    /// of seen buckets (`2^bits` bits).
     pub fn log_odds(&self, text: &str) -> f32 {
+        self.message_log_odds(text, None)
+    }
+
+    /// [`log_odds`](Self::log_odds) of a message's text together with the
+    /// sender's display name, whose words are tagged (hashed apart from the
+    /// same words in the text, see [`for_each_name_token`]).
+    pub fn message_log_odds(&self, text: &str, sender_name: Option<&str>) -> f32 {
+        let mut seen = vec![0u64; self.weights.len().div_ceil(64)];
         let mut sum = 0i64;
-        let n = for_each_token(text, |t| sum += i64::from(self.weight(&t)));
-        if n == 0 {
+        let mut distinct = 0u32;
+        let mut add = |t: Token| {
+            let b = t.bucket(self.bits);
+            let Some(word) = seen.get_mut(b / 64) else {
+                return;
+            };
+            let bit = 1u64 << (b % 64);
+            if *word & bit == 0 {
+                *word |= bit;
+                distinct += 1;
+                sum += i64::from(self.weights.get(b).copied().unwrap_or(0));
+            }
+        };
+        for_each_token(text, &mut add);
+        if let Some(name) = sender_name {
+            for_each_name_token(name, &mut add);
+        }
+        if distinct == 0 {
             return self.bias;
         }
-        self.bias + self.scale * sum as f32 / (n as f32).sqrt()
+        self.bias + self.scale * sum as f32 / (distinct as f32).sqrt()
     }
 
     /// The probability that `text` is from a phishing message.
@@ -597,9 +641,10 @@ mod tests {
         let m = TextModel::new(bits, w, 0.01, -1.0).unwrap();
         assert!((m.log_odds("") + 1.0).abs() < 1e-6);
         assert!((m.log_odds("prize") - 0.0).abs() < 1e-6);
-        // Two unigrams + one pair: 100 · 0.01 / √3.
+        // Two distinct buckets ("prize" counted once, and the pair):
+        // 100 · 0.01 / √2.
         let lo = m.log_odds("prize prize");
-        assert!((lo - (-1.0 + 2.0 / 3f32.sqrt())).abs() < 1e-5, "{lo}");
+        assert!((lo - (-1.0 + 1.0 / 2f32.sqrt())).abs() < 1e-5, "{lo}");
         assert_eq!(m.top_words("You won a PRIZE today", 3), vec!["prize"]);
         let again = TextModel::from_bytes(&m.to_bytes()).unwrap();
         assert_eq!(again.weights(), m.weights());
@@ -649,6 +694,60 @@ mod tests {
         let r = checker.check_raw(raw).unwrap();
         assert!(r.features().get("content_words") < 0.0);
         assert!(r.reasons().iter().all(|x| x.code() != "content_words"));
+    }
+
+    #[test]
+    fn repetition_does_not_sharpen_the_score() {
+        let bits = 12;
+        let mut w = vec![0i8; 1 << bits];
+        for_each_token("review", |t| w[t.bucket(bits)] = 100);
+        let m = TextModel::new(bits, w, 0.01, -1.0).unwrap();
+        let para = "Dear customer, please review the quarterly report before the meeting. ";
+        let once = m.log_odds(para);
+        let ten = m.log_odds(&para.repeat(10));
+        // Ten copies add one pair (the last word with the first) and nothing else.
+        assert!(once > -1.0);
+        assert!((ten - once).abs() < 0.01, "{once} {ten}");
+        // Each bucket counts once: "review" ten times weighs as much as once.
+        let a = m.log_odds("review the report");
+        let b = m.log_odds("review review review review the report");
+        assert!(b <= a + 0.01, "{a} {b}");
+    }
+
+    #[test]
+    fn sender_name_words_are_tagged() {
+        let bits = 12;
+        let mut w = vec![0i8; 1 << bits];
+        for_each_name_token("support", |t| w[t.bucket(bits)] = 100);
+        let m = TextModel::new(bits, w, 0.01, 0.0).unwrap();
+        assert!(m.log_odds("support").abs() < 1e-6);
+        assert!(m.message_log_odds("hello", Some("Support")) > 0.5);
+        assert!(m.message_log_odds("hello", None).abs() < 1e-6);
+    }
+
+    #[test]
+    fn repeated_business_text_is_not_flagged() {
+        // The known flaw of the session-3 model (count / √n): ten copies of
+        // an ordinary business paragraph became `phishing`.
+        let checker = crate::LinkChecker::new().unwrap();
+        let para = "Dear customer, we are writing to let you know that the quarterly \
+                    report for your team is ready. Please review the figures before \
+                    Thursday's meeting and send any questions to the usual address.\r\n";
+        let mail = |n: usize| {
+            format!(
+                "From: Team <team@example.org>\r\nTo: you@example.net\r\nSubject: Quarterly report\r\n\r\n{}",
+                para.repeat(n)
+            )
+        };
+        let once = checker.check_raw(mail(1).as_bytes()).unwrap();
+        let ten = checker.check_raw(mail(10).as_bytes()).unwrap();
+        let (a, b) = (
+            once.features().get("content_words"),
+            ten.features().get("content_words"),
+        );
+        assert!((a - b).abs() < 0.2, "{a} {b}");
+        assert!(ten.verdict() <= once.verdict(), "{:?}", ten.reasons());
+        assert_ne!(ten.verdict(), crate::Verdict::Phishing);
     }
 
     #[test]
