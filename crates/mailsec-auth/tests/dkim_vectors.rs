@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mailsec_auth::dkim::{Canonicalization, DkimReason, DkimResult, Signer, SigningKey, Verifier};
 use mailsec_dns::{Failure, Record, StaticResolver};
+use mailsec_testkit::crlf;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/auth");
 
@@ -14,19 +15,6 @@ fn read(path: &str) -> Vec<u8> {
 
 fn read_str(path: &str) -> String {
     String::from_utf8(read(path)).unwrap()
-}
-
-fn crlf(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len() + text.len() / 20);
-    let mut prev = 0u8;
-    for &c in text {
-        if c == b'\n' && prev != b'\r' {
-            out.push(b'\r');
-        }
-        out.push(c);
-        prev = c;
-    }
-    out
 }
 
 fn at(secs: u64) -> SystemTime {
