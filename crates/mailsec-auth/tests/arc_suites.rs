@@ -104,7 +104,7 @@ async fn valimail_validation() {
             } else {
                 want
             };
-            let message = crlf(&s(&test["message"]));
+            let message = crlf(s(&test["message"]));
             let out = validator.validate(&message, &dns, now).await;
             if out.cv().as_str() == want {
                 passed += 1;
