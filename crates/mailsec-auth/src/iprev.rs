@@ -180,12 +180,7 @@ mod tests {
     use super::*;
     use mailsec_dns::{Failure, Record, StaticResolver};
 
-    fn block_on<F: std::future::Future>(f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-            .block_on(f)
-    }
+    use mailsec_testkit::block_on;
 
     fn run(dns: &StaticResolver, ip: &str) -> IprevOutput {
         block_on(check(dns, ip.parse().unwrap(), &IprevConfig::default()))

@@ -8,18 +8,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use mailsec_auth::arc::{ArcSealer, ArcValidator, ChainValidation};
 use mailsec_auth::dkim::SigningKey;
 use mailsec_dns::{Record, StaticResolver};
+use mailsec_testkit::crlf;
 use yaml_rust2::{Yaml, YamlLoader};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/auth");
 
 fn read_str(path: &str) -> String {
     std::fs::read_to_string(format!("{DATA}/{path}")).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn crlf(text: &str) -> Vec<u8> {
-    text.replace("\r\n", "\n")
-        .replace('\n', "\r\n")
-        .into_bytes()
 }
 
 fn at(secs: u64) -> SystemTime {
@@ -109,7 +104,7 @@ async fn valimail_validation() {
             } else {
                 want
             };
-            let message = crlf(&s(&test["message"]));
+            let message = crlf(s(&test["message"]));
             let out = validator.validate(&message, &dns, now).await;
             if out.cv().as_str() == want {
                 passed += 1;

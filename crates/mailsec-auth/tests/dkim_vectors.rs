@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mailsec_auth::dkim::{Canonicalization, DkimReason, DkimResult, Signer, SigningKey, Verifier};
 use mailsec_dns::{Failure, Record, StaticResolver};
+use mailsec_testkit::crlf;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/auth");
 
@@ -14,19 +15,6 @@ fn read(path: &str) -> Vec<u8> {
 
 fn read_str(path: &str) -> String {
     String::from_utf8(read(path)).unwrap()
-}
-
-fn crlf(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len() + text.len() / 20);
-    let mut prev = 0u8;
-    for &c in text {
-        if c == b'\n' && prev != b'\r' {
-            out.push(b'\r');
-        }
-        out.push(c);
-        prev = c;
-    }
-    out
 }
 
 fn at(secs: u64) -> SystemTime {
@@ -96,7 +84,7 @@ async fn dkimpy_vectors() {
     let mut count = 0;
     // x= without t= parses; the b= there was copied from the message
     // without x=, so the signature itself does not verify.
-    let message = crlf(&read("dkim-dkimpy/rfc6376.signed.no_t.msg"));
+    let message = crlf(read("dkim-dkimpy/rfc6376.signed.no_t.msg"));
     let results = Verifier::new().verify(&message, &dns, now).await;
     assert_eq!(
         results[0].result(),
@@ -108,7 +96,7 @@ async fn dkimpy_vectors() {
         ("rfc6376.signed.rsa.msg", 1),
         ("ed25519test2.msg", 1),
     ] {
-        let message = crlf(&read(&format!("dkim-dkimpy/{file}")));
+        let message = crlf(read(&format!("dkim-dkimpy/{file}")));
         let results = Verifier::new().verify(&message, &dns, now).await;
         assert_eq!(results.len(), sigs, "{file}");
         for r in &results {
@@ -117,7 +105,7 @@ async fn dkimpy_vectors() {
         count += 1;
     }
     // d= with a comment-like character: the key name is not a domain.
-    let message = crlf(&read("dkim-dkimpy/test.message.baddomain"));
+    let message = crlf(read("dkim-dkimpy/test.message.baddomain"));
     let mut dns2 = dkimpy_dns();
     dns2.add(
         "test._domainkey.legitimate.com",
@@ -128,7 +116,7 @@ async fn dkimpy_vectors() {
     assert!(!results[0].result().is_pass(), "{}", results[0].result());
     count += 1;
     // An altered body fails with a body hash mismatch.
-    let mut message = crlf(&read("dkim-dkimpy/rfc6376.signed.rsa.msg"));
+    let mut message = crlf(read("dkim-dkimpy/rfc6376.signed.rsa.msg"));
     message.extend_from_slice(b"tampered\r\n");
     let results = Verifier::new().verify(&message, &dns, now).await;
     assert_eq!(
@@ -143,7 +131,7 @@ async fn dkimpy_vectors() {
 #[tokio::test]
 async fn dkimpy_keys_sign_and_verify() {
     let now = at(1_800_000_000);
-    let message = crlf(&read("dkim-dkimpy/test.message"));
+    let message = crlf(read("dkim-dkimpy/test.message"));
     let mut count = 0;
     let records = [
         ("test.txt", Ok(())),
@@ -324,7 +312,7 @@ async fn perl_mail_dkim_corpus() {
                 continue;
             }
             total += 1;
-            let message = crlf(&read(&format!("dkim-perl-mail-dkim/corpus/{file}")));
+            let message = crlf(read(&format!("dkim-perl-mail-dkim/corpus/{file}")));
             let results = verifier.verify(&message, &dns, now).await;
             let summary = Verifier::summary(&results);
             let matches = match want {
@@ -377,7 +365,7 @@ async fn perl_specific_reasons() {
     let v = Verifier::new().allow_rsa_sha1(true);
     let (v, dns) = (&v, &dns);
     let check = |file: &'static str| {
-        let message = crlf(&read(&format!("dkim-perl-mail-dkim/corpus/{file}")));
+        let message = crlf(read(&format!("dkim-perl-mail-dkim/corpus/{file}")));
         async move { Verifier::summary(&v.verify(&message, dns, now).await) }
     };
     assert!(matches!(

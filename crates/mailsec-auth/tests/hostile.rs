@@ -7,6 +7,7 @@ use mailsec_auth::dmarc::DmarcRecord;
 use mailsec_auth::report::{
     FailureReport, MAX_REPORT_SIZE, ReportError, parse_aggregate, parse_aggregate_message,
 };
+use mailsec_testkit::block_on;
 use mailsec_testkit::{scales_linearly, within_a_second, within_cpu};
 use std::io::Write;
 use std::time::Duration;
@@ -307,13 +308,6 @@ impl Resolver for Counting {
         self.queries.fetch_add(1, Ordering::SeqCst);
         self.inner.lookup(name, rtype).await
     }
-}
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(f)
 }
 
 fn spf_check(dns: &Counting, sender: &str) -> SpfResult {

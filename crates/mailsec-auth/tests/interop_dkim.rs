@@ -12,6 +12,7 @@ use std::time::SystemTime;
 
 use mailsec_auth::dkim::{Canonicalization, DkimResult, Signer, SigningKey, Verifier};
 use mailsec_dns::{Record, StaticResolver};
+use mailsec_testkit::crlf;
 
 const MESSAGE: &[u8] = b"From: Alice <alice@example.org>\r\nTo: Bob <bob@example.net>\r\nSubject: interop  test\r\nDate: Fri, 27 Nov 2026 10:00:00 +0000\r\nMessage-ID: <interop@example.org>\r\n\r\nHello Bob,\r\n\r\nthis  line has   spaces. \r\n\r\n\r\n";
 
@@ -106,19 +107,6 @@ async fn our_verdict(signed: &[u8], record: &str) -> DkimResult {
         .await;
     assert_eq!(r.len(), 1, "{}", String::from_utf8_lossy(signed));
     r[0].result().clone()
-}
-
-fn crlf(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut prev = 0;
-    for &c in text {
-        if c == b'\n' && prev != b'\r' {
-            out.push(b'\r');
-        }
-        out.push(c);
-        prev = c;
-    }
-    out
 }
 
 #[tokio::test]

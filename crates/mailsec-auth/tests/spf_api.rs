@@ -7,13 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mailsec_auth::spf::{self, SpfConfig, SpfIdentity, SpfOutput, SpfResult, SpfVerifier};
 use mailsec_dns::{Failure, Record, RecordType, StaticResolver};
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
+use mailsec_testkit::block_on;
 
 fn now() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(1_700_000_000)

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use mailsec_auth::spf::{self, SpfConfig, SpfRecord};
 use mailsec_dns::{Record, StaticResolver};
+use mailsec_testkit::block_on;
 use proptest::prelude::*;
 
 /// Terms that look like SPF, to reach deep into the parser and evaluator.
@@ -26,13 +27,6 @@ fn term() -> impl Strategy<Value = String> {
 fn record() -> impl Strategy<Value = String> {
     (prop::collection::vec(term(), 0..12), " {1,2}")
         .prop_map(|(terms, sep)| format!("v=spf1{sep}{}", terms.join(sep.as_str())))
-}
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(f)
 }
 
 proptest! {

@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mailsec_auth::spf::{self, SpfConfig, SpfRecordCache, SpfResult};
 use mailsec_dns::{Failure, Record, RecordType, StaticResolver, Tlsa, Txt};
+use mailsec_testkit::block_on;
 use std::sync::Arc;
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -23,13 +24,6 @@ const MAIL_AUTH: &str = concat!(
 
 /// The explanation the suites call `DEFAULT`.
 const DEFAULT_EXPLANATION: &str = "DEFAULT";
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
 
 fn now() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(1_700_000_000)

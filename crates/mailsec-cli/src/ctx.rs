@@ -212,21 +212,15 @@ pub(crate) fn read_input(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
 
 /// Reads a message file (`-` for standard input) and makes its line endings CRLF.
 pub(crate) fn read_message(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
-    Ok(to_crlf(&read_input(path)?))
+    Ok(into_crlf(read_input(path)?))
 }
 
-/// Bare LF becomes CRLF; existing CRLF stays.
-pub(crate) fn to_crlf(raw: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(raw.len() + raw.len() / 32);
-    let mut prev = 0u8;
-    for &b in raw {
-        if b == b'\n' && prev != b'\r' {
-            out.push(b'\r');
-        }
-        out.push(b);
-        prev = b;
+/// `raw` with CRLF line ends ([`mailsec::to_crlf`]), not copied when it has them already.
+pub(crate) fn into_crlf(raw: Vec<u8>) -> Vec<u8> {
+    match mailsec::to_crlf(&raw) {
+        std::borrow::Cow::Borrowed(_) => raw,
+        std::borrow::Cow::Owned(crlf) => crlf,
     }
-    out
 }
 
 pub(crate) fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {

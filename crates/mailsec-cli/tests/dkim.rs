@@ -17,6 +17,38 @@ fn mailsec(args: &[&str]) -> Output {
         .expect("run mailsec")
 }
 
+/// `mailsec GLOBALS... dkim sign --key KEY --domain D --selector S OPTIONS... MSG`.
+fn sign(
+    globals: &[&str],
+    key: &Path,
+    domain: &str,
+    selector: &str,
+    options: &[&str],
+    msg: &Path,
+) -> Output {
+    let key = key.to_str().unwrap();
+    let head = [
+        "dkim",
+        "sign",
+        "--key",
+        key,
+        "--domain",
+        domain,
+        "--selector",
+        selector,
+    ];
+    let msg = [msg.to_str().unwrap()];
+    mailsec(&[globals, &head[..], options, &msg[..]].concat())
+}
+
+fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn tempdir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("mailsec-cli-dkim-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -38,11 +70,7 @@ fn keygen(dir: &Path, alg: &str) -> (PathBuf, String) {
         "--out",
         key.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
         stdout.starts_with("s1._domainkey.example.org. IN TXT ( \"v=DKIM1; k="),
@@ -75,24 +103,15 @@ async fn keygen_then_sign_verifies() {
         );
         let pem = std::fs::read_to_string(&key).unwrap();
         assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
-        let out = mailsec(&[
-            "--now",
-            "2026-11-27T12:00:00Z",
-            "dkim",
-            "sign",
-            "--key",
-            key.to_str().unwrap(),
-            "--domain",
+        let out = sign(
+            &["--now", "2026-11-27T12:00:00Z"],
+            &key,
             "example.org",
-            "--selector",
             "s1",
-            msg.to_str().unwrap(),
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+            &[],
+            &msg,
         );
+        assert_success(&out);
         let signed = out.stdout;
         assert!(signed.starts_with(format!("DKIM-Signature: v=1; a={alg};").as_bytes()));
         // Written CRLF throughout.
@@ -114,46 +133,14 @@ fn sign_refuses_bad_keys_and_mismatched_algorithms() {
     std::fs::write(&msg, MESSAGE).unwrap();
     let bad = dir.join("bad.pem");
     std::fs::write(&bad, "not a key").unwrap();
-    let out = mailsec(&[
-        "dkim",
-        "sign",
-        "--key",
-        bad.to_str().unwrap(),
-        "--domain",
-        "d",
-        "--selector",
-        "s",
-        msg.to_str().unwrap(),
-    ]);
+    let out = sign(&[], &bad, "d", "s", &[], &msg);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
     let (key, _) = keygen(&dir, "ed25519-sha256");
-    let out = mailsec(&[
-        "dkim",
-        "sign",
-        "--key",
-        key.to_str().unwrap(),
-        "--domain",
-        "d",
-        "--selector",
-        "s",
-        "--algorithm",
-        "rsa-sha256",
-        msg.to_str().unwrap(),
-    ]);
+    let out = sign(&[], &key, "d", "s", &["--algorithm", "rsa-sha256"], &msg);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not fit"));
-    let out = mailsec(&[
-        "dkim",
-        "sign",
-        "--key",
-        key.to_str().unwrap(),
-        "--domain",
-        "d",
-        "--selector",
-        "s",
-        dir.join("missing").to_str().unwrap(),
-    ]);
+    let out = sign(&[], &key, "d", "s", &[], &dir.join("missing"));
     assert_eq!(out.status.code(), Some(1));
 }
 
@@ -163,17 +150,7 @@ fn verify_json_with_zone() {
     let msg = dir.join("msg.eml");
     std::fs::write(&msg, MESSAGE).unwrap();
     let (key, record) = keygen(&dir, "ed25519-sha256");
-    let out = mailsec(&[
-        "dkim",
-        "sign",
-        "--key",
-        key.to_str().unwrap(),
-        "--domain",
-        "example.org",
-        "--selector",
-        "s1",
-        msg.to_str().unwrap(),
-    ]);
+    let out = sign(&[], &key, "example.org", "s1", &[], &msg);
     assert!(out.status.success());
     let signed = dir.join("signed.eml");
     std::fs::write(&signed, &out.stdout).unwrap();
@@ -191,11 +168,7 @@ fn verify_json_with_zone() {
         "--json",
         signed.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["signatures"][0]["result"], "pass");
     assert_eq!(v["signatures"][0]["domain"], "example.org");

@@ -16,6 +16,21 @@ fn mailsec(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `mailsec password encrypt --password-file PW OPTIONS... --out-dir OUT MSG`.
+fn encrypt(password_file: &str, options: &[&str], out_dir: &Path, msg: &str) -> Output {
+    let head = ["password", "encrypt", "--password-file", password_file];
+    let tail = ["--out-dir", out_dir.to_str().unwrap(), msg];
+    mailsec(&[&head[..], options, &tail[..]].concat())
+}
+
+fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn setup(dir: &Path) -> (String, String) {
     let msg = dir.join("in.eml");
     std::fs::write(&msg, MESSAGE).unwrap();
@@ -49,11 +64,7 @@ fn encrypt_writes_message_and_notification_and_decrypt_prints_the_original() {
         out_dir.to_str().unwrap(),
         &msg,
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let message_eml = out_dir.join("message.eml");
     let note_eml = out_dir.join("notification.eml");
     let note = std::fs::read(&note_eml).unwrap();
@@ -101,11 +112,7 @@ fn encrypt_writes_message_and_notification_and_decrypt_prints_the_original() {
             &pw,
             file.to_str().unwrap(),
         ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out);
         assert_eq!(String::from_utf8(out.stdout).unwrap(), crlf);
     }
 
@@ -131,24 +138,13 @@ fn link_mode_and_refusals() {
     let dir = tempfile::tempdir().unwrap();
     let (msg, pw) = setup(dir.path());
     let out_dir = dir.path().join("link");
-    let out = mailsec(&[
-        "password",
-        "encrypt",
-        "--password-file",
+    let out = encrypt(
         &pw,
-        "--mode",
-        "link",
-        "--unlock-url",
-        "https://x.example/u/{id}",
-        "--out-dir",
-        out_dir.to_str().unwrap(),
+        &["--mode", "link", "--unlock-url", "https://x.example/u/{id}"],
+        &out_dir,
         &msg,
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
+    assert_success(&out);
     let note = std::fs::read(out_dir.join("notification.eml")).unwrap();
     let parsed = MessageParser::default().parse(&note).unwrap();
     assert_eq!(parsed.attachments().count(), 0);
@@ -160,43 +156,17 @@ fn link_mode_and_refusals() {
     );
 
     // Link mode without a URL, an empty password: exit 1 with one line.
-    let out = mailsec(&[
-        "password",
-        "encrypt",
-        "--password-file",
-        &pw,
-        "--mode",
-        "link",
-        "--out-dir",
-        out_dir.to_str().unwrap(),
-        &msg,
-    ]);
+    let out = encrypt(&pw, &["--mode", "link"], &out_dir, &msg);
     assert_eq!(out.status.code(), Some(1));
     let empty = dir.path().join("empty");
     std::fs::write(&empty, "\n").unwrap();
-    let out = mailsec(&[
-        "password",
-        "encrypt",
-        "--password-file",
-        empty.to_str().unwrap(),
-        "--out-dir",
-        out_dir.to_str().unwrap(),
-        &msg,
-    ]);
+    let out = encrypt(empty.to_str().unwrap(), &[], &out_dir, &msg);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty"));
     // A weak password works but warns.
     let weak = dir.path().join("weak");
     std::fs::write(&weak, "password1\n").unwrap();
-    let out = mailsec(&[
-        "password",
-        "encrypt",
-        "--password-file",
-        weak.to_str().unwrap(),
-        "--out-dir",
-        out_dir.to_str().unwrap(),
-        &msg,
-    ]);
+    let out = encrypt(weak.to_str().unwrap(), &[], &out_dir, &msg);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("weak password"));
 }
@@ -213,24 +183,18 @@ fn also_to_certificate_opens_the_message_with_the_key() {
     let cert_path = dir.path().join("alice.asc");
     std::fs::write(&cert_path, alice.armored().to_vec().unwrap()).unwrap();
     let out_dir = dir.path().join("o");
-    let out = mailsec(&[
-        "password",
-        "encrypt",
-        "--password-file",
+    let out = encrypt(
         &pw,
-        "--also-to",
-        cert_path.to_str().unwrap(),
-        "--to-addr",
-        "carol@example.com",
-        "--out-dir",
-        out_dir.to_str().unwrap(),
+        &[
+            "--also-to",
+            cert_path.to_str().unwrap(),
+            "--to-addr",
+            "carol@example.com",
+        ],
+        &out_dir,
         &msg,
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
+    assert_success(&out);
     let envelope = std::fs::read(out_dir.join("message.eml")).unwrap();
     let parsed = MessageParser::default().parse(&envelope).unwrap();
     assert_eq!(
@@ -244,16 +208,6 @@ fn also_to_certificate_opens_the_message_with_the_key() {
     // An unreadable certificate is an error.
     let bad = dir.path().join("bad.asc");
     std::fs::write(&bad, "not a cert").unwrap();
-    let out = mailsec(&[
-        "password",
-        "encrypt",
-        "--password-file",
-        &pw,
-        "--also-to",
-        bad.to_str().unwrap(),
-        "--out-dir",
-        out_dir.to_str().unwrap(),
-        &msg,
-    ]);
+    let out = encrypt(&pw, &["--also-to", bad.to_str().unwrap()], &out_dir, &msg);
     assert_eq!(out.status.code(), Some(1));
 }

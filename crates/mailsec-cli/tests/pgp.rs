@@ -84,6 +84,19 @@ impl Fixture {
         out.stdout
     }
 
+    /// `pgp decrypt` with Bob's passphrase-protected key: its output.
+    fn bob_decrypts(&self, options: &[&str], file: &Path) -> Vec<u8> {
+        let head = [
+            "pgp",
+            "decrypt",
+            "--key",
+            "bob.sec.asc",
+            "--key-passphrase-file",
+            "bob.pass",
+        ];
+        self.ok(&[&head[..], options, &[s(file)]].concat())
+    }
+
     fn write(&self, name: &str, data: &[u8]) -> PathBuf {
         let p = self.path(name);
         std::fs::write(&p, data).unwrap();
@@ -119,46 +132,25 @@ fn encrypt_sign_then_decrypt_json_and_plain() {
     assert!(!text.replace("\r\n", "").contains('\n'), "output is CRLF");
     let enc_path = f.write("enc.eml", &enc);
 
-    let plain = f.ok(&[
-        "pgp",
-        "decrypt",
-        "--key",
-        "bob.sec.asc",
-        "--key-passphrase-file",
-        "bob.pass",
-        s(&enc_path),
-    ]);
+    let plain = f.bob_decrypts(&[], &enc_path);
     assert_eq!(String::from_utf8(plain).unwrap(), crlf(MESSAGE));
 
-    let v = json(&f.ok(&[
-        "pgp",
-        "decrypt",
-        "--key",
-        "bob.sec.asc",
-        "--key-passphrase-file",
-        "bob.pass",
-        "--verify-with",
-        "alice.asc",
-        "--verify-with",
-        "carol.asc",
-        "--json",
-        s(&enc_path),
-    ]));
+    let v = json(&f.bob_decrypts(
+        &[
+            "--verify-with",
+            "alice.asc",
+            "--verify-with",
+            "carol.asc",
+            "--json",
+        ],
+        &enc_path,
+    ));
     assert_eq!(v["signatures"][0]["result"], "good");
     assert_eq!(v["signatures"][0]["fingerprint"], f.fpr("alice"));
     assert_eq!(v["message"], crlf(MESSAGE));
 
     // Without the signer's certificate.
-    let v = json(&f.ok(&[
-        "pgp",
-        "decrypt",
-        "--key",
-        "bob.sec.asc",
-        "--key-passphrase-file",
-        "bob.pass",
-        "--json",
-        s(&enc_path),
-    ]));
+    let v = json(&f.bob_decrypts(&["--json"], &enc_path));
     assert_eq!(v["signatures"][0]["result"], "unknown_key");
 }
 
@@ -231,15 +223,7 @@ fn protect_headers_and_storage() {
     let text = String::from_utf8(enc.clone()).unwrap();
     assert!(text.contains("Subject: [...]\r\n"));
     let p = f.write("enc.eml", &enc);
-    let plain = f.ok(&[
-        "pgp",
-        "decrypt",
-        "--key",
-        "bob.sec.asc",
-        "--key-passphrase-file",
-        "bob.pass",
-        s(&p),
-    ]);
+    let plain = f.bob_decrypts(&[], &p);
     assert_eq!(String::from_utf8(plain).unwrap(), crlf(MESSAGE));
 
     let received = format!("Received: from a by b; Fri, 27 Nov 2026 10:00:01 +0000\n{MESSAGE}");
@@ -250,15 +234,7 @@ fn protect_headers_and_storage() {
     assert!(head.contains("Received: from a by b"));
     assert!(!head.contains("Alice"));
     let sp = f.write("stored.eml", &stored);
-    let plain = f.ok(&[
-        "pgp",
-        "decrypt",
-        "--key",
-        "bob.sec.asc",
-        "--key-passphrase-file",
-        "bob.pass",
-        s(&sp),
-    ]);
+    let plain = f.bob_decrypts(&[], &sp);
     assert_eq!(String::from_utf8(plain).unwrap(), crlf(&received));
 }
 

@@ -28,6 +28,12 @@ fn mailsec(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `mailsec --dns ZONE spf --ip IP --mail-from ADDR OPTIONS...`.
+fn spf(zone: &str, ip: &str, mail_from: &str, options: &[&str]) -> Output {
+    let head = ["--dns", zone, "spf", "--ip", ip, "--mail-from", mail_from];
+    mailsec(&[&head[..], options].concat())
+}
+
 fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).unwrap()
 }
@@ -37,44 +43,19 @@ fn spf_verdicts_from_a_zone_file() {
     let zone = zone_file();
     let zone = zone.to_str().unwrap();
 
-    let out = mailsec(&[
-        "--dns",
-        zone,
-        "spf",
-        "--ip",
-        "192.0.2.10",
-        "--mail-from",
-        "alice@example.org",
-    ]);
+    let out = spf(zone, "192.0.2.10", "alice@example.org", &[]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert_eq!(stdout(&out), "pass\n");
 
     // A fail is a verdict, not an error: exit 0, with the explanation.
-    let out = mailsec(&[
-        "--dns",
-        zone,
-        "spf",
-        "--ip",
-        "203.0.113.5",
-        "--mail-from",
-        "alice@example.org",
-    ]);
+    let out = spf(zone, "203.0.113.5", "alice@example.org", &[]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert_eq!(
         stdout(&out),
         "fail\n203.0.113.5 is not allowed to send mail as example.org\n"
     );
 
-    let out = mailsec(&[
-        "--dns",
-        zone,
-        "spf",
-        "--ip",
-        "203.0.113.5",
-        "--mail-from",
-        "alice@example.org",
-        "--json",
-    ]);
+    let out = spf(zone, "203.0.113.5", "alice@example.org", &["--json"]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let value: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
     assert_eq!(value["result"], "fail");
@@ -85,18 +66,12 @@ fn spf_verdicts_from_a_zone_file() {
 
     // A bounce checks postmaster@HELO.
     for empty in ["", "<>"] {
-        let out = mailsec(&[
-            "--dns",
+        let out = spf(
             zone,
-            "spf",
-            "--ip",
             "192.0.2.10",
-            "--mail-from",
             empty,
-            "--helo",
-            "mx.example.org",
-            "--json",
-        ]);
+            &["--helo", "mx.example.org", "--json"],
+        );
         assert_eq!(out.status.code(), Some(0), "{out:?}");
         assert_eq!(
             stdout(&out),
@@ -105,15 +80,7 @@ fn spf_verdicts_from_a_zone_file() {
     }
 
     // No record at all: none.
-    let out = mailsec(&[
-        "--dns",
-        zone,
-        "spf",
-        "--ip",
-        "192.0.2.10",
-        "--mail-from",
-        "bob@nowhere.example.org",
-    ]);
+    let out = spf(zone, "192.0.2.10", "bob@nowhere.example.org", &[]);
     assert_eq!(stdout(&out), "none\n");
 }
 

@@ -76,6 +76,38 @@ fn json(args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&out).unwrap()
 }
 
+/// `mailsec --dns ZONE --now NOW tls check --mx MX --cert-chain CHAIN
+/// [--domain D] [--mta-sts-policy P] --json`, its one JSON line.
+fn check(
+    zone: &Path,
+    mx: &str,
+    chain: &Path,
+    domain: Option<&str>,
+    policy: Option<&Path>,
+) -> serde_json::Value {
+    let (zone, chain) = (zone.to_str().unwrap(), chain.to_str().unwrap());
+    let mut args = vec![
+        "--dns",
+        zone,
+        "--now",
+        NOW,
+        "tls",
+        "check",
+        "--mx",
+        mx,
+        "--cert-chain",
+        chain,
+    ];
+    if let Some(domain) = domain {
+        args.extend(["--domain", domain]);
+    }
+    if let Some(policy) = policy {
+        args.extend(["--mta-sts-policy", policy.to_str().unwrap()]);
+    }
+    args.push("--json");
+    json(&args)
+}
+
 const POLICY: &str =
     "version: STSv1\nmode: enforce\nmx: mx.example.com\nmx: *.mx.example.com\nmax_age: 86400\n";
 
@@ -103,23 +135,13 @@ fn dane_ee_pass_and_sts_pass() {
         &zone(&format!("3 0 0 {}", hex(&p.leaf_der)), true),
     );
     let policy = write(&d, "policy.txt", POLICY);
-    let v = json(&[
-        "--dns",
-        z.to_str().unwrap(),
-        "--now",
-        NOW,
-        "tls",
-        "check",
-        "--mx",
+    let v = check(
+        &z,
         "mx.example.com",
-        "--cert-chain",
-        chain.to_str().unwrap(),
-        "--domain",
-        "example.com",
-        "--mta-sts-policy",
-        policy.to_str().unwrap(),
-        "--json",
-    ]);
+        &chain,
+        Some("example.com"),
+        Some(policy.as_path()),
+    );
     assert_eq!(v["dane"]["result"], "pass", "{v}");
     assert_eq!(v["mta_sts"]["result"], "pass", "{v}");
     assert_eq!(v["mta_sts"]["mode"], "enforce", "{v}");
@@ -165,19 +187,7 @@ fn dane_ta_with_dns_secure_flag() {
                 hex(&p.ca_der)
             )),
     );
-    let v = json(&[
-        "--dns",
-        z2.to_str().unwrap(),
-        "--now",
-        NOW,
-        "tls",
-        "check",
-        "--mx",
-        "mx2.example.com",
-        "--cert-chain",
-        chain.to_str().unwrap(),
-        "--json",
-    ]);
+    let v = check(&z2, "mx2.example.com", &chain, None, None);
     assert_eq!(v["dane"]["result"], "fail", "{v}");
 }
 
@@ -194,23 +204,13 @@ fn failures_and_none() {
         &zone(&format!("3 0 0 {}", hex(&good.leaf_der)), true),
     );
     let policy = write(&d, "policy.txt", POLICY);
-    let v = json(&[
-        "--dns",
-        z.to_str().unwrap(),
-        "--now",
-        NOW,
-        "tls",
-        "check",
-        "--mx",
+    let v = check(
+        &z,
         "mx.example.com",
-        "--cert-chain",
-        chain.to_str().unwrap(),
-        "--domain",
-        "example.com",
-        "--mta-sts-policy",
-        policy.to_str().unwrap(),
-        "--json",
-    ]);
+        &chain,
+        Some("example.com"),
+        Some(policy.as_path()),
+    );
     assert_eq!(v["dane"]["result"], "fail", "{v}");
     assert_eq!(v["mta_sts"]["result"], "fail", "{v}");
     assert!(
@@ -222,42 +222,18 @@ fn failures_and_none() {
     );
 
     // MX outside the policy.
-    let v = json(&[
-        "--dns",
-        z.to_str().unwrap(),
-        "--now",
-        NOW,
-        "tls",
-        "check",
-        "--mx",
+    let v = check(
+        &z,
         "mail.example.org",
-        "--cert-chain",
-        chain.to_str().unwrap(),
-        "--domain",
-        "example.com",
-        "--mta-sts-policy",
-        policy.to_str().unwrap(),
-        "--json",
-    ]);
+        &chain,
+        Some("example.com"),
+        Some(policy.as_path()),
+    );
     assert_eq!(v["mta_sts"]["result"], "fail", "{v}");
     assert_eq!(v["dane"]["result"], "none", "{v}");
 
     // Policy announced but not supplied (offline): unavailable, treated as none.
-    let v = json(&[
-        "--dns",
-        z.to_str().unwrap(),
-        "--now",
-        NOW,
-        "tls",
-        "check",
-        "--mx",
-        "mx.example.com",
-        "--cert-chain",
-        chain.to_str().unwrap(),
-        "--domain",
-        "example.com",
-        "--json",
-    ]);
+    let v = check(&z, "mx.example.com", &chain, Some("example.com"), None);
     assert_eq!(v["mta_sts"]["result"], "none", "{v}");
     assert!(
         v["mta_sts"]["reason"]
@@ -268,23 +244,13 @@ fn failures_and_none() {
     );
 
     // No TXT record: no policy, even with a file.
-    let v = json(&[
-        "--dns",
-        z.to_str().unwrap(),
-        "--now",
-        NOW,
-        "tls",
-        "check",
-        "--mx",
+    let v = check(
+        &z,
         "mx.example.org",
-        "--cert-chain",
-        chain.to_str().unwrap(),
-        "--domain",
-        "example.org",
-        "--mta-sts-policy",
-        policy.to_str().unwrap(),
-        "--json",
-    ]);
+        &chain,
+        Some("example.org"),
+        Some(policy.as_path()),
+    );
     assert_eq!(v["mta_sts"]["result"], "none", "{v}");
 }
 

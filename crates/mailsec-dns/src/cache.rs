@@ -401,12 +401,7 @@ mod tests {
         }
     }
 
-    fn block_on<F: std::future::Future>(f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-            .block_on(f)
-    }
+    use mailsec_testkit::block_on;
 
     fn setup(builder: CachingResolverBuilder) -> (Arc<ManualClock>, CachingResolver<Counting>) {
         let mut zone = StaticResolver::new();

@@ -1,5 +1,6 @@
 //! Domain-name helpers shared by every resolver.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 use crate::DnsError;
@@ -17,19 +18,41 @@ const MAX_LABEL_LEN: usize = 63;
 /// assert!(mailsec_dns::normalize_name("a..b").is_err());
 /// ```
 pub fn normalize_name(name: &str) -> Result<String, DnsError> {
+    normalized(name).map(Cow::into_owned)
+}
+
+/// [`normalize_name`], borrowing `name` when it is already normal (lower
+/// case, no trailing dot), as most names a check asks for are.
+pub(crate) fn normalized(name: &str) -> Result<Cow<'_, str>, DnsError> {
     let trimmed = name.strip_suffix('.').unwrap_or(name);
     if trimmed.is_empty() {
         // The root itself.
-        return Ok(String::new());
+        return Ok(Cow::Borrowed(""));
     }
-    if trimmed.len() > MAX_NAME_LEN
-        || trimmed
-            .split('.')
-            .any(|label| label.is_empty() || label.len() > MAX_LABEL_LEN)
-    {
+    // One pass: label lengths, and whether anything needs lower-casing.
+    let (mut label_len, mut upper) = (0usize, false);
+    for &b in trimmed.as_bytes() {
+        if b == b'.' {
+            if label_len == 0 {
+                break;
+            }
+            label_len = 0;
+        } else {
+            label_len += 1;
+            if label_len > MAX_LABEL_LEN {
+                break;
+            }
+            upper |= b.is_ascii_uppercase();
+        }
+    }
+    if trimmed.len() > MAX_NAME_LEN || label_len == 0 || label_len > MAX_LABEL_LEN {
         return Err(DnsError::InvalidName(name.to_owned()));
     }
-    Ok(trimmed.to_ascii_lowercase())
+    if upper {
+        Ok(Cow::Owned(trimmed.to_ascii_lowercase()))
+    } else {
+        Ok(Cow::Borrowed(trimmed))
+    }
 }
 
 /// The reverse-lookup name of an address: `4.3.2.1.in-addr.arpa` for
@@ -77,5 +100,31 @@ mod tests {
         let label = "a".repeat(64);
         assert!(normalize_name(&format!("{label}.org")).is_err());
         assert!(normalize_name(&"a.".repeat(130)).is_err());
+    }
+
+    /// The length rules as RFC 1035 states them, label by label.
+    fn by_labels(name: &str) -> Result<String, ()> {
+        let trimmed = name.strip_suffix('.').unwrap_or(name);
+        if trimmed.is_empty() {
+            return Ok(String::new());
+        }
+        if trimmed.len() > MAX_NAME_LEN
+            || trimmed
+                .split('.')
+                .any(|label| label.is_empty() || label.len() > MAX_LABEL_LEN)
+        {
+            return Err(());
+        }
+        Ok(trimmed.to_ascii_lowercase())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_pass_agrees_with_the_label_rules(name in "([a-zA-Z0-9-]{0,3}|x{60,66}|\\.){0,12}") {
+            proptest::prop_assert_eq!(normalize_name(&name).map_err(|_| ()), by_labels(&name));
+            if let Ok(Cow::Borrowed(b)) = normalized(&name) {
+                proptest::prop_assert!(!b.bytes().any(|c| c.is_ascii_uppercase()));
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 
 /// The record types mail-security checks ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -57,15 +58,20 @@ pub struct Mx {
 ///
 /// SPF and DKIM read a record as the concatenation of its strings
 /// ([`Txt::concat`]); DNS keeps them apart, and so does this type.
+///
+/// The strings are shared: cloning a `Txt` (as a resolver or cache does for
+/// every answer) copies no text.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Txt {
-    strings: Vec<Vec<u8>>,
+    strings: Arc<[Vec<u8>]>,
 }
 
 impl Txt {
     /// A record made of the given character strings.
     pub fn new(strings: Vec<Vec<u8>>) -> Self {
-        Txt { strings }
+        Txt {
+            strings: strings.into(),
+        }
     }
 
     /// The character strings, in order.
@@ -149,6 +155,54 @@ impl Record {
     /// A CNAME record.
     pub fn cname(target: &str) -> Self {
         Record::Cname(trim_name(target))
+    }
+
+    /// The TXT record, if this is one.
+    pub(crate) fn into_txt(self) -> Option<Txt> {
+        match self {
+            Record::Txt(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The IPv4 address, if this is an A record.
+    pub(crate) fn into_a(self) -> Option<Ipv4Addr> {
+        match self {
+            Record::A(ip) => Some(ip),
+            _ => None,
+        }
+    }
+
+    /// The IPv6 address, if this is an AAAA record.
+    pub(crate) fn into_aaaa(self) -> Option<Ipv6Addr> {
+        match self {
+            Record::Aaaa(ip) => Some(ip),
+            _ => None,
+        }
+    }
+
+    /// The MX record, if this is one.
+    pub(crate) fn into_mx(self) -> Option<Mx> {
+        match self {
+            Record::Mx(mx) => Some(mx),
+            _ => None,
+        }
+    }
+
+    /// The host name, if this is a PTR record.
+    pub(crate) fn into_ptr(self) -> Option<String> {
+        match self {
+            Record::Ptr(name) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// The TLSA record, if this is one.
+    pub(crate) fn into_tlsa(self) -> Option<Tlsa> {
+        match self {
+            Record::Tlsa(t) => Some(t),
+            _ => None,
+        }
     }
 
     /// The type of this record.

@@ -24,26 +24,20 @@ pub trait Resolver: Send + Sync {
 
     /// TXT records at `name`.
     async fn txt(&self, name: &str) -> Result<Answer<Txt>, DnsError> {
-        typed(self.lookup(name, RecordType::Txt).await?, |r| match r {
-            Record::Txt(t) => Some(t),
-            _ => None,
-        })
+        typed(self.lookup(name, RecordType::Txt).await?, Record::into_txt)
     }
 
     /// IPv4 addresses of `name`.
     async fn a(&self, name: &str) -> Result<Answer<Ipv4Addr>, DnsError> {
-        typed(self.lookup(name, RecordType::A).await?, |r| match r {
-            Record::A(ip) => Some(ip),
-            _ => None,
-        })
+        typed(self.lookup(name, RecordType::A).await?, Record::into_a)
     }
 
     /// IPv6 addresses of `name`.
     async fn aaaa(&self, name: &str) -> Result<Answer<Ipv6Addr>, DnsError> {
-        typed(self.lookup(name, RecordType::Aaaa).await?, |r| match r {
-            Record::Aaaa(ip) => Some(ip),
-            _ => None,
-        })
+        typed(
+            self.lookup(name, RecordType::Aaaa).await?,
+            Record::into_aaaa,
+        )
     }
 
     /// Addresses of `name` of the same family as `like` (A for IPv4, AAAA
@@ -57,33 +51,23 @@ pub trait Resolver: Send + Sync {
 
     /// MX records of `name`, sorted by preference.
     async fn mx(&self, name: &str) -> Result<Answer<Mx>, DnsError> {
-        let mut answer = typed(self.lookup(name, RecordType::Mx).await?, |r| match r {
-            Record::Mx(mx) => Some(mx),
-            _ => None,
-        })?;
-        let (ttl, secure) = (answer.ttl(), answer.is_authenticated());
-        let mut records = std::mem::take(&mut answer).into_records();
-        records.sort_by_key(|mx| mx.preference);
-        Ok(Answer::new(records, ttl, secure))
+        typed(self.lookup(name, RecordType::Mx).await?, Record::into_mx).map(by_preference)
     }
 
     /// Host names that `ip` points back to (PTR at the reverse name).
     async fn ptr(&self, ip: IpAddr) -> Result<Answer<String>, DnsError> {
         typed(
             self.lookup(&reverse_name(ip), RecordType::Ptr).await?,
-            |r| match r {
-                Record::Ptr(name) => Some(name),
-                _ => None,
-            },
+            Record::into_ptr,
         )
     }
 
     /// TLSA records at `name` (for SMTP: `_25._tcp.mx.example.org`).
     async fn tlsa(&self, name: &str) -> Result<Answer<Tlsa>, DnsError> {
-        typed(self.lookup(name, RecordType::Tlsa).await?, |r| match r {
-            Record::Tlsa(t) => Some(t),
-            _ => None,
-        })
+        typed(
+            self.lookup(name, RecordType::Tlsa).await?,
+            Record::into_tlsa,
+        )
     }
 }
 
@@ -91,6 +75,14 @@ impl<T> Default for Answer<T> {
     fn default() -> Self {
         Answer::new(Vec::new(), 0, false)
     }
+}
+
+/// The MX records of `answer` sorted by preference (lowest first).
+pub(crate) fn by_preference(answer: Answer<Mx>) -> Answer<Mx> {
+    let (ttl, secure) = (answer.ttl(), answer.is_authenticated());
+    let mut records = answer.into_records();
+    records.sort_by_key(|mx| mx.preference);
+    Answer::new(records, ttl, secure)
 }
 
 fn typed<T>(

@@ -1,10 +1,17 @@
 //! A resolver that answers from memory.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use async_trait::async_trait;
 
-use crate::{Answer, DnsError, Record, RecordType, Resolver, TempFailKind, normalize_name};
+use crate::name::normalized;
+use crate::resolver::by_preference;
+use crate::{
+    Answer, DnsError, Mx, Record, RecordType, Resolver, TempFailKind, Tlsa, Txt, normalize_name,
+    reverse_name,
+};
 
 /// TTL given to records added without one.
 const DEFAULT_TTL: u32 = 300;
@@ -156,17 +163,16 @@ impl StaticResolver {
     }
 
     fn exists(&self, key: &str) -> bool {
-        self.names
-            .get(key)
-            .is_some_and(|e| !e.records.is_empty() || !e.failures.is_empty())
-            || self.non_terminals.contains(key)
+        self.names.get(key).is_some_and(Entry::has_content) || self.non_terminals.contains(key)
     }
 
     /// The entry that answers for `key`: itself, or a wildcard at the
     /// closest encloser when `key` does not exist.
     fn entry_for(&self, key: &str) -> Option<&Entry> {
-        if self.exists(key) {
-            return self.names.get(key);
+        // One hash lookup on the common path: a name that holds records.
+        let own = self.names.get(key);
+        if own.is_some_and(Entry::has_content) || self.non_terminals.contains(key) {
+            return own;
         }
         let mut rest = key;
         while let Some((_, parent)) = rest.split_once('.') {
@@ -178,8 +184,17 @@ impl StaticResolver {
         self.names.get("*")
     }
 
-    fn answer(&self, name: &str, rtype: RecordType) -> Result<Answer<Record>, DnsError> {
-        let mut key = normalize_name(name)?;
+    /// The records of type `rtype` at `name` (CNAMEs followed), each mapped
+    /// by `f`: built in one pass, with no intermediate copy of the records,
+    /// so that the typed lookups ([`Resolver::txt`], ...) cost no more than
+    /// [`Resolver::lookup`].
+    fn answer<T>(
+        &self,
+        name: &str,
+        rtype: RecordType,
+        f: impl Fn(&Record) -> Option<T>,
+    ) -> Result<Answer<T>, DnsError> {
+        let mut key = normalized(name)?;
         let mut secure = true;
         for _ in 0..=MAX_CNAME_CHAIN {
             let Some(entry) = self.entry_for(&key) else {
@@ -201,18 +216,17 @@ impl StaticResolver {
                 });
             }
             secure &= entry.secure || self.all_secure;
-            let matching: Vec<&(Record, u32)> = entry
+            let mut ttl = u32::MAX;
+            let records: Vec<T> = entry
                 .records
                 .iter()
                 .filter(|(r, _)| r.record_type() == rtype)
+                .filter_map(|(r, t)| {
+                    ttl = ttl.min(*t);
+                    f(r)
+                })
                 .collect();
-            if !matching.is_empty() {
-                let ttl = matching
-                    .iter()
-                    .map(|(_, t)| *t)
-                    .min()
-                    .unwrap_or(DEFAULT_TTL);
-                let records = matching.into_iter().map(|(r, _)| r.clone()).collect();
+            if !records.is_empty() {
                 return Ok(Answer::new(records, ttl, secure));
             }
             let cname = entry.records.iter().find_map(|(r, _)| match r {
@@ -220,7 +234,7 @@ impl StaticResolver {
                 _ => None,
             });
             match cname {
-                Some(target) => key = target,
+                Some(target) => key = Cow::Owned(target),
                 None => return Err(DnsError::no_data()),
             }
         }
@@ -228,14 +242,60 @@ impl StaticResolver {
     }
 }
 
+impl Entry {
+    /// True when the name holds records or failures (it exists).
+    fn has_content(&self) -> bool {
+        !self.records.is_empty() || !self.failures.is_empty()
+    }
+}
+
 fn key_of(name: &str) -> String {
     normalize_name(name).unwrap_or_else(|_| name.to_ascii_lowercase())
 }
 
+/// The typed lookups are answered directly rather than through
+/// [`Resolver::lookup`]: one boxed future per lookup instead of two, and the
+/// records copied once.
 #[async_trait]
 impl Resolver for StaticResolver {
     async fn lookup(&self, name: &str, rtype: RecordType) -> Result<Answer<Record>, DnsError> {
-        self.answer(name, rtype)
+        self.answer(name, rtype, |r| Some(r.clone()))
+    }
+
+    async fn txt(&self, name: &str) -> Result<Answer<Txt>, DnsError> {
+        self.answer(name, RecordType::Txt, |r| r.clone().into_txt())
+    }
+
+    async fn a(&self, name: &str) -> Result<Answer<Ipv4Addr>, DnsError> {
+        self.answer(name, RecordType::A, |r| r.clone().into_a())
+    }
+
+    async fn aaaa(&self, name: &str) -> Result<Answer<Ipv6Addr>, DnsError> {
+        self.answer(name, RecordType::Aaaa, |r| r.clone().into_aaaa())
+    }
+
+    async fn addresses(&self, name: &str, like: IpAddr) -> Result<Answer<IpAddr>, DnsError> {
+        match like {
+            IpAddr::V4(_) => {
+                self.answer(name, RecordType::A, |r| r.clone().into_a().map(IpAddr::V4))
+            }
+            IpAddr::V6(_) => self.answer(name, RecordType::Aaaa, |r| {
+                r.clone().into_aaaa().map(IpAddr::V6)
+            }),
+        }
+    }
+
+    async fn mx(&self, name: &str) -> Result<Answer<Mx>, DnsError> {
+        self.answer(name, RecordType::Mx, |r| r.clone().into_mx())
+            .map(by_preference)
+    }
+
+    async fn ptr(&self, ip: IpAddr) -> Result<Answer<String>, DnsError> {
+        self.answer(&reverse_name(ip), RecordType::Ptr, |r| r.clone().into_ptr())
+    }
+
+    async fn tlsa(&self, name: &str) -> Result<Answer<Tlsa>, DnsError> {
+        self.answer(name, RecordType::Tlsa, |r| r.clone().into_tlsa())
     }
 }
 
@@ -244,11 +304,12 @@ mod tests {
     use super::*;
     use std::net::Ipv4Addr;
 
-    fn block_on<F: std::future::Future>(f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-            .block_on(f)
+    use mailsec_testkit::block_on;
+
+    impl StaticResolver {
+        fn lookup_now(&self, name: &str, rtype: RecordType) -> Result<Answer<Record>, DnsError> {
+            self.answer(name, rtype, |r| Some(r.clone()))
+        }
     }
 
     #[test]
@@ -256,18 +317,18 @@ mod tests {
         let mut dns = StaticResolver::new();
         dns.add("a.b.example.org", Record::A(Ipv4Addr::new(192, 0, 2, 1)));
         assert!(matches!(
-            dns.answer("b.example.org", RecordType::A),
+            dns.lookup_now("b.example.org", RecordType::A),
             Err(DnsError::NoData { .. })
         ));
         assert!(matches!(
-            dns.answer("a.b.example.org", RecordType::Mx),
+            dns.lookup_now("a.b.example.org", RecordType::Mx),
             Err(DnsError::NoData { .. })
         ));
         assert!(matches!(
-            dns.answer("c.example.org", RecordType::A),
+            dns.lookup_now("c.example.org", RecordType::A),
             Err(DnsError::NxDomain { .. })
         ));
-        assert!(dns.answer("A.B.Example.ORG.", RecordType::A).is_ok());
+        assert!(dns.lookup_now("A.B.Example.ORG.", RecordType::A).is_ok());
     }
 
     #[test]
@@ -294,7 +355,7 @@ mod tests {
         dns.add("a.example", Record::cname("b.example"));
         dns.add("b.example", Record::cname("a.example"));
         assert!(
-            dns.answer("a.example", RecordType::A)
+            dns.lookup_now("a.example", RecordType::A)
                 .unwrap_err()
                 .is_temporary()
         );
@@ -307,20 +368,20 @@ mod tests {
         dns.fail_type("t.example", Some(RecordType::A), Failure::Timeout);
         dns.fail("s.example", Failure::ServFail);
         assert!(
-            dns.answer("t.example", RecordType::A)
+            dns.lookup_now("t.example", RecordType::A)
                 .unwrap_err()
                 .is_temporary()
         );
         assert!(
-            dns.answer("s.example", RecordType::Txt)
+            dns.lookup_now("s.example", RecordType::Txt)
                 .unwrap_err()
                 .is_temporary()
         );
-        let txt = dns.answer("t.example", RecordType::Txt).unwrap();
+        let txt = dns.lookup_now("t.example", RecordType::Txt).unwrap();
         assert!(!txt.is_authenticated());
         dns.set_secure("t.example", true);
         assert!(
-            dns.answer("t.example", RecordType::Txt)
+            dns.lookup_now("t.example", RecordType::Txt)
                 .unwrap()
                 .is_authenticated()
         );

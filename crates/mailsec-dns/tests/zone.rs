@@ -6,17 +6,11 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use mailsec_dns::{
     DnsError, Failure, Record, RecordType, Resolver, StaticResolver, Tlsa, Txt, ZoneError,
 };
+use mailsec_testkit::block_on;
 use proptest::prelude::*;
 
 const FULL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/full.zone");
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/dns/zone.txt");
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
 
 async fn ttl_of(dns: &StaticResolver, name: &str, rtype: RecordType) -> u32 {
     dns.lookup(name, rtype).await.unwrap().ttl()

@@ -102,13 +102,8 @@ impl<'a> Encrypt<'a> {
 
     /// Encrypts `message` (a full RFC 5322 message) into a PGP/MIME message.
     pub fn encrypt(&self, message: &[u8]) -> Result<Vec<u8>> {
-        let message = to_crlf(message);
-        let mode = match self.protection {
-            Some(f) => Mode::Cipher(f),
-            None => Mode::None,
-        };
-        let split = protect::split(&message, mode, &[]);
-        self.seal(split)
+        let mode = self.protection.map_or(Mode::None, Mode::Cipher);
+        self.seal(protect::split(&to_crlf(message), mode, &[]))
     }
 
     pub(crate) fn seal(&self, split: protect::Split) -> Result<Vec<u8>> {
@@ -219,12 +214,8 @@ impl<'a> Sign<'a> {
     /// Signs `message` (a full RFC 5322 message). The signature covers the
     /// signed part's bytes exactly as written (CRLF canonical form).
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
-        let message = to_crlf(message);
-        let mode = match self.protection {
-            Some(f) => Mode::Clear(f),
-            None => Mode::None,
-        };
-        let split = protect::split(&message, mode, &[]);
+        let mode = self.protection.map_or(Mode::None, Mode::Clear);
+        let split = protect::split(&to_crlf(message), mode, &[]);
         let sig = detached_signature(self.key, self.now, &split.payload)?;
         let b = mime::boundary(&split.payload)?;
         let mut out = Vec::with_capacity(split.payload.len() + sig.len() + 1024);

@@ -218,6 +218,46 @@ pub fn scales_linearly<I, T>(
     );
 }
 
+/// `text` with every bare LF made CRLF (an existing CRLF, a bare CR stay),
+/// as test vectors stored with LF line ends are fed to checks that want
+/// RFC 5322 canonical form.
+///
+/// ```
+/// assert_eq!(mailsec_testkit::crlf("a\nb\r\n"), b"a\r\nb\r\n");
+/// ```
+pub fn crlf(text: impl AsRef<[u8]>) -> Vec<u8> {
+    let text = text.as_ref();
+    let mut out = Vec::with_capacity(text.len() + text.len() / 20);
+    let mut prev = 0u8;
+    for &c in text {
+        if c == b'\n' && prev != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(c);
+        prev = c;
+    }
+    out
+}
+
+/// Runs `future` to completion on a new current-thread tokio runtime, as the
+/// async checks (DNS through a `Resolver`) are driven in tests.
+///
+/// ```
+/// assert_eq!(mailsec_testkit::block_on(async { 2 + 2 }), 4);
+/// ```
+///
+/// # Panics
+///
+/// When the runtime cannot be built (the system is out of threads or file
+/// descriptors), or when `future` panics.
+#[allow(clippy::expect_used)]
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a current-thread tokio runtime")
+        .block_on(future)
+}
+
 /// Runs `f` on the calling thread while a watchdog thread waits up to
 /// `limit` for it; if `f` has not returned by then, the watchdog reports
 /// `what` on stderr and exits the process with status 101.

@@ -60,6 +60,15 @@ fn dmarc_not_enforced_skips() {
     }
 }
 
+/// Checks `pem` as example.com's mark: a `fail` whose reason names `why`.
+fn assert_vmc_fails(pem: &[u8], why: &str) {
+    let got = check_vmc(pem, "example.com", &reject(), now());
+    assert!(
+        matches!(&got, BimiResult::Fail(r) if r.contains(why)),
+        "{got:?}"
+    );
+}
+
 #[test]
 fn invalid_vmcs_fail() {
     let ca = root("MVA");
@@ -71,11 +80,7 @@ fn invalid_vmcs_fail() {
         },
         &ca,
     );
-    let got = check_vmc(tls.pem.as_bytes(), "example.com", &reject(), now());
-    assert!(
-        matches!(&got, BimiResult::Fail(r) if r.contains("logotype")),
-        "{got:?}"
-    );
+    assert_vmc_fails(tls.pem.as_bytes(), "logotype");
     // Mark for another domain.
     let other = leaf(
         LeafOpts {
@@ -85,11 +90,7 @@ fn invalid_vmcs_fail() {
         },
         &ca,
     );
-    let got = check_vmc(other.pem.as_bytes(), "example.com", &reject(), now());
-    assert!(
-        matches!(&got, BimiResult::Fail(r) if r.contains("SAN")),
-        "{got:?}"
-    );
+    assert_vmc_fails(other.pem.as_bytes(), "SAN");
     // Expired.
     let old = leaf(
         LeafOpts {
@@ -101,11 +102,7 @@ fn invalid_vmcs_fail() {
         },
         &ca,
     );
-    let got = check_vmc(old.pem.as_bytes(), "example.com", &reject(), now());
-    assert!(
-        matches!(&got, BimiResult::Fail(r) if r.contains("expired")),
-        "{got:?}"
-    );
+    assert_vmc_fails(old.pem.as_bytes(), "expired");
     // Chain that does not link.
     let stranger = root("Stranger");
     let good = leaf(

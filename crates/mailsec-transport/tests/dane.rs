@@ -143,17 +143,9 @@ fn dane_ta_checks_name() {
     );
 }
 
-#[test]
-fn dane_ta_checks_expiry_below_anchor() {
-    let ca = root("Root");
-    let l = leaf(
-        LeafOpts {
-            not_before: (2025, 1, 1),
-            not_after: (2025, 6, 1),
-            ..Default::default()
-        },
-        &ca,
-    );
+/// DANE-TA (2 0 1) for `ca`, with the chain `l`, `ca` presented by
+/// mx.example.com: a trust-anchor chain failure.
+fn assert_anchor_chain_fails(ca: &Ca, l: &Leaf) {
     let got = verify_chain(
         &[rec(2, 0, 1, sha256(&ca.der))],
         &[&l.der, &ca.der],
@@ -167,20 +159,25 @@ fn dane_ta_checks_expiry_below_anchor() {
 }
 
 #[test]
+fn dane_ta_checks_expiry_below_anchor() {
+    let ca = root("Root");
+    let l = leaf(
+        LeafOpts {
+            not_before: (2025, 1, 1),
+            not_after: (2025, 6, 1),
+            ..Default::default()
+        },
+        &ca,
+    );
+    assert_anchor_chain_fails(&ca, &l);
+}
+
+#[test]
 fn dane_ta_rejects_a_chain_not_issued_by_the_anchor() {
     let ca = root("Root");
     let impostor = root("Root"); // same name, other key
     let l = leaf(LeafOpts::default(), &impostor);
-    let got = verify_chain(
-        &[rec(2, 0, 1, sha256(&ca.der))],
-        &[&l.der, &ca.der],
-        &["mx.example.com"],
-        now(),
-    );
-    assert!(
-        matches!(got, DaneResult::Fail(DaneFailure::TrustAnchorChain(_))),
-        "{got:?}"
-    );
+    assert_anchor_chain_fails(&ca, &l);
 }
 
 #[test]

@@ -54,6 +54,16 @@ fn dns(id: &str) -> StaticResolver {
     dns
 }
 
+/// [`evaluate`] now.
+fn decide<B: AsRef<[u8]>>(
+    policy: &StsPolicy,
+    mx: &str,
+    chain: &[B],
+    pkix: PkixStatus,
+) -> StsDecision {
+    evaluate(policy, mx, chain, pkix, now())
+}
+
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .build()
@@ -196,24 +206,12 @@ fn delivery_decision() {
     let ca = root("Root");
     let good = leaf(LeafOpts::default(), &ca);
     let chain = [good.der.clone(), ca.der.clone()];
-    let d = evaluate(
-        &policy,
-        "mx.example.com",
-        &chain,
-        PkixStatus::NotChecked,
-        now(),
-    );
+    let d = decide(&policy, "mx.example.com", &chain, PkixStatus::NotChecked);
     assert_eq!(d.result(), &StsResult::Pass);
     assert!(d.may_deliver());
 
     // MX not in the policy.
-    let d = evaluate(
-        &policy,
-        "mx.evil.example",
-        &chain,
-        PkixStatus::Trusted,
-        now(),
-    );
+    let d = decide(&policy, "mx.evil.example", &chain, PkixStatus::Trusted);
     assert!(matches!(
         d.result(),
         StsResult::Fail(StsFailure::MxMismatch { .. })
@@ -228,23 +226,16 @@ fn delivery_decision() {
         },
         &ca,
     );
-    let d = evaluate(
+    let d = decide(
         &policy,
         "mx1.mail.example.com",
         &[&wild.der, &ca.der],
         PkixStatus::Trusted,
-        now(),
     );
     assert_eq!(d.result().as_str(), "pass");
 
     // Certificate for another host.
-    let d = evaluate(
-        &policy,
-        "mx1.mail.example.com",
-        &chain,
-        PkixStatus::Trusted,
-        now(),
-    );
+    let d = decide(&policy, "mx1.mail.example.com", &chain, PkixStatus::Trusted);
     match d.result() {
         StsResult::Fail(f) => assert_eq!(f.result_type(), ResultType::CertificateHostMismatch),
         other => panic!("{other:?}"),
@@ -259,12 +250,11 @@ fn delivery_decision() {
         },
         &ca,
     );
-    let d = evaluate(
+    let d = decide(
         &policy,
         "mx.example.com",
         &[&old.der, &ca.der],
         PkixStatus::Trusted,
-        now(),
     );
     match d.result() {
         StsResult::Fail(f) => assert_eq!(f.result_type(), ResultType::CertificateExpired),
@@ -279,12 +269,11 @@ fn delivery_decision() {
         },
         &ca,
     );
-    let d = evaluate(
+    let d = decide(
         &policy,
         "mx.example.com",
         &[&client.der, &ca.der],
         PkixStatus::Trusted,
-        now(),
     );
     assert!(matches!(
         d.result(),
@@ -292,13 +281,7 @@ fn delivery_decision() {
     ));
 
     // Untrusted roots.
-    let d = evaluate(
-        &policy,
-        "mx.example.com",
-        &chain,
-        PkixStatus::Untrusted,
-        now(),
-    );
+    let d = decide(&policy, "mx.example.com", &chain, PkixStatus::Untrusted);
     assert!(matches!(
         d.result(),
         StsResult::Fail(StsFailure::CertificateNotTrusted)
@@ -306,24 +289,22 @@ fn delivery_decision() {
 
     // Broken chain (issuer is another CA).
     let other = root("Other");
-    let d = evaluate(
+    let d = decide(
         &policy,
         "mx.example.com",
         &[&good.der, &other.der],
         PkixStatus::NotChecked,
-        now(),
     );
     assert!(matches!(
         d.result(),
         StsResult::Fail(StsFailure::ValidationFailure(_))
     ));
     // The TLS library found a trusted path: extra certificates sent are its business.
-    let d = evaluate(
+    let d = decide(
         &policy,
         "mx.example.com",
         &[&good.der, &other.der],
         PkixStatus::Trusted,
-        now(),
     );
     assert_eq!(d.result(), &StsResult::Pass);
 }
@@ -339,24 +320,12 @@ fn testing_mode_delivers_on_failure() {
         },
         &ca,
     );
-    let d = evaluate(
-        &policy,
-        "mx.example.com",
-        &[&l.der],
-        PkixStatus::NotChecked,
-        now(),
-    );
+    let d = decide(&policy, "mx.example.com", &[&l.der], PkixStatus::NotChecked);
     assert_eq!(d.result().as_str(), "fail");
     assert_eq!(d.mode(), Some(Mode::Testing));
     assert!(d.may_deliver());
 
     let none = StsPolicy::parse(b"version: STSv1\nmode: none\nmax_age: 86400\n").unwrap();
-    let d = evaluate(
-        &none,
-        "mx.example.com",
-        &[&l.der],
-        PkixStatus::NotChecked,
-        now(),
-    );
+    let d = decide(&none, "mx.example.com", &[&l.der], PkixStatus::NotChecked);
     assert_eq!(d.result(), &StsResult::None);
 }

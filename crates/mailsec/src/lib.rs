@@ -107,6 +107,7 @@
 
 #[cfg(feature = "auth")]
 mod authenticate;
+mod crlf;
 mod envelope;
 #[cfg(feature = "pgp")]
 mod keyring;
@@ -121,6 +122,7 @@ mod pipeline;
 
 #[cfg(feature = "auth")]
 pub use authenticate::{AuthReport, Authenticator};
+pub use crlf::to_crlf;
 pub use envelope::Envelope;
 #[cfg(feature = "pgp")]
 pub use keyring::{Keyring, SignatureReport};

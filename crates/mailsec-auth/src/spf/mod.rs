@@ -399,14 +399,7 @@ pub async fn check_host(
     eval::run(
         resolver,
         config,
-        eval::Request {
-            ip,
-            helo,
-            local,
-            domain,
-            identity: SpfIdentity::MailFrom,
-            now,
-        },
+        eval::Request::mail_from(ip, helo, local, domain, now),
     )
     .await
 }
@@ -455,14 +448,7 @@ pub async fn check_domain(
     eval::run_with_sender(
         resolver,
         config,
-        eval::Request {
-            ip,
-            helo,
-            local,
-            domain,
-            identity: SpfIdentity::MailFrom,
-            now,
-        },
+        eval::Request::mail_from(ip, helo, local, domain, now),
         sender_domain,
     )
     .await

@@ -9,7 +9,20 @@ use crate::ctx::{Ctx, read_message};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The connecting client's IP address (without it SPF is `none`).
+    #[command(flatten)]
+    envelope: EnvelopeArgs,
+    /// Print JSON instead of the Authentication-Results value.
+    #[arg(long)]
+    json: bool,
+    /// The message file (- for standard input).
+    file: PathBuf,
+}
+
+/// The SMTP envelope options of `mailsec auth` and `mailsec scan`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct EnvelopeArgs {
+    /// The connecting client's IP address (without it SPF is `none` and no
+    /// DNS blocklist is asked).
     #[arg(long)]
     ip: Option<std::net::IpAddr>,
     /// The HELO/EHLO name the client gave.
@@ -18,11 +31,13 @@ pub(crate) struct Args {
     /// The envelope sender (MAIL FROM); '' or '<>' for a bounce.
     #[arg(long, value_name = "ADDR")]
     mail_from: Option<String>,
-    /// Print JSON instead of the Authentication-Results value.
-    #[arg(long)]
-    json: bool,
-    /// The message file (- for standard input).
-    file: PathBuf,
+}
+
+impl EnvelopeArgs {
+    /// The envelope the checks take.
+    pub(crate) fn envelope(&self) -> Envelope {
+        Envelope::new(self.ip, self.helo.as_deref(), self.mail_from.as_deref())
+    }
 }
 
 pub(crate) fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
@@ -32,7 +47,7 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         .parse(&raw)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
     let resolver = ctx.resolver()?;
-    let envelope = Envelope::new(args.ip, args.helo.as_deref(), args.mail_from.as_deref());
+    let envelope = args.envelope.envelope();
     let auth = Authenticator::new(ctx.authserv_id());
     let report =
         ctx.runtime()?

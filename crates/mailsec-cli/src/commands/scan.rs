@@ -4,25 +4,18 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use mailsec::{Envelope, Report};
+use mailsec::Report;
 use serde_json::json;
 
-use crate::commands::auth::auth_fields;
+use crate::commands::auth::{EnvelopeArgs, auth_fields};
 use crate::commands::links::links_json;
 use crate::commands::train::collect;
-use crate::ctx::{Ctx, read_message, to_crlf};
+use crate::ctx::{Ctx, into_crlf, read_message};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The connecting client's IP address (for SPF and DNS blocklists).
-    #[arg(long)]
-    ip: Option<std::net::IpAddr>,
-    /// The HELO/EHLO name the client gave.
-    #[arg(long)]
-    helo: Option<String>,
-    /// The envelope sender (MAIL FROM); '' or '<>' for a bounce.
-    #[arg(long, value_name = "ADDR")]
-    mail_from: Option<String>,
+    #[command(flatten)]
+    envelope: EnvelopeArgs,
     /// The spam token store file (redb; default as for `mailsec train`).
     #[arg(long, value_name = "PATH", conflicts_with = "redis")]
     db: Option<PathBuf>,
@@ -50,7 +43,7 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         }
     }
     let pipeline = ctx.pipeline(args.db.as_deref(), args.redis.as_deref())?;
-    let envelope = Envelope::new(args.ip, args.helo.as_deref(), args.mail_from.as_deref());
+    let envelope = args.envelope.envelope();
     let runtime = ctx.runtime()?;
     let mut out = std::io::stdout().lock();
     for file in &files {
@@ -58,7 +51,7 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
             read_message(file)?
         } else {
             match std::fs::read(file) {
-                Ok(raw) => to_crlf(&raw),
+                Ok(raw) => into_crlf(raw),
                 Err(e) => {
                     report_error(&mut out, args.json, file, &format!("cannot read: {e}"))?;
                     continue;
