@@ -31,10 +31,11 @@ pub const SUSPICIOUS_AT: f32 = 0.5;
 /// Score at which a link or message becomes phishing.
 pub const PHISHING_AT: f32 = 1.0;
 
-/// The most the lexical model adds to a link's score. The model was trained
-/// on public URL lists whose benign side covers only ~150 sites, so it is
-/// trusted to ask for confirmation (suspicious), not to call a URL phishing
-/// on its own; with other evidence it tips a link over.
+/// The most the lexical model adds to a link's score. The model is trained
+/// on public phishing lists against a benign list of ~150 sites and the
+/// links of ~1,000 domains seen in ham mail, so it is trusted to ask for
+/// confirmation (suspicious), not to call a URL phishing on its own; with
+/// other evidence it tips a link over.
 pub const MODEL_WEIGHT: f32 = 0.5;
 
 /// The most the lexical model adds to a message's score.
