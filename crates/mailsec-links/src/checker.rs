@@ -17,7 +17,8 @@ use crate::lists::{
 };
 use crate::message_model::{MessageFeatures, MessageModel};
 use crate::model::{
-    FeatureLists, Features, UrlModel, UrlWordHits, UrlWords, features, features_with,
+    FeatureLists, Features, HostFeatures, UrlModel, UrlWordHits, UrlWords, features,
+    features_on_host,
 };
 use crate::normalize::{
     HostKind, NormalizedUrl, domain_in_text, normalize_url, normalize_url_lenient,
@@ -479,11 +480,18 @@ type UrlCache = FastMap<String, Option<(NormalizedUrl, Vec<Reason>, f32)>>;
 
 /// What one message's check remembers: reasons per URL and per host.
 #[derive(Default)]
-struct Caches {
+struct Caches<'a> {
     urls: UrlCache,
     resources: UrlCache,
     hosts: HostCache,
+    /// Targets found more than once in the message: only these (and nested
+    /// targets) are worth a copy in `urls`/`resources`.
+    repeated: FastSet<&'a str>,
+    host_features: HostFeatureCache,
 }
+
+/// The lexical model's host features per host, within one message.
+type HostFeatureCache = FastMap<String, HostFeatures>;
 
 /// The feed snapshots one check uses.
 struct Snap {
@@ -574,7 +582,13 @@ impl LinkChecker {
         let snap = self.snap();
         match normalize_url_lenient(raw) {
             Some(u) => {
-                let (reasons, score) = self.url_reasons(&u, &snap, &mut HostCache::default(), true);
+                let (reasons, score) = self.url_reasons(
+                    &u,
+                    &snap,
+                    &mut HostCache::default(),
+                    &mut HostFeatureCache::default(),
+                    true,
+                );
                 self.finding(u, None, LinkSource::Text, reasons, score)
             }
             None => LinkFinding {
@@ -613,8 +627,16 @@ impl LinkChecker {
 
         let expected = c.links.len().min(MAX_LINKS);
         let mut seen = FastSet::with_capacity_and_hasher(expected, Default::default());
+        let mut once = FastSet::with_capacity_and_hasher(expected, Default::default());
+        let mut repeated = FastSet::default();
+        for raw in &c.links {
+            if !once.insert(raw.target.as_str()) {
+                repeated.insert(raw.target.as_str());
+            }
+        }
+        drop(once);
         let mut cache = Caches {
-            urls: UrlCache::with_capacity_and_hasher(expected, Default::default()),
+            repeated,
             ..Caches::default()
         };
         let mut findings = Vec::new();
@@ -831,6 +853,7 @@ impl LinkChecker {
         u: &NormalizedUrl,
         snap: &Snap,
         hosts: &mut HostCache,
+        host_features: &mut HostFeatureCache,
         with_model: bool,
     ) -> (Vec<Reason>, f32) {
         let mut reasons = Vec::new();
@@ -907,7 +930,19 @@ impl LinkChecker {
                 HostKind::Domain | HostKind::Ipv4 | HostKind::Ipv6
             )
         {
-            let f = features_with(u, &self.feature_lists(), model.dim(), Some(&words));
+            let lists = self.feature_lists();
+            let ip = matches!(u.host_kind(), HostKind::Ipv4 | HostKind::Ipv6);
+            let f = match host_features.get(host).filter(|hf| hf.is_ip() == ip) {
+                Some(hf) => features_on_host(u, &lists, model.dim(), Some(&words), hf),
+                None => {
+                    let hf = crate::model::host_features(u, &lists);
+                    let f = features_on_host(u, &lists, model.dim(), Some(&words), &hf);
+                    if host_features.len() < MAX_LINKS {
+                        host_features.insert(host.to_owned(), hf);
+                    }
+                    f
+                }
+            };
             let p = model.probability_of(&f);
             let w = self.model_weight(p);
             if w > 0.0 {
@@ -1079,7 +1114,7 @@ impl LinkChecker {
         &self,
         raw: &RawLink,
         snap: &Snap,
-        cache: &mut Caches,
+        cache: &mut Caches<'_>,
         depth: usize,
         out: &mut Vec<LinkFinding>,
     ) {
@@ -1103,11 +1138,19 @@ impl LinkChecker {
                         )
                     })
                     .map(|u| {
-                        let (reasons, score) =
-                            self.url_reasons(&u, snap, &mut cache.hosts, clickable);
+                        let (reasons, score) = self.url_reasons(
+                            &u,
+                            snap,
+                            &mut cache.hosts,
+                            &mut cache.host_features,
+                            clickable,
+                        );
                         (u, reasons, score)
                     });
-                if urls.len() < MAX_LINKS {
+                if urls.len() < MAX_LINKS
+                    && (raw.source == LinkSource::Nested
+                        || cache.repeated.contains(raw.target.as_str()))
+                {
                     urls.insert(raw.target.clone(), entry.clone());
                 }
                 match entry {

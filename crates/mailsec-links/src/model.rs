@@ -314,6 +314,7 @@ impl Sink {
             self.f.push((i as u32, v));
         }
     }
+    #[cfg(test)]
     fn hashed(&mut self, ns: &str, token: &str) {
         let h = token.bytes().fold(hash_start(ns), hash_byte);
         self.push_hash(h);
@@ -321,33 +322,38 @@ impl Sink {
 
     /// [`Sink::hashed`] of [`shape`]`(word)`, without building the string.
     fn hashed_shape(&mut self, ns: &str, word: &str) {
-        let mut h = hash_start(ns);
-        let mut prev_digit = false;
-        let mut buf = [0u8; 4];
-        for c in word.chars() {
-            if c.is_ascii_digit() {
-                if !prev_digit {
-                    h = hash_byte(h, b'0');
-                }
-                prev_digit = true;
-            } else {
-                if c.is_ascii() {
-                    h = hash_byte(h, c.to_ascii_lowercase() as u8);
-                } else {
-                    for lc in c.to_lowercase() {
-                        h = lc.encode_utf8(&mut buf).bytes().fold(h, hash_byte);
-                    }
-                }
-                prev_digit = false;
-            }
-        }
-        self.push_hash(h);
+        self.push_hash(shape_hash(ns, word));
     }
 
     fn push_hash(&mut self, h: u32) {
         let span = self.mask + 1 - DENSE_FEATURES as u32;
         self.f.push((DENSE_FEATURES as u32 + h % span, 1.0));
     }
+}
+
+/// The hash [`Sink::hashed`] gives [`shape`]`(word)`, without building the string.
+fn shape_hash(ns: &str, word: &str) -> u32 {
+    let mut h = hash_start(ns);
+    let mut prev_digit = false;
+    let mut buf = [0u8; 4];
+    for c in word.chars() {
+        if c.is_ascii_digit() {
+            if !prev_digit {
+                h = hash_byte(h, b'0');
+            }
+            prev_digit = true;
+        } else {
+            if c.is_ascii() {
+                h = hash_byte(h, c.to_ascii_lowercase() as u8);
+            } else {
+                for lc in c.to_lowercase() {
+                    h = lc.encode_utf8(&mut buf).bytes().fold(h, hash_byte);
+                }
+            }
+            prev_digit = false;
+        }
+    }
+    h
 }
 
 /// FNV-1a over the namespace and a separator byte: the start of a token's hash.
@@ -417,10 +423,31 @@ pub(crate) fn features_with(
     dim: usize,
     words: Option<&UrlWordHits>,
 ) -> Features {
-    let mut s = Sink {
-        f: Vec::with_capacity(64),
-        mask: (dim as u32).wrapping_sub(1),
-    };
+    features_on_host(url, lists, dim, words, &host_features(url, lists))
+}
+
+/// The features that depend on the host alone (its kind, name, registered
+/// domain and the lists): computed once per distinct host of a message.
+#[derive(Debug, Clone)]
+pub(crate) struct HostFeatures {
+    /// Dense values by index; only the host indices are read.
+    dense: [f32; DENSE_FEATURES],
+    /// Hashes of the `tld` and `sub` tokens, in order.
+    hashes: Vec<u32>,
+    /// Whether the registered domain belongs to no protected brand.
+    unowned: bool,
+}
+
+impl HostFeatures {
+    /// Whether these are the features of an IP literal host.
+    pub(crate) fn is_ip(&self) -> bool {
+        self.dense.get(5).is_some_and(|&v| v != 0.0)
+    }
+}
+
+/// Compute the host part of a URL's features.
+pub(crate) fn host_features(url: &NormalizedUrl, lists: &FeatureLists<'_>) -> HostFeatures {
+    let mut d = [0.0f32; DENSE_FEATURES];
     let host = url.host_str().unwrap_or_default();
     let reg = url.registered_domain().unwrap_or(host);
     let suffix_len = reg.find('.').map(|i| reg.len() - i - 1).unwrap_or(0);
@@ -429,15 +456,17 @@ pub(crate) fn features_with(
         .strip_suffix(reg)
         .map(|p| p.trim_end_matches('.'))
         .unwrap_or_default();
-    let path = url.url().path();
-    let query = url.url().query().unwrap_or_default();
     let labels = host.split('.').count();
-
-    s.dense(0, ln1p(host.len()));
-    s.dense(1, labels.min(8) as f32 / 4.0);
-    s.dense(2, ln1p(reg_label.len()));
+    let mut set = |i: usize, v: f32| {
+        if let Some(slot) = d.get_mut(i) {
+            *slot = v;
+        }
+    };
+    set(0, ln1p(host.len()));
+    set(1, labels.min(8) as f32 / 4.0);
+    set(2, ln1p(reg_label.len()));
     let host_digits = host.bytes().filter(u8::is_ascii_digit).count();
-    s.dense(
+    set(
         3,
         if host.is_empty() {
             0.0
@@ -445,31 +474,17 @@ pub(crate) fn features_with(
             host_digits as f32 / host.len() as f32
         },
     );
-    s.dense(4, host.bytes().filter(|&b| b == b'-').count().min(5) as f32);
-    s.dense(
+    set(4, host.bytes().filter(|&b| b == b'-').count().min(5) as f32);
+    set(
         5,
         f32::from(u8::from(matches!(
             url.host_kind(),
             HostKind::Ipv4 | HostKind::Ipv6
         ))),
     );
-    s.dense(6, ln1p(path.len()));
-    let depth = path.split('/').filter(|p| !p.is_empty()).count();
-    s.dense(7, depth.min(10) as f32 / 5.0);
-    s.dense(8, ln1p(query.len()));
-    s.dense(
-        9,
-        if query.is_empty() {
-            0.0
-        } else {
-            (query.matches('&').count() + 1).min(10) as f32 / 5.0
-        },
-    );
-    s.dense(10, f32::from(u8::from(path.len() <= 1 && query.is_empty())));
-    s.dense(11, ln1p(path.matches('%').count()));
-    s.dense(12, entropy(reg_label) / 4.0);
+    set(12, entropy(reg_label) / 4.0);
     let vowels = reg_label.bytes().filter(|b| b"aeiou".contains(b)).count();
-    s.dense(
+    set(
         13,
         if reg_label.is_empty() {
             0.0
@@ -487,48 +502,115 @@ pub(crate) fn features_with(
             run = 0;
         }
     }
-    s.dense(14, max_run.min(10) as f32 / 5.0);
+    set(14, max_run.min(10) as f32 / 5.0);
     let sub_labels = if sub.is_empty() {
         0
     } else {
         sub.split('.').count()
     };
-    s.dense(15, sub_labels.min(6) as f32 / 3.0);
+    set(15, sub_labels.min(6) as f32 / 3.0);
+    let tld = host.rsplit('.').next().unwrap_or_default();
+    set(19, f32::from(u8::from(lists.suspicious_tlds.contains(tld))));
+    set(
+        20,
+        f32::from(u8::from(lists.free_hosting.matching(host).is_some())),
+    );
+    set(
+        21,
+        f32::from(u8::from(lists.shorteners.matching(host).is_some())),
+    );
+    set(23, f32::from(u8::from(url.is_idn())));
+    set(
+        29,
+        f32::from(u8::from(reg_label.bytes().any(|b| b.is_ascii_digit()))),
+    );
+    set(30, f32::from(u8::from(host.starts_with("www."))));
+    let mut cons = 0;
+    let mut max_cons = 0;
+    for b in reg_label.bytes() {
+        if b.is_ascii_alphabetic() && !b"aeiouy".contains(&b) {
+            cons += 1;
+            max_cons = max_cons.max(cons);
+        } else {
+            cons = 0;
+        }
+    }
+    set(31, max_cons.min(10) as f32 / 5.0);
+    set(33, suffix_len.min(10) as f32 / 5.0);
+    let mut hashes = vec![tld.bytes().fold(hash_start("tld"), hash_byte)];
+    for w in sub.split(['.', '-']).filter(|w| !w.is_empty()).take(6) {
+        hashes.push(shape_hash("sub", w));
+    }
+    HostFeatures {
+        dense: d,
+        hashes,
+        unowned: lists.brands.owner_of(reg).is_none(),
+    }
+}
+
+/// [`features_with`] with the host part already computed ([`host_features`]
+/// of a URL with the same host).
+pub(crate) fn features_on_host(
+    url: &NormalizedUrl,
+    lists: &FeatureLists<'_>,
+    dim: usize,
+    words: Option<&UrlWordHits>,
+    hf: &HostFeatures,
+) -> Features {
+    let mut s = Sink {
+        f: Vec::with_capacity(64),
+        mask: (dim as u32).wrapping_sub(1),
+    };
+    let hd = |i: usize| hf.dense.get(i).copied().unwrap_or(0.0);
+    let host = url.host_str().unwrap_or_default();
+    let path = url.url().path();
+    let query = url.url().query().unwrap_or_default();
+
+    for i in 0..=5 {
+        s.dense(i, hd(i));
+    }
+    s.dense(6, ln1p(path.len()));
+    let depth = path.split('/').filter(|p| !p.is_empty()).count();
+    s.dense(7, depth.min(10) as f32 / 5.0);
+    s.dense(8, ln1p(query.len()));
+    s.dense(
+        9,
+        if query.is_empty() {
+            0.0
+        } else {
+            (query.matches('&').count() + 1).min(10) as f32 / 5.0
+        },
+    );
+    s.dense(10, f32::from(u8::from(path.len() <= 1 && query.is_empty())));
+    s.dense(11, ln1p(path.matches('%').count()));
+    for i in 12..=15 {
+        s.dense(i, hd(i));
+    }
     s.dense(16, f32::from(u8::from(url.has_userinfo())));
-    let owner = lists.brands.owner_of(reg);
     let usable = |b: &crate::lists::Brand| !b.common_word && b.token.len() >= 4;
-    let (brand_host, brand_path) = if let (None, Some(w)) = (owner, words) {
-        (w.brand_in_host, w.brand_in_path_or_query)
-    } else if owner.is_none() {
-        (
+    let (brand_host, brand_path) = match (hf.unowned, words) {
+        (true, Some(w)) => (w.brand_in_host, w.brand_in_path_or_query),
+        (true, None) => (
             lists.brands.hits(host).any(|(b, _, _)| usable(b)),
             lists
                 .brands
                 .hits(path)
                 .chain(lists.brands.hits(query))
                 .any(|(b, _, _)| usable(b)),
-        )
-    } else {
-        (false, false)
+        ),
+        (false, _) => (false, false),
     };
     s.dense(17, f32::from(u8::from(brand_host)));
     s.dense(18, f32::from(u8::from(brand_path)));
-    let tld = host.rsplit('.').next().unwrap_or_default();
-    s.dense(19, f32::from(u8::from(lists.suspicious_tlds.contains(tld))));
-    s.dense(
-        20,
-        f32::from(u8::from(lists.free_hosting.matching(host).is_some())),
-    );
-    s.dense(
-        21,
-        f32::from(u8::from(lists.shorteners.matching(host).is_some())),
-    );
+    for i in 19..=21 {
+        s.dense(i, hd(i));
+    }
     let cred = match words {
         Some(w) => w.credential_words,
         None => credential_word_count(lists.credential_words, host, path, query),
     };
     s.dense(22, ln1p(cred));
-    s.dense(23, f32::from(u8::from(url.is_idn())));
+    s.dense(23, hd(23));
     s.dense(24, f32::from(u8::from(url.url().port().is_some())));
     let upper = path.bytes().filter(u8::is_ascii_uppercase).count();
     s.dense(
@@ -542,29 +624,15 @@ pub(crate) fn features_with(
     s.dense(26, ln1p(path.bytes().filter(|&b| b == b'-').count()));
     s.dense(27, ln1p(path.bytes().filter(u8::is_ascii_digit).count()));
     s.dense(28, ln1p(path.bytes().filter(|&b| b == b'.').count()));
-    s.dense(
-        29,
-        f32::from(u8::from(reg_label.bytes().any(|b| b.is_ascii_digit()))),
-    );
-    s.dense(30, f32::from(u8::from(host.starts_with("www."))));
-    let mut cons = 0;
-    let mut max_cons = 0;
-    for b in reg_label.bytes() {
-        if b.is_ascii_alphabetic() && !b"aeiouy".contains(&b) {
-            cons += 1;
-            max_cons = max_cons.max(cons);
-        } else {
-            cons = 0;
-        }
+    for i in 29..=31 {
+        s.dense(i, hd(i));
     }
-    s.dense(31, max_cons.min(10) as f32 / 5.0);
     s.dense(32, f32::from(u8::from(path.ends_with('/') && depth > 0)));
-    s.dense(33, suffix_len.min(10) as f32 / 5.0);
+    s.dense(33, hd(33));
 
     // Hashed tokens.
-    s.hashed("tld", tld);
-    for w in sub.split(['.', '-']).filter(|w| !w.is_empty()).take(6) {
-        s.hashed_shape("sub", w);
+    for &h in &hf.hashes {
+        s.push_hash(h);
     }
     for w in path
         .split(|c: char| !c.is_ascii_alphanumeric())
@@ -663,5 +731,36 @@ mod tests {
         let a = crate::normalize_url("http://login.example.xyz/a/b?c=1").unwrap();
         let b = crate::normalize_url("https://login.example.xyz/a/b?c=1").unwrap();
         assert_eq!(features(&a, &lists, 1 << 12), features(&b, &lists, 1 << 12));
+    }
+
+    #[test]
+    fn host_features_are_reusable_per_host() {
+        let mut brands = Brands::from_list(crate::lists::BRANDS);
+        brands.finish().unwrap();
+        let empty = SuffixSet::default();
+        let cw = credential_words().unwrap();
+        let lists = FeatureLists {
+            credential_words: &cw,
+            brands: &brands,
+            suspicious_tlds: &empty,
+            free_hosting: &empty,
+            shorteners: &empty,
+        };
+        let first = crate::normalize_url("https://a-1.paypal-login.example.co.uk/").unwrap();
+        let hf = host_features(&first, &lists);
+        assert!(!hf.is_ip());
+        for other in [
+            "https://a-1.paypal-login.example.co.uk/Verify/2024/x.php?user=1&id=22",
+            "http://user@a-1.paypal-login.example.co.uk:8080/signin/paypal/",
+        ] {
+            let u = crate::normalize_url(other).unwrap();
+            assert_eq!(
+                features_on_host(&u, &lists, 1 << 12, None, &hf),
+                features(&u, &lists, 1 << 12),
+                "{other}"
+            );
+        }
+        let ip = crate::normalize_url("http://0x7f.1/login").unwrap();
+        assert!(host_features(&ip, &lists).is_ip());
     }
 }
