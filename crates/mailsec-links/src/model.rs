@@ -715,8 +715,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn scheme_is_not_a_feature() {
+    /// Runs `f` with the shipped brand and credential lists and empty TLD,
+    /// free-hosting and shortener lists.
+    fn with_lists(f: impl FnOnce(&FeatureLists<'_>)) {
         let mut brands = Brands::from_list(crate::lists::BRANDS);
         brands.finish().unwrap();
         let empty = SuffixSet::default();
@@ -728,39 +729,37 @@ mod tests {
             free_hosting: &empty,
             shorteners: &empty,
         };
-        let a = crate::normalize_url("http://login.example.xyz/a/b?c=1").unwrap();
-        let b = crate::normalize_url("https://login.example.xyz/a/b?c=1").unwrap();
-        assert_eq!(features(&a, &lists, 1 << 12), features(&b, &lists, 1 << 12));
+        f(&lists);
+    }
+
+    #[test]
+    fn scheme_is_not_a_feature() {
+        with_lists(|lists| {
+            let a = crate::normalize_url("http://login.example.xyz/a/b?c=1").unwrap();
+            let b = crate::normalize_url("https://login.example.xyz/a/b?c=1").unwrap();
+            assert_eq!(features(&a, lists, 1 << 12), features(&b, lists, 1 << 12));
+        });
     }
 
     #[test]
     fn host_features_are_reusable_per_host() {
-        let mut brands = Brands::from_list(crate::lists::BRANDS);
-        brands.finish().unwrap();
-        let empty = SuffixSet::default();
-        let cw = credential_words().unwrap();
-        let lists = FeatureLists {
-            credential_words: &cw,
-            brands: &brands,
-            suspicious_tlds: &empty,
-            free_hosting: &empty,
-            shorteners: &empty,
-        };
-        let first = crate::normalize_url("https://a-1.paypal-login.example.co.uk/").unwrap();
-        let hf = host_features(&first, &lists);
-        assert!(!hf.is_ip());
-        for other in [
-            "https://a-1.paypal-login.example.co.uk/Verify/2024/x.php?user=1&id=22",
-            "http://user@a-1.paypal-login.example.co.uk:8080/signin/paypal/",
-        ] {
-            let u = crate::normalize_url(other).unwrap();
-            assert_eq!(
-                features_on_host(&u, &lists, 1 << 12, None, &hf),
-                features(&u, &lists, 1 << 12),
-                "{other}"
-            );
-        }
-        let ip = crate::normalize_url("http://0x7f.1/login").unwrap();
-        assert!(host_features(&ip, &lists).is_ip());
+        with_lists(|lists| {
+            let first = crate::normalize_url("https://a-1.paypal-login.example.co.uk/").unwrap();
+            let hf = host_features(&first, lists);
+            assert!(!hf.is_ip());
+            for other in [
+                "https://a-1.paypal-login.example.co.uk/Verify/2024/x.php?user=1&id=22",
+                "http://user@a-1.paypal-login.example.co.uk:8080/signin/paypal/",
+            ] {
+                let u = crate::normalize_url(other).unwrap();
+                assert_eq!(
+                    features_on_host(&u, lists, 1 << 12, None, &hf),
+                    features(&u, lists, 1 << 12),
+                    "{other}"
+                );
+            }
+            let ip = crate::normalize_url("http://0x7f.1/login").unwrap();
+            assert!(host_features(&ip, lists).is_ip());
+        });
     }
 }
