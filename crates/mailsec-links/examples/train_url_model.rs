@@ -5,12 +5,16 @@
 //! cargo run --release -p mailsec-links --example train_url_model [-- OUT] [--top N] [--show ns:token,...] [--cv]
 //! ```
 //!
+//! `--time`: only measure the cost of the features. `--letter-bigrams OUT
+//! FILE...`: only write the letter-bigram table (`data/letter_bigrams.txt`)
+//! from English text files.
 //! `--top N`: how many of the strongest weights to print each way (40);
 //! `--show pw:cgi,ext:asp,...`: the weights of these tokens' buckets; `--cv`:
 //! also the grouped 5-fold cross-validation of the whole recipe, pooled.
-//! Environment: `HAM_WEIGHT` (1), `MIN_TLD_DOMAINS` (3), `RECALL` (0.93),
-//! `NO_ERA=1` (keep the [`ERA_TOKENS`]), `L2` (1e-6), `BAN_DENSE=2,31` (dense
-//! features kept out of training, for experiments).
+//! Environment: `HAM_WEIGHT` (1), `MIN_TLD_DOMAINS` (3),
+//! `MIN_TOKEN_DOMAINS` (3), `RECALL` (0.93), `NO_ERA=1` (keep the
+//! [`ERA_TOKENS`]), `L2` (1e-6), `BAN_DENSE=30,36` (dense features kept out
+//! of training, for experiments; indices as in [`DENSE_NAMES`]).
 //!
 //! Positives: the development phishing lists (JPCERT 2025, PhishTank 2020).
 //! Negatives: the benign list (ISCX 2016, ~150 sites) **and the links found
@@ -51,7 +55,7 @@ use mailsec_links::{
     DENSE_FEATURES, HostKind, LinkChecker, UrlModel, normalize_url_lenient, sigmoid,
 };
 
-const DIM: usize = 1 << 15;
+const DIM: usize = 1 << 17;
 const EPOCHS: usize = 12;
 const LEARNING_RATE: f32 = 0.2;
 const L2: f32 = 1e-6;
@@ -67,6 +71,10 @@ const HAM_WEIGHT: f32 = 1.0;
 /// A TLD's hashed token is kept only when both sides of the training folds
 /// have at least this many registered domains under it.
 const MIN_TLD_DOMAINS: usize = 3;
+
+/// A hashed bucket is trained only when its tokens occur in at least this
+/// many registered domains of the training folds.
+const MIN_TOKEN_DOMAINS: usize = 3;
 
 /// Hashed tokens dropped from training (their weights stay 0): they tell
 /// the era of a list rather than what a link does. WordPress (`wp-content`,
@@ -114,42 +122,58 @@ const DROPPED_DOMAINS: &[&str] = &[
 /// domains that also hold ordinary sites.
 const DROPPED_HOSTS: &[&str] = &["groups.yahoo.com", "lists.", "list."];
 
-/// Names of the dense features (`src/model.rs`).
+/// Names of the dense features by index (`src/model.rs`, `mod ix`; "" = unused).
 const DENSE_NAMES: &[&str] = &[
-    "host length",
-    "host labels",
-    "registered label length",
-    "host digit share",
-    "host hyphens",
     "IP host",
+    "longest registered label piece 1-3",
+    "longest registered label piece 4-5",
+    "longest registered label piece 6-8",
+    "longest registered label piece 9-12",
+    "longest registered label piece 13-18",
+    "longest registered label piece 19+",
+    "subdomain levels 1",
+    "subdomain levels 2",
+    "subdomain levels 3",
+    "subdomain levels 4+",
+    "registered label hyphens 1",
+    "registered label hyphens 2",
+    "registered label hyphens 3+",
+    "subdomain hyphen",
+    "digit in registered label",
+    "host digit run 4+",
+    "registered label bigram cost <3.0",
+    "registered label bigram cost 3.0-3.6",
+    "registered label bigram cost 3.6-4.2",
+    "registered label bigram cost 4.2-4.8",
+    "registered label bigram cost >=4.8",
+    "random-looking subdomain label",
+    "suspicious TLD",
+    "free hosting",
+    "shortener",
+    "IDN",
+    "generic TLD as subdomain label",
+    "multi-label public suffix",
+    "numeric registered label",
+    "www",
+    "",
     "path length",
     "path depth",
     "query length",
     "query pairs",
-    "bare host (no path, no query)",
+    "",
     "path percent escapes",
-    "registered label entropy",
-    "registered label vowel share",
-    "host digit run",
-    "subdomain labels",
     "userinfo",
     "brand in host",
     "brand in path/query",
-    "suspicious TLD",
-    "free hosting",
-    "shortener",
     "credential words",
-    "IDN",
     "explicit port",
     "path upper-case share",
     "path hyphens",
     "path digits",
     "path dots",
-    "digit in registered label",
-    "www.",
-    "registered label consonant run",
     "path ends with /",
-    "public suffix length",
+    "script page (.php, .asp...)",
+    "static page (.html, .htm)",
 ];
 
 struct Sample {
@@ -316,6 +340,15 @@ impl Names {
             .strip_suffix(reg)
             .map(|p| p.trim_end_matches('.'))
             .unwrap_or_default();
+        let is_www = |l: &str| {
+            l.strip_prefix("www")
+                .is_some_and(|r| r.bytes().all(|b| b.is_ascii_digit()))
+        };
+        let sub = match sub.split_once('.') {
+            Some((first, rest)) if is_www(first) => rest,
+            None if is_www(sub) => "",
+            _ => sub,
+        };
         let path = u.url().path();
         let query = u.url().query().unwrap_or_default();
         self.put(
@@ -348,7 +381,7 @@ impl Names {
     }
 
     fn name(&self, i: usize) -> String {
-        if let Some(n) = DENSE_NAMES.get(i) {
+        if let Some(n) = DENSE_NAMES.get(i).filter(|n| !n.is_empty()) {
             return format!("[{n}]");
         }
         let Some(m) = self.tokens.get(&(i as u32)) else {
@@ -615,8 +648,90 @@ fn cross_validate(all: &[Sample], n_phish: usize, n_list: usize, recall: f32, ha
     );
 }
 
+/// `--letter-bigrams OUT FILE...`: count the letter bigrams (with the word
+/// boundary `_`) of the words in English text files and write them in the
+/// format `src/model.rs` reads (`data/letter_bigrams.txt`).
+fn letter_bigrams(out: &str, files: &[String]) {
+    let mut counts = [[0u64; 27]; 27];
+    let sym = |c: u8| match c {
+        b'a'..=b'z' => usize::from(c - b'a'),
+        _ => 26,
+    };
+    for f in files {
+        let text = std::fs::read(f).unwrap();
+        let mut prev = 26;
+        for b in text.iter().chain([&b' ']) {
+            let s = sym(b.to_ascii_lowercase());
+            if !(s == 26 && prev == 26) {
+                counts[prev][s] += 1;
+            }
+            prev = s;
+        }
+    }
+    let name = |i: usize| {
+        if i == 26 {
+            '_'
+        } else {
+            (b'a' + i as u8) as char
+        }
+    };
+    let mut s = format!(
+        "# Letter-bigram counts (`_` = word boundary) of English text, for the\n\
+         # URL model's random-label feature; made by\n\
+         # `train_url_model --letter-bigrams OUT FILE...` from {} file(s).\n",
+        files.len()
+    );
+    for (a, row) in counts.iter().enumerate() {
+        for (b, &n) in row.iter().enumerate() {
+            if n > 0 {
+                s.push_str(&format!("{}{} {n}\n", name(a), name(b)));
+            }
+        }
+    }
+    std::fs::write(out, s).unwrap();
+    println!("wrote {out}");
+}
+
+/// `--time`: the cost of the model's features (host and URL part, as
+/// `LinkChecker::url_features` computes them for a URL of a new host) over
+/// the development list URLs; median of 7 rounds, ns per URL.
+fn time_features() {
+    let checker = LinkChecker::builder().without_model().build().unwrap();
+    let (phish, benign) = corpus::load_urls();
+    let urls: Vec<_> = phish
+        .iter()
+        .chain(&benign)
+        .filter_map(|u| normalize_url_lenient(&corpus::scheme_normalised(u)))
+        .collect();
+    let mut rounds = Vec::new();
+    let mut sink = 0usize;
+    for _ in 0..7 {
+        let t = std::time::Instant::now();
+        for u in &urls {
+            sink += checker.url_features(u, 1 << 17).len();
+        }
+        rounds.push(t.elapsed().as_nanos() as f64 / urls.len() as f64);
+    }
+    rounds.sort_by(f64::total_cmp);
+    println!(
+        "features of {} URLs: median {:.0} ns/URL (rounds {:.0}..{:.0}; {sink} features)",
+        urls.len(),
+        rounds[3],
+        rounds[0],
+        rounds[6]
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--time") {
+        time_features();
+        return;
+    }
+    if args.first().map(String::as_str) == Some("--letter-bigrams") {
+        letter_bigrams(&args[1], &args[2..]);
+        return;
+    }
     let top: usize = args
         .iter()
         .position(|a| a == "--top")
@@ -728,6 +843,37 @@ fn main() {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    // Hashed tokens of fewer than MIN_TOKEN_DOMAINS registered domains in
+    // the training folds: a token of one site is that site's name, not a
+    // shape that carries to hosts never seen (and its bucket, shared by
+    // chance with another token, would pass the weight on).
+    let min_token = env("MIN_TOKEN_DOMAINS", MIN_TOKEN_DOMAINS as f32) as usize;
+    let mut token_domains: HashMap<u32, HashSet<String>> = HashMap::new();
+    for s in all.iter().filter(|s| s.fold != corpus::TEST_FOLD) {
+        let d = corpus::url_domain(&s.url);
+        for &(i, _) in &s.features {
+            if i as usize >= DENSE_FEATURES {
+                let e = token_domains.entry(i).or_default();
+                if e.len() < min_token {
+                    e.insert(d.clone());
+                }
+            }
+        }
+    }
+    let rare = token_domains
+        .iter()
+        .filter(|(_, d)| d.len() < min_token)
+        .count();
+    println!(
+        "hashed buckets: {} seen, {rare} of fewer than {min_token} registered domains kept out",
+        token_domains.len()
+    );
+    banned.extend(
+        token_domains
+            .iter()
+            .filter(|(_, d)| d.len() < min_token)
+            .map(|(i, _)| *i),
+    );
     // Experiment knob: dense features kept out of training (`BAN_DENSE=2,31`).
     for i in std::env::var("BAN_DENSE")
         .unwrap_or_default()
@@ -786,8 +932,12 @@ fn main() {
 
     // Final weights from every training fold.
     let (w, b) = train(&all, &[1, 2, 3, 4]);
+    // A banned token's bucket gets no weight even where a trained token
+    // collides with it: the library still hashes the banned token.
     let w: Vec<f32> = w
         .into_iter()
+        .enumerate()
+        .map(|(i, x)| if banned.contains(&(i as u32)) { 0.0 } else { x })
         .map(|x| {
             if x.abs() < 1e-4 {
                 0.0
@@ -842,7 +992,11 @@ fn main() {
         }
     }
     println!("dense weights:");
-    for (i, n) in DENSE_NAMES.iter().enumerate() {
+    for (i, n) in DENSE_NAMES
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| !n.is_empty())
+    {
         println!("  {:+.3} {n}", w[i]);
     }
 

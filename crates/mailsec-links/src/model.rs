@@ -13,7 +13,7 @@ use crate::normalize::{HostKind, NormalizedUrl};
 const SHIPPED: &str = include_str!("../data/url_model.txt");
 
 /// Number of dense (named) features; hashed features follow them.
-pub const DENSE_FEATURES: usize = 40;
+pub const DENSE_FEATURES: usize = 64;
 
 /// A sparse feature vector: `(index, value)` pairs.
 pub type Features = Vec<(u32, f32)>;
@@ -389,27 +389,6 @@ fn shape(word: &str) -> String {
     s
 }
 
-fn entropy(s: &str) -> f32 {
-    let mut counts = [0u32; 256];
-    let mut n = 0u32;
-    for b in s.bytes() {
-        counts[b as usize] += 1;
-        n += 1;
-    }
-    if n == 0 {
-        return 0.0;
-    }
-    let n = n as f32;
-    counts
-        .iter()
-        .filter(|&&c| c > 0)
-        .map(|&c| {
-            let p = c as f32 / n;
-            -p * p.log2()
-        })
-        .sum()
-}
-
 /// The features of one URL. The scheme is deliberately not among them.
 pub(crate) fn features(url: &NormalizedUrl, lists: &FeatureLists<'_>, dim: usize) -> Features {
     features_with(url, lists, dim, None)
@@ -430,8 +409,8 @@ pub(crate) fn features_with(
 /// domain and the lists): computed once per distinct host of a message.
 #[derive(Debug, Clone)]
 pub(crate) struct HostFeatures {
-    /// Dense values by index; only the host indices are read.
-    dense: [f32; DENSE_FEATURES],
+    /// The host's dense features, `(index, value)` by index.
+    dense: Vec<(u32, f32)>,
     /// Hashes of the `tld` and `sub` tokens, in order.
     hashes: Vec<u32>,
     /// Whether the registered domain belongs to no protected brand.
@@ -441,111 +420,309 @@ pub(crate) struct HostFeatures {
 impl HostFeatures {
     /// Whether these are the features of an IP literal host.
     pub(crate) fn is_ip(&self) -> bool {
-        self.dense.get(5).is_some_and(|&v| v != 0.0)
+        self.dense
+            .first()
+            .is_some_and(|&(i, _)| i as usize == ix::IP)
     }
 }
 
+/// Indices of the dense features (the names are in
+/// `examples/train_url_model.rs`). Host features are one-hot buckets or
+/// flags, so that an unusual but ordinary host shape (a two-letter or a
+/// long registered label) is one bucket among others, not an extreme value.
+mod ix {
+    /// The host is an IPv4 or IPv6 literal.
+    pub(super) const IP: usize = 0;
+    /// Buckets of the longest hyphen-separated piece of the registered
+    /// label: 1-3, 4-5, 6-8, 9-12, 13-18, 19+ characters.
+    pub(super) const LABEL_LEN: usize = 1;
+    /// Subdomain levels (a leading `www` not counted): 1, 2, 3, 4+.
+    pub(super) const SUB_LEVELS: usize = 7;
+    /// Hyphens in the registered label: 1, 2, 3+.
+    pub(super) const LABEL_HYPHENS: usize = 11;
+    /// A hyphen in the subdomain.
+    pub(super) const SUB_HYPHEN: usize = 14;
+    /// Digits in the registered label.
+    pub(super) const LABEL_DIGITS: usize = 15;
+    /// A run of four or more digits in the host.
+    pub(super) const HOST_DIGIT_RUN: usize = 16;
+    /// Letter-bigram improbability of the registered label, buckets
+    /// ([`RANDOM_BUCKETS`]); labels with fewer than [`MIN_RANDOM_LETTERS`]
+    /// letters have none.
+    pub(super) const LABEL_RANDOM: usize = 17;
+    /// A random-looking subdomain label (six letters or more).
+    pub(super) const SUB_RANDOM: usize = 22;
+    /// The TLD is on the suspicious-TLD list.
+    pub(super) const SUSPICIOUS_TLD: usize = 23;
+    /// The host is under a free-hosting or dynamic-DNS domain.
+    pub(super) const FREE_HOSTING: usize = 24;
+    /// The host is a URL shortener.
+    pub(super) const SHORTENER: usize = 25;
+    /// The host has Unicode (IDN) labels.
+    pub(super) const IDN: usize = 26;
+    /// A subdomain label that is a generic TLD (`paypal.com.example.net`).
+    pub(super) const TLD_IN_SUB: usize = 27;
+    /// Public-suffix length buckets: one label, two labels or more.
+    pub(super) const MULTI_LABEL_SUFFIX: usize = 28;
+    /// The registered label is all digits and hyphens.
+    pub(super) const NUMERIC_LABEL: usize = 29;
+    /// The host starts with `www` (`www2`...).
+    pub(super) const WWW: usize = 30;
+
+    /// Path length (ln).
+    pub(super) const PATH_LEN: usize = 32;
+    /// Path depth (segments / 5, at most 2).
+    pub(super) const PATH_DEPTH: usize = 33;
+    /// Query length (ln).
+    pub(super) const QUERY_LEN: usize = 34;
+    /// Query pairs (/ 5, at most 2).
+    pub(super) const QUERY_PAIRS: usize = 35;
+    // 36: "no path, no query" (2002 mail links are mostly bare `www.`
+    // hosts; it fitted the era, not phishing) was dropped.
+    /// Percent escapes in the path (ln).
+    pub(super) const PATH_ESCAPES: usize = 37;
+    /// User information in the authority.
+    pub(super) const USERINFO: usize = 38;
+    /// A brand in the host of a domain the brand does not own.
+    pub(super) const BRAND_IN_HOST: usize = 39;
+    /// A brand in the path or query of such a domain.
+    pub(super) const BRAND_IN_PATH: usize = 40;
+    /// Distinct credential words (ln).
+    pub(super) const CREDENTIAL_WORDS: usize = 41;
+    /// An explicit port.
+    pub(super) const PORT: usize = 42;
+    /// Share of upper-case letters in the path.
+    pub(super) const PATH_UPPER: usize = 43;
+    /// Hyphens in the path (ln).
+    pub(super) const PATH_HYPHENS: usize = 44;
+    /// Digits in the path (ln).
+    pub(super) const PATH_DIGITS: usize = 45;
+    /// Dots in the path (ln).
+    pub(super) const PATH_DOTS: usize = 46;
+    /// The path ends with `/` below the root.
+    pub(super) const PATH_SLASH: usize = 47;
+    /// The last path segment names a script page (`.php`, `.asp`, `.aspx`,
+    /// `.jsp`, `.cgi`).
+    pub(super) const SCRIPT_PAGE: usize = 48;
+    /// The last path segment names a static page (`.html`, `.htm`).
+    pub(super) const HTML_PAGE: usize = 49;
+}
+
+/// Upper bounds of the registered label's improbability buckets (mean
+/// negative log-probability per letter bigram, nats): below the first,
+/// ..., at or above the last.
+const RANDOM_BUCKETS: [f32; 4] = [3.0, 3.6, 4.2, 4.8];
+
+/// Labels with fewer letters get no improbability bucket: a few letters
+/// (`zoom`, `docs`) say too little.
+const MIN_RANDOM_LETTERS: usize = 6;
+
+/// A subdomain label at or above this improbability (and six letters or
+/// more) counts as random-looking.
+const SUB_RANDOM_AT: f32 = 4.2;
+
+/// Letter-bigram counts of English text (`data/letter_bigrams.txt`, made by
+/// `examples/train_url_model.rs --letter-bigrams`).
+const LETTER_BIGRAMS: &str = include_str!("../data/letter_bigrams.txt");
+
+/// Letters `a`-`z` and the word boundary.
+const SYMBOLS: usize = 27;
+const BOUNDARY: usize = 26;
+
+/// `-ln P(next | previous)` over letters and the word boundary.
+struct Bigrams {
+    cost: [[f32; SYMBOLS]; SYMBOLS],
+}
+
+static BIGRAMS: std::sync::LazyLock<Bigrams> =
+    std::sync::LazyLock::new(|| Bigrams::from_counts(LETTER_BIGRAMS));
+
+fn symbol(c: u8) -> usize {
+    match c {
+        b'a'..=b'z' => usize::from(c - b'a'),
+        _ => BOUNDARY,
+    }
+}
+
+impl Bigrams {
+    /// From lines `xy count` (`x`, `y` letters or `_` for the boundary);
+    /// add-one smoothing, so bad lines only lose their counts.
+    fn from_counts(text: &str) -> Self {
+        let mut counts = [[1u32; SYMBOLS]; SYMBOLS];
+        for line in text.lines() {
+            let mut parts = line.split_whitespace();
+            let (Some(pair), Some(n)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            let (&[a, b], Ok(n)) = (pair.as_bytes(), n.parse::<u32>()) else {
+                continue;
+            };
+            if let Some(row) = counts.get_mut(symbol(a))
+                && let Some(slot) = row.get_mut(symbol(b))
+            {
+                *slot = slot.saturating_add(n);
+            }
+        }
+        let mut cost = [[0f32; SYMBOLS]; SYMBOLS];
+        for (row, counts) in cost.iter_mut().zip(&counts) {
+            let total: f32 = counts.iter().map(|&c| c as f32).sum();
+            for (slot, &c) in row.iter_mut().zip(counts) {
+                *slot = -(c as f32 / total).ln();
+            }
+        }
+        Bigrams { cost }
+    }
+
+    /// Mean bigram cost of a label's letter runs (digits, hyphens and other
+    /// characters are word boundaries) and the number of letters.
+    fn improbability(&self, label: &str) -> (f32, usize) {
+        let mut prev = BOUNDARY;
+        let mut sum = 0f32;
+        let mut pairs = 0usize;
+        let mut letters = 0usize;
+        for b in label.bytes().chain([b'.']) {
+            let s = symbol(b.to_ascii_lowercase());
+            if s == BOUNDARY && prev == BOUNDARY {
+                continue;
+            }
+            letters += usize::from(s != BOUNDARY);
+            sum += self
+                .cost
+                .get(prev)
+                .and_then(|r| r.get(s))
+                .copied()
+                .unwrap_or(0.0);
+            pairs += 1;
+            prev = s;
+        }
+        if pairs == 0 {
+            (0.0, 0)
+        } else {
+            (sum / pairs as f32, letters)
+        }
+    }
+}
+
+/// Generic TLDs that, as a subdomain label, make a host read like another
+/// domain (`paypal.com.example.net`).
+const GENERIC_TLDS: &[&str] = &["com", "net", "org", "gov", "edu", "co", "info", "biz"];
+
 /// Compute the host part of a URL's features.
 pub(crate) fn host_features(url: &NormalizedUrl, lists: &FeatureLists<'_>) -> HostFeatures {
-    let mut d = [0.0f32; DENSE_FEATURES];
+    let mut d: Vec<(u32, f32)> = Vec::with_capacity(12);
+    let mut flag = |i: usize, on: bool| {
+        if on {
+            d.push((i as u32, 1.0));
+        }
+    };
     let host = url.host_str().unwrap_or_default();
-    let reg = url.registered_domain().unwrap_or(host);
-    let suffix_len = reg.find('.').map(|i| reg.len() - i - 1).unwrap_or(0);
-    let reg_label = reg.split('.').next().unwrap_or_default();
-    let sub = host
-        .strip_suffix(reg)
-        .map(|p| p.trim_end_matches('.'))
-        .unwrap_or_default();
-    let labels = host.split('.').count();
-    let mut set = |i: usize, v: f32| {
-        if let Some(slot) = d.get_mut(i) {
-            *slot = v;
-        }
-    };
-    set(0, ln1p(host.len()));
-    set(1, labels.min(8) as f32 / 4.0);
-    set(2, ln1p(reg_label.len()));
-    let host_digits = host.bytes().filter(u8::is_ascii_digit).count();
-    set(
-        3,
-        if host.is_empty() {
-            0.0
+    let ip = matches!(url.host_kind(), HostKind::Ipv4 | HostKind::Ipv6);
+    flag(ix::IP, ip);
+    let mut hashes = Vec::with_capacity(4);
+    if !ip {
+        let reg = url.registered_domain().unwrap_or(host);
+        let (reg_label, suffix) = reg.split_once('.').unwrap_or((reg, ""));
+        let sub = host
+            .strip_suffix(reg)
+            .map(|p| p.trim_end_matches('.'))
+            .unwrap_or_default();
+        flag(ix::WWW, host.split('.').next().is_some_and(is_www));
+        // A leading `www` (or `www2`...) is not a subdomain level.
+        let sub = match sub.split_once('.') {
+            Some((first, rest)) if is_www(first) => rest,
+            None if is_www(sub) => "",
+            _ => sub,
+        };
+        // The longest hyphen-separated piece: hyphens have features of
+        // their own, and `northwind-traders` is two ordinary words.
+        let len = reg_label
+            .split('-')
+            .map(|p| p.chars().count())
+            .max()
+            .unwrap_or(0);
+        let len_bucket = match len {
+            0..=3 => 0,
+            4..=5 => 1,
+            6..=8 => 2,
+            9..=12 => 3,
+            13..=18 => 4,
+            _ => 5,
+        };
+        flag(ix::LABEL_LEN + len_bucket, len > 0);
+        let levels = if sub.is_empty() {
+            0
         } else {
-            host_digits as f32 / host.len() as f32
-        },
-    );
-    set(4, host.bytes().filter(|&b| b == b'-').count().min(5) as f32);
-    set(
-        5,
-        f32::from(u8::from(matches!(
-            url.host_kind(),
-            HostKind::Ipv4 | HostKind::Ipv6
-        ))),
-    );
-    set(12, entropy(reg_label) / 4.0);
-    let vowels = reg_label.bytes().filter(|b| b"aeiou".contains(b)).count();
-    set(
-        13,
-        if reg_label.is_empty() {
-            0.0
-        } else {
-            vowels as f32 / reg_label.len() as f32
-        },
-    );
-    let mut run = 0;
-    let mut max_run = 0;
-    for b in host.bytes() {
-        if b.is_ascii_digit() {
-            run += 1;
+            sub.split('.').count()
+        };
+        flag(ix::SUB_LEVELS + levels.clamp(1, 4) - 1, levels > 0);
+        let hyphens = reg_label.bytes().filter(|&b| b == b'-').count();
+        flag(ix::LABEL_HYPHENS + hyphens.clamp(1, 3) - 1, hyphens > 0);
+        flag(ix::SUB_HYPHEN, sub.contains('-'));
+        flag(
+            ix::LABEL_DIGITS,
+            reg_label.bytes().any(|b| b.is_ascii_digit()),
+        );
+        let mut run = 0;
+        let mut max_run = 0;
+        for b in host.bytes() {
+            run = if b.is_ascii_digit() { run + 1 } else { 0 };
             max_run = max_run.max(run);
-        } else {
-            run = 0;
         }
-    }
-    set(14, max_run.min(10) as f32 / 5.0);
-    let sub_labels = if sub.is_empty() {
-        0
+        flag(ix::HOST_DIGIT_RUN, max_run >= 4);
+        flag(
+            ix::NUMERIC_LABEL,
+            !reg_label.is_empty() && reg_label.bytes().all(|b| b.is_ascii_digit() || b == b'-'),
+        );
+        let bigrams = &*BIGRAMS;
+        let (cost, letters) = bigrams.improbability(reg_label);
+        if letters >= MIN_RANDOM_LETTERS {
+            let bucket = RANDOM_BUCKETS.iter().filter(|&&t| cost >= t).count();
+            flag(ix::LABEL_RANDOM + bucket, true);
+        }
+        flag(
+            ix::SUB_RANDOM,
+            sub.split(['.', '-']).any(|l| {
+                let (c, n) = bigrams.improbability(l);
+                n >= 6 && c >= SUB_RANDOM_AT
+            }),
+        );
+        flag(
+            ix::TLD_IN_SUB,
+            sub.split('.').any(|l| GENERIC_TLDS.contains(&l)),
+        );
+        flag(ix::MULTI_LABEL_SUFFIX, suffix.contains('.'));
+        let tld = host.rsplit('.').next().unwrap_or_default();
+        flag(ix::SUSPICIOUS_TLD, lists.suspicious_tlds.contains(tld));
+        flag(
+            ix::FREE_HOSTING,
+            lists.free_hosting.matching(host).is_some(),
+        );
+        flag(ix::SHORTENER, lists.shorteners.matching(host).is_some());
+        flag(ix::IDN, url.is_idn());
+        hashes.push(tld.bytes().fold(hash_start("tld"), hash_byte));
+        for w in sub.split(['.', '-']).filter(|w| !w.is_empty()).take(6) {
+            hashes.push(shape_hash("sub", w));
+        }
+        d.sort_unstable_by_key(|&(i, _)| i);
+        HostFeatures {
+            dense: d,
+            hashes,
+            unowned: lists.brands.owner_of(reg).is_none(),
+        }
     } else {
-        sub.split('.').count()
-    };
-    set(15, sub_labels.min(6) as f32 / 3.0);
-    let tld = host.rsplit('.').next().unwrap_or_default();
-    set(19, f32::from(u8::from(lists.suspicious_tlds.contains(tld))));
-    set(
-        20,
-        f32::from(u8::from(lists.free_hosting.matching(host).is_some())),
-    );
-    set(
-        21,
-        f32::from(u8::from(lists.shorteners.matching(host).is_some())),
-    );
-    set(23, f32::from(u8::from(url.is_idn())));
-    set(
-        29,
-        f32::from(u8::from(reg_label.bytes().any(|b| b.is_ascii_digit()))),
-    );
-    set(30, f32::from(u8::from(host.starts_with("www."))));
-    let mut cons = 0;
-    let mut max_cons = 0;
-    for b in reg_label.bytes() {
-        if b.is_ascii_alphabetic() && !b"aeiouy".contains(&b) {
-            cons += 1;
-            max_cons = max_cons.max(cons);
-        } else {
-            cons = 0;
+        HostFeatures {
+            dense: d,
+            hashes,
+            unowned: true,
         }
     }
-    set(31, max_cons.min(10) as f32 / 5.0);
-    set(33, suffix_len.min(10) as f32 / 5.0);
-    let mut hashes = vec![tld.bytes().fold(hash_start("tld"), hash_byte)];
-    for w in sub.split(['.', '-']).filter(|w| !w.is_empty()).take(6) {
-        hashes.push(shape_hash("sub", w));
-    }
-    HostFeatures {
-        dense: d,
-        hashes,
-        unowned: lists.brands.owner_of(reg).is_none(),
-    }
+}
+
+/// `www`, `www2`, `www3`...
+fn is_www(label: &str) -> bool {
+    label
+        .strip_prefix("www")
+        .is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// [`features_with`] with the host part already computed ([`host_features`]
@@ -558,35 +735,28 @@ pub(crate) fn features_on_host(
     hf: &HostFeatures,
 ) -> Features {
     let mut s = Sink {
-        f: Vec::with_capacity(64),
+        f: Vec::with_capacity(48),
         mask: (dim as u32).wrapping_sub(1),
     };
-    let hd = |i: usize| hf.dense.get(i).copied().unwrap_or(0.0);
     let host = url.host_str().unwrap_or_default();
     let path = url.url().path();
     let query = url.url().query().unwrap_or_default();
 
-    for i in 0..=5 {
-        s.dense(i, hd(i));
-    }
-    s.dense(6, ln1p(path.len()));
+    s.f.extend_from_slice(&hf.dense);
+    s.dense(ix::PATH_LEN, ln1p(path.len()));
     let depth = path.split('/').filter(|p| !p.is_empty()).count();
-    s.dense(7, depth.min(10) as f32 / 5.0);
-    s.dense(8, ln1p(query.len()));
+    s.dense(ix::PATH_DEPTH, depth.min(10) as f32 / 5.0);
+    s.dense(ix::QUERY_LEN, ln1p(query.len()));
     s.dense(
-        9,
+        ix::QUERY_PAIRS,
         if query.is_empty() {
             0.0
         } else {
             (query.matches('&').count() + 1).min(10) as f32 / 5.0
         },
     );
-    s.dense(10, f32::from(u8::from(path.len() <= 1 && query.is_empty())));
-    s.dense(11, ln1p(path.matches('%').count()));
-    for i in 12..=15 {
-        s.dense(i, hd(i));
-    }
-    s.dense(16, f32::from(u8::from(url.has_userinfo())));
+    s.dense(ix::PATH_ESCAPES, ln1p(path.matches('%').count()));
+    s.dense(ix::USERINFO, f32::from(u8::from(url.has_userinfo())));
     let usable = |b: &crate::lists::Brand| !b.common_word && b.token.len() >= 4;
     let (brand_host, brand_path) = match (hf.unowned, words) {
         (true, Some(w)) => (w.brand_in_host, w.brand_in_path_or_query),
@@ -600,35 +770,39 @@ pub(crate) fn features_on_host(
         ),
         (false, _) => (false, false),
     };
-    s.dense(17, f32::from(u8::from(brand_host)));
-    s.dense(18, f32::from(u8::from(brand_path)));
-    for i in 19..=21 {
-        s.dense(i, hd(i));
-    }
+    s.dense(ix::BRAND_IN_HOST, f32::from(u8::from(brand_host)));
+    s.dense(ix::BRAND_IN_PATH, f32::from(u8::from(brand_path)));
     let cred = match words {
         Some(w) => w.credential_words,
         None => credential_word_count(lists.credential_words, host, path, query),
     };
-    s.dense(22, ln1p(cred));
-    s.dense(23, hd(23));
-    s.dense(24, f32::from(u8::from(url.url().port().is_some())));
+    s.dense(ix::CREDENTIAL_WORDS, ln1p(cred));
+    s.dense(ix::PORT, f32::from(u8::from(url.url().port().is_some())));
     let upper = path.bytes().filter(u8::is_ascii_uppercase).count();
     s.dense(
-        25,
+        ix::PATH_UPPER,
         if path.is_empty() {
             0.0
         } else {
             upper as f32 / path.len() as f32
         },
     );
-    s.dense(26, ln1p(path.bytes().filter(|&b| b == b'-').count()));
-    s.dense(27, ln1p(path.bytes().filter(u8::is_ascii_digit).count()));
-    s.dense(28, ln1p(path.bytes().filter(|&b| b == b'.').count()));
-    for i in 29..=31 {
-        s.dense(i, hd(i));
-    }
-    s.dense(32, f32::from(u8::from(path.ends_with('/') && depth > 0)));
-    s.dense(33, hd(33));
+    s.dense(
+        ix::PATH_HYPHENS,
+        ln1p(path.bytes().filter(|&b| b == b'-').count()),
+    );
+    s.dense(
+        ix::PATH_DIGITS,
+        ln1p(path.bytes().filter(u8::is_ascii_digit).count()),
+    );
+    s.dense(
+        ix::PATH_DOTS,
+        ln1p(path.bytes().filter(|&b| b == b'.').count()),
+    );
+    s.dense(
+        ix::PATH_SLASH,
+        f32::from(u8::from(path.ends_with('/') && depth > 0)),
+    );
 
     // Hashed tokens.
     for &h in &hf.hashes {
@@ -651,6 +825,12 @@ pub(crate) fn features_on_host(
             .map(|b| b.to_ascii_lowercase())
             .fold(hash_start("ext"), hash_byte);
         s.push_hash(h);
+        let is = |names: &[&str]| names.iter().any(|n| ext.eq_ignore_ascii_case(n));
+        s.dense(
+            ix::SCRIPT_PAGE,
+            f32::from(u8::from(is(&["php", "asp", "aspx", "jsp", "cgi"]))),
+        );
+        s.dense(ix::HTML_PAGE, f32::from(u8::from(is(&["html", "htm"]))));
     }
     for pair in query.split('&').take(8) {
         let k = pair.split('=').next().unwrap_or_default();
@@ -760,6 +940,91 @@ mod tests {
             }
             let ip = crate::normalize_url("http://0x7f.1/login").unwrap();
             assert!(host_features(&ip, lists).is_ip());
+        });
+    }
+
+    fn dense_of(url: &str, lists: &FeatureLists<'_>) -> Vec<(u32, f32)> {
+        let u = crate::normalize_url(url).unwrap();
+        features(&u, lists, 1 << 12)
+            .into_iter()
+            .filter(|&(i, _)| (i as usize) < DENSE_FEATURES)
+            .collect()
+    }
+
+    fn has(f: &[(u32, f32)], i: usize) -> bool {
+        f.iter().any(|&(j, v)| j as usize == i && v != 0.0)
+    }
+
+    #[test]
+    fn host_shape_features_are_buckets() {
+        with_lists(|lists| {
+            for (url, bucket) in [
+                ("https://docs.rs/serde", 1),
+                ("https://ab.de/", 0),
+                ("https://intranet.northwind-traders.com/hr", 3),
+                ("https://averyveryverylongcompanyname.com/", 5),
+            ] {
+                let f = dense_of(url, lists);
+                let host: Vec<_> = f.iter().filter(|&&(i, _)| (i as usize) < 32).collect();
+                // Host features are flags: no host shape is "extreme".
+                assert!(host.iter().all(|&&(_, v)| v == 1.0), "{url}: {host:?}");
+                let len: Vec<usize> = (0..6).filter(|&b| has(&f, ix::LABEL_LEN + b)).collect();
+                assert_eq!(len, vec![bucket], "{url}");
+            }
+        });
+    }
+
+    #[test]
+    fn www_is_a_flag_not_a_subdomain_level() {
+        with_lists(|lists| {
+            let a = crate::normalize_url("https://www.example.net/a").unwrap();
+            let b = crate::normalize_url("https://example.net/a").unwrap();
+            let (ha, hb) = (host_features(&a, lists), host_features(&b, lists));
+            assert_eq!(ha.hashes, hb.hashes);
+            let without_www: Vec<_> = ha
+                .dense
+                .iter()
+                .filter(|&&(i, _)| i as usize != ix::WWW)
+                .copied()
+                .collect();
+            assert_eq!(without_www, hb.dense);
+            assert!(has(&ha.dense, ix::WWW));
+            assert!(!has(&ha.dense, ix::SUB_LEVELS));
+            let c = dense_of("https://www2.shop.example.net/", lists);
+            assert!(has(&c, ix::WWW) && has(&c, ix::SUB_LEVELS));
+        });
+    }
+
+    #[test]
+    fn random_labels_cost_more_than_words() {
+        let b = &*BIGRAMS;
+        let (word, n) = b.improbability("northwind-traders");
+        assert_eq!(n, 16);
+        let (random, _) = b.improbability("ybrjaouww");
+        assert!(random > word + 1.0, "{random} vs {word}");
+        assert!(b.improbability("xkqzvjw").0 >= RANDOM_BUCKETS[3]);
+        assert!(b.improbability("intranet").0 < RANDOM_BUCKETS[0]);
+        assert_eq!(b.improbability("123-456"), (0.0, 0));
+        // Without the table, every bigram costs the same.
+        let flat = Bigrams::from_counts("");
+        assert_eq!(flat.improbability("abc").0, flat.improbability("xqz").0);
+    }
+
+    #[test]
+    fn structure_flags() {
+        with_lists(|lists| {
+            let f = dense_of("http://paypal.com.secure.example.net/x/login.php", lists);
+            assert!(has(&f, ix::TLD_IN_SUB));
+            assert!(has(&f, ix::SUB_LEVELS + 2));
+            assert!(has(&f, ix::SCRIPT_PAGE) && !has(&f, ix::HTML_PAGE));
+            let f = dense_of("https://www.a-b-c-d.co.uk/index.html", lists);
+            assert!(has(&f, ix::LABEL_HYPHENS + 2) && has(&f, ix::MULTI_LABEL_SUFFIX));
+            assert!(has(&f, ix::HTML_PAGE));
+            let f = dense_of("http://192.0.2.1/x", lists);
+            assert!(has(&f, ix::IP));
+            assert!(f.iter().all(|&(i, _)| i as usize == ix::IP || i >= 32));
+            let f = dense_of("http://2024-0917.com/", lists);
+            assert!(has(&f, ix::NUMERIC_LABEL) && has(&f, ix::HOST_DIGIT_RUN));
         });
     }
 }

@@ -6,11 +6,12 @@
 //! not taken from the development lists.)
 //!
 //! [`HARD_ORDINARY`] are ordinary links the model still puts above its
-//! threshold (see docs/links.md, "The lexical model"): its dense host-shape
-//! features (registered-label length and consonant runs, host length) push
-//! an unknown short or long name up, and a TLD without benign training
-//! domains (`.rs`) gets no benign weight. They are only required to rank
-//! below every phishing shape.
+//! threshold (see docs/links.md, "The lexical model"): a host without `www.`
+//! and without any token the training data saw on benign hosts starts on
+//! the phishing side (the development lists hold far more phishing than
+//! benign registered domains), and some path words (`client`, `project`,
+//! `F1234`-like segments) are frequent in the phishing lists. They are only
+//! required to rank below every phishing shape and never be `phishing`.
 
 use std::sync::LazyLock;
 
@@ -26,30 +27,61 @@ fn probability(url: &str) -> f32 {
 
 /// Ordinary links of today's mail.
 const ORDINARY: &[&str] = &[
-    // Documentation.
+    // Documentation and developer sites.
     "https://doc.rust-lang.org/std/collections/struct.HashMap.html",
     "https://github.com/rust-lang/cargo/issues/12345",
     "https://en.wikipedia.org/wiki/Public_Suffix_List",
+    "https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Content-Type",
+    "https://stackoverflow.com/questions/12345/how-to-parse-json",
+    "https://www.python.org/downloads/",
+    "https://crates.io/crates/serde",
+    "https://blog.rust-lang.org/2026/11/27/Rust-1.95.0.html",
     // News.
     "https://www.bbc.co.uk/news/world-123456",
     "https://www.theguardian.com/world/2026/nov/27/climate-talks-end-in-agreement",
     "https://www.spiegel.de/wirtschaft/unternehmen/bahn-fahrplan-2027-a-1234",
+    "https://www.nytimes.com/2026/11/27/world/europe/climate-summit.html",
+    "https://www.reuters.com/business/energy/",
+    "https://www.lemonde.fr/international/article/2026/11/27/sommet-climat_123.html",
+    "https://www.heise.de/news/Linux-Kernel-7-0-123456.html",
+    "https://news.ycombinator.com/item?id=123456",
     // Shops.
     "https://www.ikea.com/gb/en/p/billy-bookcase-white-00263850/",
     "https://www.zalando.de/damen-schuhe/",
     "https://shop.hillside-bakery.co.uk/cakes/chocolate-fudge",
+    "https://www.etsy.com/listing/123456789/handmade-ceramic-mug",
+    "https://www.otto.de/haushalt/",
+    "https://www.bestbuy.com/site/laptops/123.p",
+    // SaaS.
+    "https://www.atlassian.com/software/jira",
+    "https://www.salesforce.com/products/",
+    // Government.
+    "https://www.gov.uk/browse/tax",
+    "https://www.irs.gov/forms-pubs/about-form-1040",
+    "https://www.usa.gov/passport",
+    "https://www.bundesregierung.de/breg-de/aktuelles",
+    "https://www.nhs.uk/conditions/flu/",
+    // Universities.
+    "https://www.ox.ac.uk/admissions/undergraduate",
+    "https://www.cam.ac.uk/research/news",
+    "https://www.stanford.edu/news/",
+    "https://www.ethz.ch/en/studies.html",
+    "https://www.washington.edu/students/",
     // Company sites and portals.
     "https://www.acme-corp.com/",
     "https://portal.example.org/invoices/2026-117",
     "https://www.stadtwerke-musterstadt.de/kontakt",
 ];
 
-/// Ordinary links the shipped model still rates above its threshold.
+/// Ordinary links the shipped model still rates at or above its threshold.
 const HARD_ORDINARY: &[&str] = &[
     "https://docs.rs/serde",
     "https://docs.rs/tokio/latest/tokio/runtime/index.html",
-    "https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Content-Type",
     "https://intranet.northwind-traders.com/hr/holidays",
+    "https://app.slack.com/client/T01234/C05678",
+    "https://pypi.org/project/requests/",
+    "https://zoom.us/j/1234567890",
+    "https://www.service-public.fr/particuliers/vosdroits/F1234",
 ];
 
 /// Hand-made URLs in the shapes phishing takes: brand names on other
