@@ -447,7 +447,7 @@ mod ix {
     /// A run of four or more digits in the host.
     pub(super) const HOST_DIGIT_RUN: usize = 16;
     /// Letter-bigram improbability of the registered label, buckets
-    /// ([`RANDOM_BUCKETS`]); labels with fewer than [`MIN_RANDOM_LETTERS`]
+    /// ([`super::RANDOM_BUCKETS`]); labels with fewer than [`super::MIN_RANDOM_LETTERS`]
     /// letters have none.
     pub(super) const LABEL_RANDOM: usize = 17;
     /// A random-looking subdomain label (six letters or more).
