@@ -791,6 +791,11 @@ impl Collapsed {
         // Start of the word being scanned, if any.
         let mut word: Option<usize> = None;
         while let Some(&b) = bytes.get(i) {
+            if word.is_some() && b.is_ascii() && !is_ascii_space(b) {
+                // Inside a word: the common case, no decoding.
+                i += 1;
+                continue;
+            }
             let (space, len) = space_at(s, i, b);
             if space {
                 if let Some(start) = word.take() {
@@ -820,16 +825,22 @@ impl Collapsed {
 /// Whether the character starting at byte `i` of `s` (whose first byte is
 /// `b`) is white space by `char::is_whitespace`, and its length in bytes;
 /// ASCII bytes are judged without decoding.
+#[inline]
 pub(crate) fn space_at(s: &str, i: usize, b: u8) -> (bool, usize) {
     if b.is_ascii() {
-        // `char::is_whitespace` on ASCII: tab, LF, VT, FF, CR, space.
-        (matches!(b, b'\t'..=b'\r' | b' '), 1)
+        (is_ascii_space(b), 1)
     } else {
         match s.get(i..).and_then(|r| r.chars().next()) {
             Some(c) => (c.is_whitespace(), c.len_utf8()),
             None => (false, 1),
         }
     }
+}
+
+/// `char::is_whitespace` on an ASCII byte: tab, LF, VT, FF, CR, space.
+#[inline]
+pub(crate) fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ')
 }
 
 /// Collapse runs of white space to one space and trim.
