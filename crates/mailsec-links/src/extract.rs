@@ -98,7 +98,16 @@ pub fn links_in_text(text: &str, source: LinkSource, out: &mut Vec<RawLink>) {
     let mut i = 0;
     let mut found = 0;
     while i < bytes.len() && found < MAX_LINKS_PER_PART {
-        let b = bytes.get(i).copied().unwrap_or(0) | 0x20;
+        // Skip to the next byte that may start a URL (`h`, `f`, `w`, either case).
+        while bytes
+            .get(i)
+            .is_some_and(|b| !matches!(b | 0x20, b'h' | b'f' | b'w'))
+        {
+            i += 1;
+        }
+        let Some(b) = bytes.get(i).map(|b| b | 0x20) else {
+            break;
+        };
         let start = match b {
             b'h' if prefix_ci(bytes, i, b"http://") || prefix_ci(bytes, i, b"https://") => Some(i),
             b'f' if prefix_ci(bytes, i, b"ftp://") => Some(i),

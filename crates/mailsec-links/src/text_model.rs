@@ -280,17 +280,9 @@ fn chunk_at(bytes: &[u8], at: usize) -> (bool, usize) {
             }
             CHUNK_DIGIT => digit = true,
             CHUNK_AT => skip = true,
-            CHUNK_COLON => {
-                if digit || chunk.get(i + 1..i + 3) == Some(b"//") {
-                    skip = true;
-                }
-            }
+            CHUNK_COLON => skip |= digit || chunk.get(i + 1..i + 3) == Some(b"//"),
             CHUNK_SLASH => skip |= digit,
-            CHUNK_DASH => {
-                if digit && chunk.get(i + 1).is_some_and(u8::is_ascii_digit) {
-                    skip = true;
-                }
-            }
+            CHUNK_DASH => skip |= digit && chunk.get(i + 1).is_some_and(u8::is_ascii_digit),
             _ => {}
         }
     }
