@@ -952,6 +952,9 @@ pub fn nested_urls(url: &url::Url) -> Vec<String> {
     let mut found = Vec::new();
     if let Some(q) = url.query()
         && q.len() <= crate::normalize::MAX_URL_LEN
+        // A decoded value can only start with `http` or `www.` if the
+        // query holds one of them or an escape (`%`): else nothing to decode.
+        && (q.contains('%') || find_ci(q, "http").is_some() || find_ci(q, "www.").is_some())
     {
         for (_, v) in url::form_urlencoded::parse(q.as_bytes()) {
             let v = v.trim();
