@@ -1631,6 +1631,17 @@ fn count_words(s: &str) -> usize {
     let bytes = s.as_bytes();
     let (mut i, mut words, mut in_word) = (0, 0, false);
     while let Some(&b) = bytes.get(i) {
+        if b.is_ascii() {
+            // No decoding for ASCII bytes.
+            if crate::extract::is_ascii_space(b) {
+                in_word = false;
+            } else if !in_word {
+                in_word = true;
+                words += 1;
+            }
+            i += 1;
+            continue;
+        }
         let (space, len) = crate::extract::space_at(s, i, b);
         if space {
             in_word = false;

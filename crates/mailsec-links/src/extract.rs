@@ -98,7 +98,16 @@ pub fn links_in_text(text: &str, source: LinkSource, out: &mut Vec<RawLink>) {
     let mut i = 0;
     let mut found = 0;
     while i < bytes.len() && found < MAX_LINKS_PER_PART {
-        let b = bytes.get(i).copied().unwrap_or(0) | 0x20;
+        // Skip to the next byte that may start a URL (`h`, `f`, `w`, either case).
+        while bytes
+            .get(i)
+            .is_some_and(|b| !matches!(b | 0x20, b'h' | b'f' | b'w'))
+        {
+            i += 1;
+        }
+        let Some(b) = bytes.get(i).map(|b| b | 0x20) else {
+            break;
+        };
         let start = match b {
             b'h' if prefix_ci(bytes, i, b"http://") || prefix_ci(bytes, i, b"https://") => Some(i),
             b'f' if prefix_ci(bytes, i, b"ftp://") => Some(i),
@@ -791,6 +800,11 @@ impl Collapsed {
         // Start of the word being scanned, if any.
         let mut word: Option<usize> = None;
         while let Some(&b) = bytes.get(i) {
+            if word.is_some() && b.is_ascii() && !is_ascii_space(b) {
+                // Inside a word: the common case, no decoding.
+                i += 1;
+                continue;
+            }
             let (space, len) = space_at(s, i, b);
             if space {
                 if let Some(start) = word.take() {
@@ -820,16 +834,22 @@ impl Collapsed {
 /// Whether the character starting at byte `i` of `s` (whose first byte is
 /// `b`) is white space by `char::is_whitespace`, and its length in bytes;
 /// ASCII bytes are judged without decoding.
+#[inline]
 pub(crate) fn space_at(s: &str, i: usize, b: u8) -> (bool, usize) {
     if b.is_ascii() {
-        // `char::is_whitespace` on ASCII: tab, LF, VT, FF, CR, space.
-        (matches!(b, b'\t'..=b'\r' | b' '), 1)
+        (is_ascii_space(b), 1)
     } else {
         match s.get(i..).and_then(|r| r.chars().next()) {
             Some(c) => (c.is_whitespace(), c.len_utf8()),
             None => (false, 1),
         }
     }
+}
+
+/// `char::is_whitespace` on an ASCII byte: tab, LF, VT, FF, CR, space.
+#[inline]
+pub(crate) fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ')
 }
 
 /// Collapse runs of white space to one space and trim.
@@ -932,6 +952,9 @@ pub fn nested_urls(url: &url::Url) -> Vec<String> {
     let mut found = Vec::new();
     if let Some(q) = url.query()
         && q.len() <= crate::normalize::MAX_URL_LEN
+        // A decoded value can only start with `http` or `www.` if the
+        // query holds one of them or an escape (`%`): else nothing to decode.
+        && (q.contains('%') || find_ci(q, "http").is_some() || find_ci(q, "www.").is_some())
     {
         for (_, v) in url::form_urlencoded::parse(q.as_bytes()) {
             let v = v.trim();

@@ -57,25 +57,35 @@ pub(crate) fn entries(text: &str) -> impl Iterator<Item = &str> {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SuffixSet {
     set: FastSet<String>,
+    /// The longest entry, in bytes: longer suffixes are not looked up.
+    max_len: usize,
 }
 
 impl SuffixSet {
     pub(crate) fn from_list(text: &str) -> Self {
+        let set: FastSet<String> = entries(text).map(|s| s.to_ascii_lowercase()).collect();
         SuffixSet {
-            set: entries(text).map(|s| s.to_ascii_lowercase()).collect(),
+            max_len: set.iter().map(String::len).max().unwrap_or(0),
+            set,
         }
     }
 
     pub(crate) fn insert(&mut self, s: &str) {
-        self.set
-            .insert(s.trim().trim_end_matches('.').to_ascii_lowercase());
+        let s = s.trim().trim_end_matches('.').to_ascii_lowercase();
+        self.max_len = self.max_len.max(s.len());
+        self.set.insert(s);
     }
 
     /// The listed suffix `host` falls under, if any.
     pub(crate) fn matching<'a>(&'a self, host: &str) -> Option<&'a str> {
+        if self.set.is_empty() {
+            return None;
+        }
         let mut rest = host;
         loop {
-            if let Some(hit) = self.set.get(rest) {
+            if rest.len() <= self.max_len
+                && let Some(hit) = self.set.get(rest)
+            {
                 return Some(hit.as_str());
             }
             match rest.find('.') {

@@ -169,6 +169,39 @@ fn from_url(url: Url, invisible_chars: bool, scheme_added: bool) -> NormalizedUr
 /// name, by the public suffix list; `None` for a bare suffix or an IP.
 pub fn registered_domain_of(host: &str) -> Option<String> {
     let host = host.trim_end_matches('.');
+    if host.is_empty() || host.len() > RECENT_HOST_MAX {
+        return registered_domain_uncached(host);
+    }
+    // Links of one message repeat a few hosts: the last few answers are
+    // kept per thread (the look-up is a pure function of `host`).
+    RECENT_DOMAINS.with(|cell| {
+        let Ok(mut recent) = cell.try_borrow_mut() else {
+            return registered_domain_uncached(host);
+        };
+        if let Some((_, d)) = recent.iter().find(|(h, _)| h == host) {
+            return d.clone();
+        }
+        let d = registered_domain_uncached(host);
+        if recent.len() >= RECENT_HOSTS {
+            recent.remove(0);
+        }
+        recent.push((host.to_owned(), d.clone()));
+        d
+    })
+}
+
+/// How many host → registered domain answers each thread keeps.
+const RECENT_HOSTS: usize = 16;
+/// Longest host name kept among them.
+const RECENT_HOST_MAX: usize = 128;
+
+thread_local! {
+    /// The last [`RECENT_HOSTS`] answers of [`registered_domain_of`].
+    static RECENT_DOMAINS: std::cell::RefCell<Vec<(String, Option<String>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn registered_domain_uncached(host: &str) -> Option<String> {
     if host.is_empty() || host.parse::<IpAddr>().is_ok() {
         return None;
     }

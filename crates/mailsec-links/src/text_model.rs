@@ -104,6 +104,12 @@ impl Token {
     }
 }
 
+thread_local! {
+    /// The bitmap of seen buckets, reused across messages on a thread (a
+    /// fresh 32 KiB zeroed allocation per message cost more than clearing).
+    static SEEN: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Murmur3's 32-bit finaliser.
 fn fmix(mut h: u32) -> u32 {
     h ^= h >> 16;
@@ -225,6 +231,32 @@ const CLASS: [u8; 256] = {
     t
 };
 
+/// What [`chunk_at`] looks at in a byte: nothing (0), the end of the
+/// chunk (ASCII white space), a digit, `@`, `:`, `/` or `-`.
+const CHUNK_END: u8 = 1;
+const CHUNK_DIGIT: u8 = 2;
+const CHUNK_AT: u8 = 3;
+const CHUNK_COLON: u8 = 4;
+const CHUNK_SLASH: u8 = 5;
+const CHUNK_DASH: u8 = 6;
+const CHUNK: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0usize;
+    while b < 256 {
+        t[b] = match b as u8 {
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => CHUNK_END,
+            b'0'..=b'9' => CHUNK_DIGIT,
+            b'@' => CHUNK_AT,
+            b':' => CHUNK_COLON,
+            b'/' => CHUNK_SLASH,
+            b'-' => CHUNK_DASH,
+            _ => 0,
+        };
+        b += 1;
+    }
+    t
+};
+
 /// Whether the chunk of text starting at `at` (up to the next ASCII
 /// space) is an address, a URL or a date or time, skipped whole; and where
 /// it ends.
@@ -239,16 +271,18 @@ fn chunk_at(bytes: &[u8], at: usize) -> (bool, usize) {
     let mut digit = false;
     let mut len = chunk.len();
     for (i, &b) in chunk.iter().enumerate() {
-        match b {
-            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => {
+        // Most bytes (letters) matter for nothing: one table look-up.
+        match CHUNK.get(usize::from(b)).copied().unwrap_or(0) {
+            0 => {}
+            CHUNK_END => {
                 len = i;
                 break;
             }
-            b'0'..=b'9' => digit = true,
-            b'@' => skip = true,
-            b':' if chunk.get(i + 1..i + 3) == Some(b"//") => skip = true,
-            b':' | b'/' if digit => skip = true,
-            b'-' if digit && chunk.get(i + 1).is_some_and(u8::is_ascii_digit) => skip = true,
+            CHUNK_DIGIT => digit = true,
+            CHUNK_AT => skip = true,
+            CHUNK_COLON => skip |= digit || chunk.get(i + 1..i + 3) == Some(b"//"),
+            CHUNK_SLASH => skip |= digit,
+            CHUNK_DASH => skip |= digit && chunk.get(i + 1).is_some_and(u8::is_ascii_digit),
             _ => {}
         }
     }
@@ -276,12 +310,11 @@ pub fn for_each_token(text: &str, f: impl FnMut(Token)) -> usize {
         digits: 0,
         prev: None,
     };
-    let mut skip_until = 0usize;
     let mut at_chunk_start = true;
-    for (i, &b) in bytes.iter().enumerate() {
-        if i < skip_until {
-            continue;
-        }
+    let mut next = 0usize;
+    while let Some(&b) = bytes.get(next) {
+        let i = next;
+        next += 1;
         let class = CLASS.get(usize::from(b)).copied().unwrap_or(OTHER);
         if class == SPACE {
             r.emit(i);
@@ -298,13 +331,23 @@ pub fn for_each_token(text: &str, f: impl FnMut(Token)) -> usize {
             if skip {
                 r.emit(i);
                 r.prev = None;
-                skip_until = end;
+                // The chunk's bytes are not read.
+                next = end.max(next);
                 continue;
             }
         }
         match class {
             ALPHA => {
                 r.push(i, b | 0x20);
+                // The rest of a run of ASCII letters, in a tight loop (the
+                // same as one `push` each: the token has started).
+                while let Some(&l) = bytes.get(next)
+                    && CLASS.get(usize::from(l)).copied() == Some(ALPHA)
+                {
+                    r.chars += 1;
+                    r.hash = (r.hash ^ u32::from(l | 0x20)).wrapping_mul(FNV_PRIME);
+                    next += 1;
+                }
                 continue;
             }
             DIGIT => {
@@ -464,8 +507,8 @@ impl TextModel {
     /// The log-odds that `text` is from a phishing message:
     /// `bias + scale · Σ w / √d` over the `d` distinct buckets its tokens
     /// and pairs fall in. Each bucket counts once, so repeating a text does
-    /// not sharpen its score. One pass; the only allocation is the bitmap
-    /// of seen buckets (`2^bits` bits).
+    /// not sharpen its score. One pass; the bitmap of seen buckets
+    /// (`2^bits` bits) is kept per thread and reused.
     pub fn log_odds(&self, text: &str) -> f32 {
         self.message_log_odds(text, None)
     }
@@ -474,7 +517,18 @@ impl TextModel {
     /// sender's display name, whose words are tagged (hashed apart from the
     /// same words in the text, see [`for_each_name_token`]).
     pub fn message_log_odds(&self, text: &str, sender_name: Option<&str>) -> f32 {
-        let mut seen = vec![0u64; self.weights.len().div_ceil(64)];
+        SEEN.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut seen) => self.log_odds_with(text, sender_name, &mut seen),
+            // Re-entered on this thread (cannot happen today): a bitmap of its own.
+            Err(_) => self.log_odds_with(text, sender_name, &mut Vec::new()),
+        })
+    }
+
+    /// [`message_log_odds`](Self::message_log_odds) with `seen` as the
+    /// bitmap of seen buckets (cleared and sized here).
+    fn log_odds_with(&self, text: &str, sender_name: Option<&str>, seen: &mut Vec<u64>) -> f32 {
+        seen.clear();
+        seen.resize(self.weights.len().div_ceil(64), 0);
         let mut sum = 0i64;
         let mut distinct = 0u32;
         let mut add = |t: Token| {
