@@ -295,6 +295,9 @@ fn crossval(folds: usize, every: usize, links: bool, stage2: bool) {
                 .filter(|(n, _)| n.starts_with("SHAPE_") || n == "NBSVM" || n == "BAYES_KNOT")
                 .map(|(n, w)| (n.clone(), w * fit.scale))
                 .collect();
+            if !shape_w.is_empty() {
+                eprintln!("fold {fold}: inputs outside the TOML: {shape_w:?}");
+            }
             Scorer::new(tweak(
                 mailsec_spam::Config::from_toml_str(&overlay).unwrap(),
             ))
