@@ -272,20 +272,16 @@ fn crossval(folds: usize, every: usize, links: bool, stage2: bool) {
     let mut misses: Vec<String> = Vec::new();
     let mut scores: Vec<(f64, bool)> = Vec::new();
     for (fold, tally) in tallies.iter_mut().enumerate() {
-        let store = MemoryStore::new();
-        let mut trainer = Trainer::new(&store, 20_000);
-        for (i, (it, a)) in items.iter().zip(&analyses).enumerate() {
-            if i % folds != fold {
-                trainer
-                    .learn(a, if it.spam { Class::Spam } else { Class::Ham })
-                    .unwrap();
-            }
-        }
-        trainer.commit().unwrap();
+        let train_idx: Vec<usize> = (0..items.len())
+            .filter(|&i| fold_of(i, folds) != fold)
+            .collect();
+        let store = train_model(&items, &analyses, &train_idx);
+        let nb = nbsvm_on().then(|| Nbsvm::fit(&items, &analyses, &train_idx));
         // The second stage, fitted on out-of-fold scores of the training
         // folds only (an inner 4-fold split of them).
+        let mut shape_w: Vec<(String, f64)> = Vec::new();
         let fold_scorer = if stage2 {
-            let idx: Vec<usize> = (0..items.len()).filter(|i| i % folds != fold).collect();
+            let idx = train_idx.clone();
             let rows = oof_rows(&items, &analyses, &idx, folds - 1);
             let fit = fit_stage2(&rows, scorer.config().actions.add_header);
             let overlay = format!("fitted = false\n{}", fit.toml());
@@ -293,15 +289,58 @@ fn crossval(folds: usize, every: usize, links: bool, stage2: bool) {
                 "fold {fold}: stage 2 scale {:.3}, train FP {}/{}\n{}",
                 fit.scale, fit.train_fp, fit.n_ham, overlay
             );
-            Scorer::new(mailsec_spam::Config::from_toml_str(&overlay).unwrap())
+            shape_w = fit
+                .weights
+                .iter()
+                .filter(|(n, _)| n.starts_with("SHAPE_") || n == "NBSVM" || n == "BAYES_KNOT")
+                .map(|(n, w)| (n.clone(), w * fit.scale))
+                .collect();
+            if !shape_w.is_empty() {
+                eprintln!("fold {fold}: inputs outside the TOML: {shape_w:?}");
+            }
+            Scorer::new(tweak(
+                mailsec_spam::Config::from_toml_str(&overlay).unwrap(),
+            ))
         } else {
             scorer.clone()
         };
         for (i, (it, a)) in items.iter().zip(&analyses).enumerate() {
-            if i % folds != fold {
+            if fold_of(i, folds) != fold {
                 continue;
             }
             let report = fold_scorer.score_analysis(a, &evidence[i], Some(&store));
+            let shape_score: f64 = shape_names(a)
+                .iter()
+                .filter_map(|n| shape_w.iter().find(|(m, _)| m == n).map(|(_, w)| *w))
+                .sum();
+            let nb_score = match &nb {
+                Some(nb) => {
+                    shape_w
+                        .iter()
+                        .find(|(n, _)| n == "NBSVM")
+                        .map_or(0.0, |(_, w)| *w)
+                        * nb.margin(a)
+                }
+                None => 0.0,
+            };
+            let knot = env_f64("SPAM_EVAL_KNOT", 0.0);
+            let knot_score = if knot > 0.0 {
+                let z = report.bayes_log_odds().unwrap_or(0.0).min(15.0);
+                let bs = if report.bayes_probability().unwrap_or(0.5) > 0.6 {
+                    z
+                } else {
+                    0.0
+                };
+                shape_w
+                    .iter()
+                    .find(|(n, _)| n == "BAYES_KNOT")
+                    .map_or(0.0, |(_, w)| *w)
+                    * (bs - knot).max(0.0)
+            } else {
+                0.0
+            };
+            let total = report.score() + shape_score + nb_score + knot_score;
+            let is_spam = total >= fold_scorer.config().actions.add_header;
             for s in report.symbols() {
                 let e = fired.entry(s.name().to_owned()).or_default();
                 if it.spam {
@@ -313,14 +352,37 @@ fn crossval(folds: usize, every: usize, links: bool, stage2: bool) {
             let g = groups.iter().position(|g| *g == it.group).unwrap();
             let t = &mut tally[g];
             t.n += 1;
-            scores.push((report.score(), it.spam));
-            if report.is_spam() {
+            scores.push((total, it.spam));
+            if let Ok(p) = std::env::var("SPAM_EVAL_SCORES") {
+                use std::io::Write;
+                let mut f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(p)
+                    .unwrap();
+                writeln!(
+                    f,
+                    "{:.3}\t{}\t{}\t{:.3}",
+                    total,
+                    it.group,
+                    it.path.strip_prefix(CORPUS).unwrap_or(&it.path).display(),
+                    report.bayes_log_odds().unwrap_or(0.0)
+                )
+                .unwrap();
+            }
+            if is_spam {
                 t.flagged += 1;
             }
             if report.action() == mailsec_spam::Action::Reject {
                 t.rejected += 1;
             }
-            if report.is_spam() != it.spam {
+            if is_spam != it.spam
+                && std::env::var("SPAM_EVAL_EXPLAIN")
+                    .is_ok_and(|p| p.split(',').any(|p| it.path.to_string_lossy().contains(p)))
+            {
+                explain(&it.raw, &store, report.score());
+            }
+            if is_spam != it.spam {
                 let syms: Vec<String> = report
                     .symbols()
                     .iter()
@@ -416,6 +478,17 @@ fn crossval(folds: usize, every: usize, links: bool, stage2: bool) {
         let (t, r) = recall_at_fp(&scores, fp);
         println!("  FP <= {fp} ({label}): recall {r:.2}% (score >= {t:.2})");
     }
+    let b: Vec<String> = [hn / 500, hn / 200, hn / 100]
+        .iter()
+        .map(|&fp| format!("{:.2}", recall_at_fp(&scores, fp).1))
+        .collect();
+    println!(
+        "SUMMARY | {hf} ({:.2}%) | {} | {:.2}% | {} |",
+        pct(hf, hn),
+        total(1).flagged,
+        pct(sf, sn),
+        b.join(" / ")
+    );
     println!();
     println!("symbols fired (ham messages / spam messages):");
     for (name, (h, s)) in &fired {
@@ -427,6 +500,69 @@ fn crossval(folds: usize, every: usize, links: bool, stage2: bool) {
             println!("{m}");
         }
     }
+}
+
+/// The fold of message `i`: by position (`i mod k`), or, with
+/// `SPAM_EVAL_SPLIT_SEED` set, by a hash of the position and the seed (for
+/// seeing how much a figure moves with the split).
+fn fold_of(i: usize, folds: usize) -> usize {
+    let seed = env_f64("SPAM_EVAL_SPLIT_SEED", 0.0) as u64;
+    if seed == 0 {
+        return i % folds;
+    }
+    let mut h =
+        (i as u64 ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^= h >> 29;
+    (h % folds as u64) as usize
+}
+
+/// Prints the tokens of a message with their counts and log-likelihood
+/// ratios in `store`: the strongest each way.
+fn explain(raw: &[u8], store: &MemoryStore, score: f64) {
+    use mailsec_spam::TokenStore;
+    let msg = MessageParser::default().parse(raw).unwrap_or_default();
+    let (a, names) = Analysis::explain(&msg);
+    let lookup = store.lookup(a.tokens()).unwrap();
+    let (ns, nh) = (lookup.totals.spam as f64, lookup.totals.ham as f64);
+    let al = 0.1;
+    let mut rows: Vec<(f64, u32, u32, String)> = a
+        .tokens()
+        .iter()
+        .zip(&lookup.counts)
+        .filter(|(_, c)| c.spam + c.ham > 0)
+        .map(|(t, c)| {
+            let llr = ((f64::from(c.spam) + al) / (ns + 2.0 * al)).ln()
+                - ((f64::from(c.ham) + al) / (nh + 2.0 * al)).ln();
+            (
+                llr,
+                c.spam,
+                c.ham,
+                names.get(t).cloned().unwrap_or_else(|| format!("#{t:x}")),
+            )
+        })
+        .collect();
+    let known = rows.len();
+    let sum: f64 = rows.iter().map(|r| r.0).sum();
+    rows.sort_by(|x, y| y.0.total_cmp(&x.0));
+    println!(
+        "--- {} score {score:.2}: {} tokens, {known} known, sum {sum:.1}, z {:.2}",
+        msg.subject().unwrap_or(""),
+        a.tokens().len(),
+        sum / (a.tokens().len() as f64).sqrt()
+    );
+    let show = |r: &(f64, u32, u32, String)| format!("{:+.1} {}/{} {}", r.0, r.1, r.2, r.3);
+    let top: Vec<String> = rows.iter().take(25).map(show).collect();
+    let bottom: Vec<String> = rows.iter().rev().take(12).map(show).collect();
+    println!("  spam-ward: {}", top.join(" | "));
+    println!("  ham-ward:  {}", bottom.join(" | "));
+    let hdr: Vec<String> = rows
+        .iter()
+        .filter(|r| r.3.starts_with("H ") || r.3.contains(':'))
+        .map(show)
+        .collect();
+    println!("  header/meta: {}", hdr.join(" | "));
 }
 
 /// Learns the whole corpus into a redb file in one transaction and prints
@@ -616,6 +752,52 @@ fn evidence_symbol(name: &str) -> bool {
             .any(|p| name.starts_with(p))
 }
 
+/// Bucketed shape facts as 0/1 second-stage inputs (`SPAM_EVAL_SHAPE=1`).
+fn shape_names(a: &Analysis) -> Vec<String> {
+    if std::env::var_os("SPAM_EVAL_SHAPE").is_none() {
+        return Vec::new();
+    }
+    let [words, hosts, images, text, html] = a.shape_facts();
+    let mut v = Vec::new();
+    v.push(
+        match words {
+            0..=49 => "SHAPE_WORDS_LT50",
+            50..=199 => "SHAPE_WORDS_50",
+            200..=999 => "SHAPE_WORDS_200",
+            _ => "SHAPE_WORDS_1000",
+        }
+        .to_owned(),
+    );
+    v.push(
+        match hosts {
+            0 => "SHAPE_LINKS_0",
+            1..=2 => "SHAPE_LINKS_1",
+            3..=9 => "SHAPE_LINKS_3",
+            _ => "SHAPE_LINKS_10",
+        }
+        .to_owned(),
+    );
+    v.push(
+        match images {
+            0 => "SHAPE_IMAGES_0",
+            1..=2 => "SHAPE_IMAGES_1",
+            _ => "SHAPE_IMAGES_3",
+        }
+        .to_owned(),
+    );
+    let ratio = (html * 100).checked_div(text + html).unwrap_or(0);
+    v.push(
+        match (text, html, ratio) {
+            (_, 0, _) => "SHAPE_HTML_NONE",
+            (0, _, _) => "SHAPE_HTML_ONLYTEXT",
+            (_, _, 0..=60) => "SHAPE_HTML_LOW",
+            _ => "SHAPE_HTML_HIGH",
+        }
+        .to_owned(),
+    );
+    v
+}
+
 /// One message as the second stage sees it.
 #[derive(Clone)]
 struct Row {
@@ -624,6 +806,8 @@ struct Row {
     voted: bool,
     rules: Vec<String>,
     spam: bool,
+    /// The NBSVM margin (`SPAM_EVAL_NBSVM=1`), else 0.
+    extra: f64,
 }
 
 fn row_of(report: &mailsec_spam::Report, spam: bool) -> Row {
@@ -638,32 +822,245 @@ fn row_of(report: &mailsec_spam::Report, spam: bool) -> Row {
             .filter(|n| !evidence_symbol(n))
             .collect(),
         spam,
+        extra: 0.0,
     }
+}
+
+fn nbsvm_on() -> bool {
+    std::env::var_os("SPAM_EVAL_NBSVM").is_some()
+}
+
+/// NBSVM (Wang & Manning 2012, logistic-regression form): binary token
+/// features scaled by their naive-Bayes log-count ratio, L2-regularised
+/// logistic regression by Adagrad.
+struct Nbsvm {
+    /// token → (r, w)
+    weights: std::collections::HashMap<u64, (f64, f64)>,
+    bias: f64,
+}
+
+impl Nbsvm {
+    fn fit(items: &[Item], analyses: &[Analysis], idx: &[usize]) -> Nbsvm {
+        use std::collections::HashMap;
+        let alpha = 1.0;
+        let mut vocab: HashMap<u64, usize> = HashMap::new();
+        let mut counts: Vec<(f64, f64)> = Vec::new();
+        let mut docs: Vec<(Vec<usize>, f64)> = Vec::with_capacity(idx.len());
+        for &i in idx {
+            let mut d = Vec::with_capacity(analyses[i].tokens().len());
+            for t in analyses[i].tokens() {
+                let n = vocab.len();
+                let k = *vocab.entry(*t).or_insert(n);
+                if k == counts.len() {
+                    counts.push((0.0, 0.0));
+                }
+                if items[i].spam {
+                    counts[k].0 += 1.0;
+                } else {
+                    counts[k].1 += 1.0;
+                }
+                d.push(k);
+            }
+            docs.push((d, if items[i].spam { 1.0 } else { 0.0 }));
+        }
+        let (ps, qs) = counts
+            .iter()
+            .fold((0.0, 0.0), |(a, b), c| (a + c.0 + alpha, b + c.1 + alpha));
+        let r: Vec<f64> = counts
+            .iter()
+            .map(|c| ((c.0 + alpha) / ps).ln() - ((c.1 + alpha) / qs).ln())
+            .collect();
+        let lambda = env_f64("SPAM_EVAL_NB_L2", 1e-4);
+        let epochs = env_f64("SPAM_EVAL_NB_EPOCHS", 15.0) as usize;
+        let mut w = vec![0.0f64; r.len()];
+        let mut g2 = vec![1e-8f64; r.len()];
+        let (mut b, mut bg2) = (0.0f64, 1e-8f64);
+        let eta = 0.1;
+        let mut order: Vec<usize> = (0..docs.len()).collect();
+        for e in 0..epochs {
+            order.sort_by_key(|&j| {
+                ((j as u64) ^ (e as u64 * 0x51_7cc1)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            });
+            for &j in &order {
+                let (d, y) = &docs[j];
+                let z: f64 = b + d.iter().map(|&k| w[k] * r[k]).sum::<f64>();
+                let p = 1.0 / (1.0 + (-z).exp());
+                let g = p - y;
+                for &k in d {
+                    let gk = g * r[k] + lambda * w[k];
+                    g2[k] += gk * gk;
+                    w[k] -= eta * gk / g2[k].sqrt();
+                }
+                bg2 += g * g;
+                b -= eta * g / bg2.sqrt();
+            }
+        }
+        let weights = vocab.into_iter().map(|(t, k)| (t, (r[k], w[k]))).collect();
+        Nbsvm { weights, bias: b }
+    }
+
+    fn margin(&self, a: &Analysis) -> f64 {
+        self.bias
+            + a.tokens()
+                .iter()
+                .filter_map(|t| self.weights.get(t).map(|(r, w)| r * w))
+                .sum::<f64>()
+    }
+}
+
+/// A store that forgets which messages it learned, so that learning one
+/// again adds its counts again (for train-on-error "tune" passes).
+struct NoMarks<'a>(&'a MemoryStore);
+
+impl mailsec_spam::TokenStore for NoMarks<'_> {
+    fn lookup(
+        &self,
+        tokens: &[u64],
+    ) -> Result<mailsec_spam::store::Lookup, mailsec_spam::SpamError> {
+        self.0.lookup(tokens)
+    }
+    fn learned(&self, digests: &[u64]) -> Result<Vec<Option<Class>>, mailsec_spam::SpamError> {
+        Ok(vec![None; digests.len()])
+    }
+    fn apply(
+        &self,
+        batch: &mailsec_spam::store::LearnBatch,
+    ) -> Result<(), mailsec_spam::SpamError> {
+        self.0.apply(batch)
+    }
+    fn expire(
+        &self,
+        policy: &mailsec_spam::store::ExpiryPolicy,
+    ) -> Result<mailsec_spam::store::ExpiryReport, mailsec_spam::SpamError> {
+        self.0.expire(policy)
+    }
+    fn stats(&self) -> Result<mailsec_spam::store::StoreStats, mailsec_spam::SpamError> {
+        self.0.stats()
+    }
+}
+
+/// Learns the messages `idx` into a new memory store: all of them
+/// (default), or as `SPAM_EVAL_TRAIN` says: `toe` (in a fixed shuffled
+/// order, only those the model so far gets wrong or scores within
+/// `SPAM_EVAL_MARGIN` of 0), `tune` (all, then up to
+/// `SPAM_EVAL_TUNE_PASSES` passes learning again those the model gets
+/// wrong or within the margin).
+fn train_model(items: &[Item], analyses: &[Analysis], idx: &[usize]) -> MemoryStore {
+    use mailsec_spam::TokenStore;
+    let mode = std::env::var("SPAM_EVAL_TRAIN").unwrap_or_default();
+    let margin = env_f64("SPAM_EVAL_MARGIN", 0.0);
+    let class = |i: usize| {
+        if items[i].spam {
+            Class::Spam
+        } else {
+            Class::Ham
+        }
+    };
+    let store = MemoryStore::new();
+    let classifier = mailsec_spam::Classifier::new(
+        tweak(mailsec_spam::Config::from_toml_str("fitted = false").unwrap()).bayes,
+    );
+    let wrong = |store: &dyn TokenStore, i: usize| match classifier
+        .classify(store, &analyses[i])
+        .unwrap()
+    {
+        mailsec_spam::BayesVerdict::Probability { log_odds, .. } => {
+            (log_odds > 0.0) != items[i].spam || log_odds.abs() < margin
+        }
+        _ => true,
+    };
+    match mode.as_str() {
+        "toe" => {
+            let mut order: Vec<usize> = idx.to_vec();
+            order.sort_by_key(|&i| (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 7);
+            let mut learned = 0;
+            for i in order {
+                if wrong(&store, i) {
+                    let mut t = Trainer::new(&store, 20_000);
+                    t.learn(&analyses[i], class(i)).unwrap();
+                    t.commit().unwrap();
+                    learned += 1;
+                }
+            }
+            eprintln!("toe: learned {learned} of {}", idx.len());
+        }
+        _ => {
+            let mut trainer = Trainer::new(&store, 20_000);
+            for &i in idx {
+                trainer.learn(&analyses[i], class(i)).unwrap();
+            }
+            trainer.commit().unwrap();
+            if mode == "tune_loo" {
+                // Leave-one-out: each training message scored by the
+                // model without it (exact for counts), then those it gets
+                // wrong (or within the margin) learned once more.
+                let mut again = Vec::new();
+                for &i in idx {
+                    let mut t = Trainer::new(&store, 20_000);
+                    t.unlearn(&analyses[i]).unwrap();
+                    t.commit().unwrap();
+                    if wrong(&store, i) {
+                        again.push(i);
+                    }
+                    let mut t = Trainer::new(&store, 20_000);
+                    t.learn(&analyses[i], class(i)).unwrap();
+                    t.commit().unwrap();
+                }
+                let nm = NoMarks(&store);
+                let mut t = Trainer::new(&nm, 20_000);
+                let copies = env_f64("SPAM_EVAL_TUNE_COPIES", 1.0) as usize;
+                for _ in 0..copies {
+                    for &i in &again {
+                        t.learn(&analyses[i], class(i)).unwrap();
+                    }
+                }
+                t.commit().unwrap();
+                eprintln!("tune_loo: learned {} again of {}", again.len(), idx.len());
+            }
+            if mode == "tune" {
+                let passes = env_f64("SPAM_EVAL_TUNE_PASSES", 1.0) as usize;
+                for _ in 0..passes {
+                    let again: Vec<usize> =
+                        idx.iter().copied().filter(|&i| wrong(&store, i)).collect();
+                    let nm = NoMarks(&store);
+                    let mut t = Trainer::new(&nm, 20_000);
+                    for &i in &again {
+                        t.learn(&analyses[i], class(i)).unwrap();
+                    }
+                    t.commit().unwrap();
+                    eprintln!("tune: learned {} again of {}", again.len(), idx.len());
+                }
+            }
+        }
+    }
+    store
 }
 
 /// Out-of-fold rows for the messages `idx`: each scored by a model learned
 /// from the other `k − 1` parts of `idx` only.
 fn oof_rows(items: &[Item], analyses: &[Analysis], idx: &[usize], k: usize) -> Vec<Row> {
-    let scorer = Scorer::new(mailsec_spam::Config::from_toml_str("fitted = false").unwrap());
+    let scorer = Scorer::new(tweak(
+        mailsec_spam::Config::from_toml_str("fitted = false").unwrap(),
+    ));
     let mut rows: Vec<Option<Row>> = vec![None; idx.len()];
     for part in 0..k {
-        let store = MemoryStore::new();
-        let mut trainer = Trainer::new(&store, 20_000);
-        for (j, &i) in idx.iter().enumerate() {
-            if j % k != part {
-                let class = if items[i].spam {
-                    Class::Spam
-                } else {
-                    Class::Ham
-                };
-                trainer.learn(&analyses[i], class).unwrap();
-            }
-        }
-        trainer.commit().unwrap();
+        let train: Vec<usize> = idx
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| j % k != part)
+            .map(|(_, &i)| i)
+            .collect();
+        let store = train_model(items, analyses, &train);
+        let nb = nbsvm_on().then(|| Nbsvm::fit(items, analyses, &train));
         for (j, &i) in idx.iter().enumerate() {
             if j % k == part {
                 let r = scorer.score_analysis(&analyses[i], &Evidence::default(), Some(&store));
-                rows[j] = Some(row_of(&r, items[i].spam));
+                let mut row = row_of(&r, items[i].spam);
+                row.rules.extend(shape_names(&analyses[i]));
+                if let Some(nb) = &nb {
+                    row.extra = nb.margin(&analyses[i]);
+                }
+                rows[j] = Some(row);
             }
         }
     }
@@ -692,6 +1089,9 @@ impl Stage2 {
         out.push_str("[bayes]\ncontribution = \"log_odds\"\n");
         out.push_str(&format!("log_odds_cap = {:.1}\n\n[symbols]\n", self.cap));
         for (name, w) in &self.weights {
+            if name.starts_with("SHAPE_") || name == "NBSVM" || name == "BAYES_KNOT" {
+                continue;
+            }
             out.push_str(&format!("{name} = {:.3}\n", w * self.scale));
         }
         out
@@ -729,6 +1129,13 @@ fn fit_stage2(rows: &[Row], add_header: f64) -> Stage2 {
         }
     }
     let mut names: Vec<String> = vec!["BAYES_SPAM".into(), "BAYES_HAM".into()];
+    if nbsvm_on() {
+        names.push("NBSVM".into());
+    }
+    let knot = env_f64("SPAM_EVAL_KNOT", 0.0);
+    if knot > 0.0 {
+        names.push("BAYES_KNOT".into());
+    }
     names.extend(
         counts
             .iter()
@@ -738,18 +1145,31 @@ fn fit_stage2(rows: &[Row], add_header: f64) -> Stage2 {
     let features = |r: &Row, names: &[String]| -> Vec<f64> {
         let (bs, bh) = bayes_parts(r, cap);
         let mut x = vec![1.0, bs, bh];
-        x.extend(
-            names[2..]
-                .iter()
-                .map(|n| if r.rules.contains(n) { 1.0 } else { 0.0 }),
-        );
+        x.extend(names[2..].iter().map(|n| {
+            if n == "BAYES_KNOT" {
+                (bs - knot).max(0.0)
+            } else if n == "NBSVM" {
+                r.extra
+            } else if r.rules.contains(n) {
+                1.0
+            } else {
+                0.0
+            }
+        }));
         x
     };
     let w = loop {
         let xs: Vec<Vec<f64>> = rows.iter().map(|r| features(r, &names)).collect();
         let ys: Vec<f64> = rows.iter().map(|r| f64::from(u8::from(r.spam))).collect();
         let w = newton(&xs, &ys, lambda);
-        let negative: Vec<usize> = (2..names.len()).filter(|&j| w[j + 1] < 0.0).collect();
+        let negative: Vec<usize> = (2..names.len())
+            .filter(|&j| {
+                w[j + 1] < 0.0
+                    && !names[j].starts_with("SHAPE_")
+                    && names[j] != "NBSVM"
+                    && names[j] != "BAYES_KNOT"
+            })
+            .collect();
         if negative.is_empty() {
             break w;
         }
@@ -797,6 +1217,18 @@ fn fit_stage2(rows: &[Row], add_header: f64) -> Stage2 {
     }
 }
 
+/// Classifier parameters from the environment (`SPAM_EVAL_LEN_EXP`,
+/// `SPAM_EVAL_SMOOTH`, `SPAM_EVAL_MIN_COUNT`), for tuning with the
+/// second stage fitted in-fold.
+fn tweak(mut c: mailsec_spam::Config) -> mailsec_spam::Config {
+    c.bayes.length_exponent = env_f64("SPAM_EVAL_LEN_EXP", c.bayes.length_exponent);
+    c.bayes.smoothing = env_f64("SPAM_EVAL_SMOOTH", c.bayes.smoothing);
+    c.bayes.min_token_count =
+        env_f64("SPAM_EVAL_MIN_COUNT", f64::from(c.bayes.min_token_count)) as u32;
+    c.bayes.top_tokens = env_f64("SPAM_EVAL_TOP", c.bayes.top_tokens as f64) as usize;
+    c
+}
+
 fn env_f64(name: &str, default: f64) -> f64 {
     std::env::var(name)
         .ok()
@@ -809,6 +1241,7 @@ fn env_f64(name: &str, default: f64) -> f64 {
 #[allow(clippy::needless_range_loop)] // index loops read clearest in linear algebra
 fn newton(xs: &[Vec<f64>], ys: &[f64], lambda: f64) -> Vec<f64> {
     let d = xs[0].len();
+    let ham_w = env_f64("SPAM_EVAL_HAM_W", 1.0);
     let mut w = vec![0.0; d];
     for _ in 0..30 {
         let mut g = vec![0.0; d];
@@ -816,9 +1249,12 @@ fn newton(xs: &[Vec<f64>], ys: &[f64], lambda: f64) -> Vec<f64> {
         for (x, y) in xs.iter().zip(ys) {
             let z: f64 = x.iter().zip(&w).map(|(a, b)| a * b).sum();
             let p = 1.0 / (1.0 + (-z).exp());
-            let q = (p * (1.0 - p)).max(1e-9);
+            // Ham may weigh more than spam (`SPAM_EVAL_HAM_W`): the fit
+            // then cares more about the high-scoring ham.
+            let sw = if *y > 0.5 { 1.0 } else { ham_w };
+            let q = sw * (p * (1.0 - p)).max(1e-9);
             for j in 0..d {
-                g[j] += (p - y) * x[j];
+                g[j] += sw * (p - y) * x[j];
                 if x[j] != 0.0 {
                     for k in 0..d {
                         h[j][k] += q * x[j] * x[k];

@@ -12,7 +12,7 @@
 //! (share of capitals; counts of `!`, currency and `%` signs) are added.
 //! Each distinct token counts once per message.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
 
@@ -99,6 +99,48 @@ impl Analysis {
         }
     }
 
+    /// Reads `message` as [`Analysis::of`] does and also names each token
+    /// (`"cheap _ pills"`, `"H from_dom:example.org"`, `"S:subject word"`),
+    /// for looking at what the classifier sees. Slower than
+    /// [`Analysis::of`]; the tokens are the same.
+    #[doc(hidden)]
+    pub fn explain(message: &Message<'_>) -> (Analysis, HashMap<u64, String>) {
+        let mut a = Analyzer {
+            names: Some(HashMap::new()),
+            ..Analyzer::default()
+        };
+        a.run(message);
+        let names = a.names.take().unwrap_or_default();
+        let mut tokens: Vec<u64> = a.tokens.into_iter().collect();
+        tokens.sort_unstable();
+        let digest = tokens
+            .iter()
+            .fold(0x6d61_696c_7365_6321_u64, |acc, &t| combine(acc, t, 7));
+        (
+            Analysis {
+                tokens,
+                digest,
+                features: a.features,
+            },
+            names,
+        )
+    }
+
+    /// Shape facts of the message, for fitting experiments: words
+    /// tokenized, link hosts, images, non-space characters of the text
+    /// parts and of the visible HTML text.
+    #[doc(hidden)]
+    pub fn shape_facts(&self) -> [usize; 5] {
+        let f = &self.features;
+        [
+            f.words,
+            f.url_hosts.len(),
+            f.images,
+            f.text_chars,
+            f.html_visible_chars,
+        ]
+    }
+
     /// The distinct classifier tokens, sorted.
     pub fn tokens(&self) -> &[u64] {
         &self.tokens
@@ -166,6 +208,10 @@ struct Analyzer {
     features: Features,
     words: usize,
     hosts: HashSet<String>,
+    /// Token names, when asked for ([`Analysis::explain`]).
+    names: Option<HashMap<u64, String>>,
+    /// Names of the words in the OSB window (only while naming).
+    window_names: [String; WINDOW],
 }
 
 impl Analyzer {
@@ -244,11 +290,13 @@ impl Analyzer {
         hosts.sort_unstable();
         for h in &hosts {
             self.tokens.insert(hash_bytes(SEED_HOST, h.as_bytes()));
+            self.name(hash_bytes(SEED_HOST, h.as_bytes()), || format!("host:{h}"));
             if let Some(reg) = registrable(h) {
                 let mut t = String::with_capacity(reg.len() + 4);
                 t.push_str("reg:");
                 t.push_str(reg);
                 self.tokens.insert(hash_bytes(SEED_HOST, t.as_bytes()));
+                self.name(hash_bytes(SEED_HOST, t.as_bytes()), || t.clone());
             }
         }
         let bucket = match hosts.len() {
@@ -465,8 +513,16 @@ impl Analyzer {
         }
     }
 
+    /// Records a token's name when naming ([`Analysis::explain`]).
+    fn name(&mut self, h: u64, name: impl FnOnce() -> String) {
+        if let Some(names) = self.names.as_mut() {
+            names.entry(h).or_insert_with(name);
+        }
+    }
+
     fn header_token(&mut self, t: &str) {
         self.tokens.insert(hash_bytes(SEED_HEADER, t.as_bytes()));
+        self.name(hash_bytes(SEED_HEADER, t.as_bytes()), || format!("H {t}"));
     }
 
     fn header_kv(&mut self, k: &str, v: &str) {
@@ -487,6 +543,9 @@ impl Analyzer {
             } else if !word.is_empty() {
                 if word.len() <= MAX_WORD {
                     self.tokens.insert(hash_bytes(seed, word.as_bytes()));
+                    self.name(hash_bytes(seed, word.as_bytes()), || {
+                        format!("{tag}:{word}")
+                    });
                 }
                 word.clear();
             }
@@ -494,16 +553,32 @@ impl Analyzer {
     }
 
     /// Adds one word's token and its OSB pairs with the words before it.
-    fn emit(&mut self, osb: &mut Osb, h: u64) {
+    /// `name` gives the word's name, asked for only when naming.
+    fn emit(&mut self, osb: &mut Osb, h: u64, name: &dyn Fn() -> String) {
         self.words += 1;
         self.tokens.insert(h);
+        let naming = self.names.is_some();
+        let me = if naming { name() } else { String::new() };
+        if naming {
+            self.name(h, || me.clone());
+        }
         for d in 0..osb.filled.min(WINDOW) {
-            if let Some(prev) = osb.window.get((osb.filled - 1 - d) % WINDOW) {
-                self.tokens.insert(combine(*prev, h, d as u64 + 1));
+            let slot = (osb.filled - 1 - d) % WINDOW;
+            if let Some(prev) = osb.window.get(slot) {
+                let t = combine(*prev, h, d as u64 + 1);
+                self.tokens.insert(t);
+                if naming {
+                    let p = self.window_names.get(slot).cloned().unwrap_or_default();
+                    let gap = " _".repeat(d);
+                    self.name(t, || format!("{p}{gap} {me}"));
+                }
             }
         }
         if let Some(slot) = osb.window.get_mut(osb.filled % WINDOW) {
             *slot = h;
+        }
+        if naming && let Some(slot) = self.window_names.get_mut(osb.filled % WINDOW) {
+            *slot = me;
         }
         osb.filled += 1;
     }
@@ -537,14 +612,15 @@ impl Analyzer {
                             let a = p.encode_utf8(&mut pair).len();
                             let (_, rest) = pair.split_at_mut(a);
                             let b = c.encode_utf8(rest).len();
-                            let h = hash_bytes(seed, pair.get(..a + b).unwrap_or(&[]));
-                            self.emit(&mut osb, h);
+                            let bytes = pair.get(..a + b).unwrap_or(&[]);
+                            let h = hash_bytes(seed, bytes);
+                            self.emit(&mut osb, h, &|| String::from_utf8_lossy(bytes).into_owned());
                         }
                         None => {
                             // The first character alone, so that a one
                             // character word still counts.
                             let h = hash_bytes(seed, c.encode_utf8(&mut pair).as_bytes());
-                            self.emit(&mut osb, h);
+                            self.emit(&mut osb, h, &|| c.to_string());
                         }
                     }
                 }
@@ -594,9 +670,9 @@ impl Analyzer {
             word.clear();
             return;
         }
-        let h = if nchars > MAX_WORD {
+        let (h, folded) = if nchars > MAX_WORD {
             let bucket = [b'L', b'0' + u8::try_from((nchars / 10).min(9)).unwrap_or(9)];
-            hash_bytes(seed, &bucket)
+            (hash_bytes(seed, &bucket), None)
         } else if w.bytes().any(|b| b.is_ascii_digit()) {
             // Numbers vary from copy to copy (prices, phone numbers,
             // tracking codes); their shape is what repeats.
@@ -604,12 +680,23 @@ impl Analyzer {
                 .chars()
                 .map(|c| if c.is_ascii_digit() { '9' } else { c })
                 .collect();
-            hash_bytes(seed, folded.as_bytes())
+            (hash_bytes(seed, folded.as_bytes()), Some(folded))
         } else {
-            hash_bytes(seed, w.as_bytes())
+            (hash_bytes(seed, w.as_bytes()), None)
         };
-        word.clear();
-        self.emit(osb, h);
+        if self.names.is_some() {
+            let w = folded.as_deref().unwrap_or(w);
+            let n = match (nchars > MAX_WORD, seed == SEED_SUBJECT) {
+                (true, _) => format!("<long word {}0+>", nchars / 10),
+                (false, true) => format!("S:{w}"),
+                (false, false) => w.to_owned(),
+            };
+            word.clear();
+            self.emit(osb, h, &|| n.clone());
+        } else {
+            word.clear();
+            self.emit(osb, h, &String::new);
+        }
     }
 
     /// Tokens of the words of a link's path and query (after the host):
@@ -930,6 +1017,28 @@ mod tests {
             th.tokens()
                 .contains(&hash_bytes(SEED_HEADER, b"script:thai"))
         );
+    }
+
+    #[test]
+    fn explain_names_the_same_tokens() {
+        let raw = "From: Shop <news@shop.example.org>\r\nSubject: Cheap pills\r\n\r\nBuy cheap pills now at http://pills.example.com/buy\r\n";
+        let plain = Analysis::of(&parse(raw));
+        let (a, names) = Analysis::explain(&parse(raw));
+        assert_eq!(a.tokens(), plain.tokens());
+        assert_eq!(a.digest(), plain.digest());
+        assert!(a.tokens().iter().all(|t| names.contains_key(t)));
+        let named: HashSet<&str> = names.values().map(String::as_str).collect();
+        for n in [
+            "cheap",
+            "buy _ pills",
+            "S:cheap S:pills",
+            "H from_dom:shop.example.org",
+            "subject_word:pills",
+            "host:pills.example.com",
+        ] {
+            assert!(named.contains(n), "{n} not in {named:?}");
+        }
+        assert_eq!(plain.shape_facts()[1], 1, "one link host");
     }
 
     #[test]
