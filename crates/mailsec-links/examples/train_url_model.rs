@@ -3,7 +3,13 @@
 //!
 //! ```text
 //! cargo run --release -p mailsec-links --example train_url_model [-- OUT] [--top N] [--show ns:token,...] [--cv]
+//!     [--explain URL]... [--present-dirs DIR...]
 //! ```
+//!
+//! The shipped weights were made with
+//! `--cv --present-dirs ~/.cargo/registry/src/index.crates.io-*/ /usr/share/doc
+//! /usr/lib/python3/dist-packages /usr/share/perl /usr/share/perl5` on the
+//! Debian build machine (docs/links.md says what it read).
 //!
 //! `--time`: only measure the cost of the features. `--letter-bigrams OUT
 //! FILE...`: only write the letter-bigram table (`data/letter_bigrams.txt`)
@@ -14,13 +20,20 @@
 //! Environment: `HAM_WEIGHT` (1), `MIN_TLD_DOMAINS` (3),
 //! `MIN_TOKEN_DOMAINS` (3), `RECALL` (0.93), `NO_ERA=1` (keep the
 //! [`ERA_TOKENS`]), `L2` (1e-6), `BAN_DENSE=30,36` (dense features kept out
-//! of training, for experiments; indices as in [`DENSE_NAMES`]).
+//! of training, for experiments; indices as in [`DENSE_NAMES`]),
+//! `MIN_TLD_SHARE` (0.1), `PRESENT_WEIGHT` (1; 0 = measure the present-day
+//! source only), `PRESENT_CAP` (50), `PRESENT_TLDS=0` (the present-day
+//! source does not vote on TLD tokens), `PRESENT_LIST=FILE` (write the
+//! harvested URLs).
 //!
 //! Positives: the development phishing lists (JPCERT 2025, PhishTank 2020).
 //! Negatives: the benign list (ISCX 2016, ~150 sites) **and the links found
 //! in the development ham mail** (SpamAssassin `*ham*`, thousands of
 //! registered domains), so that the model learns what ordinary links look
-//! like rather than "a host not in a small list = phishing". Links of
+//! like rather than "a host not in a small list = phishing", **and**, with
+//! `--present-dirs`, present-day URLs harvested from installed
+//! documentation ([`present_urls`]: crate sources, `/usr/share/doc`,
+//! Python and Perl modules; ~2,000 registered domains). Links of
 //! phishing mail are not used (not every link in a phish is phishing).
 //!
 //! Ham links are read from the masked messages (`eval/corpus.rs`: the corpus
