@@ -1245,6 +1245,12 @@ const PLACEHOLDER_LABELS: &[&str] = &[
     "none",
     "null",
     "fake",
+    "alice",
+    "bob",
+    "carol",
+    "dave",
+    "eve",
+    "mallory",
 ];
 
 /// Path pieces of directories that hold test data, not documentation (their
@@ -1387,6 +1393,7 @@ fn present_reject(raw: &str, phish: &HashSet<String>) -> Option<&'static str> {
     };
     let label = reg.split('.').next().unwrap_or_default();
     if PLACEHOLDER_LABELS.contains(&label)
+        || label.len() == 1
         || label.starts_with("your")
         || host
             .split('.')
