@@ -3,7 +3,13 @@
 //!
 //! ```text
 //! cargo run --release -p mailsec-links --example train_url_model [-- OUT] [--top N] [--show ns:token,...] [--cv]
+//!     [--explain URL]... [--present-dirs DIR...]
 //! ```
+//!
+//! The shipped weights were made with
+//! `--cv --present-dirs ~/.cargo/registry/src/index.crates.io-*/ /usr/share/doc
+//! /usr/lib/python3/dist-packages /usr/share/perl /usr/share/perl5` on the
+//! Debian build machine (docs/links.md says what it read).
 //!
 //! `--time`: only measure the cost of the features. `--letter-bigrams OUT
 //! FILE...`: only write the letter-bigram table (`data/letter_bigrams.txt`)
@@ -14,13 +20,20 @@
 //! Environment: `HAM_WEIGHT` (1), `MIN_TLD_DOMAINS` (3),
 //! `MIN_TOKEN_DOMAINS` (3), `RECALL` (0.93), `NO_ERA=1` (keep the
 //! [`ERA_TOKENS`]), `L2` (1e-6), `BAN_DENSE=30,36` (dense features kept out
-//! of training, for experiments; indices as in [`DENSE_NAMES`]).
+//! of training, for experiments; indices as in [`DENSE_NAMES`]),
+//! `MIN_TLD_SHARE` (0.1), `PRESENT_WEIGHT` (1; 0 = measure the present-day
+//! source only), `PRESENT_CAP` (50), `PRESENT_TLDS=0` (the present-day
+//! source does not vote on TLD tokens), `PRESENT_LIST=FILE` (write the
+//! harvested URLs).
 //!
 //! Positives: the development phishing lists (JPCERT 2025, PhishTank 2020).
 //! Negatives: the benign list (ISCX 2016, ~150 sites) **and the links found
 //! in the development ham mail** (SpamAssassin `*ham*`, thousands of
 //! registered domains), so that the model learns what ordinary links look
-//! like rather than "a host not in a small list = phishing". Links of
+//! like rather than "a host not in a small list = phishing", **and**, with
+//! `--present-dirs`, present-day URLs harvested from installed
+//! documentation ([`present_urls`]: crate sources, `/usr/share/doc`,
+//! Python and Perl modules; ~2,000 registered domains). Links of
 //! phishing mail are not used (not every link in a phish is phishing).
 //!
 //! Ham links are read from the masked messages (`eval/corpus.rs`: the corpus
@@ -68,9 +81,21 @@ const VALIDATION_RECALL: f32 = 0.93;
 /// weights average 1 before this factor).
 const HAM_WEIGHT: f32 = 1.0;
 
+/// How much the present-day documentation links (`--present-dirs`) weigh
+/// against the lists (each source's weights average 1 before this factor).
+const PRESENT_WEIGHT: f32 = 1.0;
+
+/// At most this many URLs of one registered domain are taken from the
+/// present-day source (github.com, docs.rs, readthedocs.io... have
+/// thousands).
+const PRESENT_CAP: usize = 50;
+
 /// A TLD's hashed token is kept only when both sides of the training folds
 /// have at least this many registered domains under it.
 const MIN_TLD_DOMAINS: usize = 3;
+
+/// ... and each side at least this share of the TLD's training domains.
+const MIN_TLD_SHARE: f32 = 0.1;
 
 /// A hashed bucket is trained only when its tokens occur in at least this
 /// many registered domains of the training folds.
@@ -252,7 +277,7 @@ fn train(samples: &[Sample], folds: &[u32]) -> (Vec<f32>, f32) {
     let mut bias = 0f32;
     let mut bias_g2 = 1e-6f32;
     let mut order: Vec<usize> = (0..samples.len())
-        .filter(|&i| folds.contains(&samples[i].fold))
+        .filter(|&i| folds.contains(&samples[i].fold) && samples[i].weight > 0.0)
         .collect();
     let mut rng = 0x9E37_79B9_7F4A_7C15u64;
     for _ in 0..EPOCHS {
@@ -454,6 +479,7 @@ fn held_out(
     benign: &[String],
     ham: &[Vec<String>],
     phish_mail: &[Vec<String>],
+    present: &[String],
 ) {
     let t = model.phishing_threshold();
     let checker = LinkChecker::builder().model(model.clone()).build().unwrap();
@@ -484,6 +510,13 @@ fn held_out(
     );
     let p = share(phish);
     let b = share(benign);
+    let pr = share(present);
+    println!(
+        "  model alone: present-day URLs of held-out domains at/above {:.2}% ({}/{})",
+        pct(pr),
+        pr.0,
+        pr.1
+    );
     println!(
         "  model alone: phishing-list URLs at/above {:.2}% ({}/{}); benign-list URLs {:.2}% ({}/{})",
         pct(p),
@@ -578,9 +611,11 @@ fn held_out(
 /// Grouped 5-fold cross-validation of the whole recipe (threshold on an
 /// inner fold, then weights from the four outer training folds), pooled:
 /// figures over every domain, not only the test fold's.
-fn cross_validate(all: &[Sample], n_phish: usize, n_list: usize, recall: f32, ham: &[Vec<String>]) {
-    let mut hit = [0usize; 3];
-    let mut n = [0usize; 3];
+fn cross_validate(all: &[Sample], sizes: [usize; 3], recall: f32, ham: &[Vec<String>]) {
+    let [n_phish, n_list, n_ham] = sizes;
+    let mut hit = [0usize; 4];
+    let mut n = [0usize; 4];
+    let mut present_flagged: HashMap<String, bool> = HashMap::new();
     let mut ham_flagged: HashMap<&str, bool> = HashMap::new();
     for k in 0..5u32 {
         let v = (k + 1) % 5;
@@ -601,14 +636,21 @@ fn cross_validate(all: &[Sample], n_phish: usize, n_list: usize, recall: f32, ha
                 0
             } else if j < n_phish + n_list {
                 1
-            } else {
+            } else if j < n_phish + n_list + n_ham {
                 2
+            } else {
+                3
             };
             let flagged = predict(&w, b, s) >= t;
             n[side] += 1;
             hit[side] += usize::from(flagged);
             if side == 2 {
                 ham_flagged.insert(&s.url, flagged);
+            }
+            if side == 3 {
+                *present_flagged
+                    .entry(corpus::url_domain(&s.url))
+                    .or_default() |= flagged;
             }
         }
     }
@@ -628,6 +670,29 @@ fn cross_validate(all: &[Sample], n_phish: usize, n_list: usize, recall: f32, ha
     }
     let d_hit = domains.values().filter(|f| **f).count();
     let (mut msgs, mut msgs_hit) = (0usize, 0usize);
+    // Which flagged ham domains carry the most messages.
+    let mut by_domain: HashMap<String, usize> = HashMap::new();
+    for links in ham {
+        let flagged: HashMap<String, String> = links
+            .iter()
+            .map(|l| corpus::scheme_normalised(l))
+            .filter(|l| ham_flagged.get(l.as_str()).copied().unwrap_or(false))
+            .map(|l| (corpus::url_domain(&l), l))
+            .collect();
+        for (d, u) in flagged {
+            *by_domain.entry(format!("{d} ({u})")).or_default() += 1;
+        }
+    }
+    let mut top: Vec<(usize, String)> = by_domain.into_iter().map(|(d, n)| (n, d)).collect();
+    top.sort_by(|a, b| b.cmp(a));
+    println!(
+        "  ham messages by flagged domain (most first): {}",
+        top.iter()
+            .take(12)
+            .map(|(n, d)| format!("{d} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     for links in ham {
         let flags: Vec<bool> = links
             .iter()
@@ -645,6 +710,14 @@ fn cross_validate(all: &[Sample], n_phish: usize, n_list: usize, recall: f32, ha
         100.0 * d_hit as f64 / domains.len().max(1) as f64,
         domains.len(),
         100.0 * msgs_hit as f64 / msgs.max(1) as f64
+    );
+    let p_hit = present_flagged.values().filter(|f| **f).count();
+    println!(
+        "  present-day URLs at/above {:.2}% of {}; their registered domains with such a URL {:.2}% ({p_hit} of {})",
+        pct(3),
+        n[3],
+        100.0 * p_hit as f64 / present_flagged.len().max(1) as f64,
+        present_flagged.len()
     );
 }
 
@@ -738,11 +811,20 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|n| n.parse().ok())
         .unwrap_or(40);
+    // `--present-dirs DIR...`: every argument up to the next option.
+    let present_dirs: Vec<String> = args
+        .iter()
+        .skip_while(|a| *a != "--present-dirs")
+        .skip(1)
+        .take_while(|a| !a.starts_with("--"))
+        .cloned()
+        .collect();
     let out_path = args
         .iter()
         .enumerate()
         .find(|(i, a)| {
             !a.starts_with("--")
+                && !present_dirs.contains(a)
                 && (*i == 0 || !matches!(args[i - 1].as_str(), "--top" | "--show" | "--explain"))
         })
         .map(|(_, a)| a)
@@ -761,6 +843,8 @@ fn main() {
             .unwrap_or(d)
     };
     let ham_weight = env("HAM_WEIGHT", HAM_WEIGHT);
+    let present_weight = env("PRESENT_WEIGHT", PRESENT_WEIGHT);
+    let present_cap = env("PRESENT_CAP", PRESENT_CAP as f32) as usize;
     let min_tld = env("MIN_TLD_DOMAINS", MIN_TLD_DOMAINS as f32) as usize;
     let recall = env("RECALL", VALIDATION_RECALL);
     let before = std::fs::read_to_string(&out_path)
@@ -784,6 +868,38 @@ fn main() {
     for s in &mut all[n_phish + n_list..] {
         s.weight *= ham_weight;
     }
+    // Present-day documentation links (`--present-dirs`). With
+    // `PRESENT_WEIGHT=0` they are only measured (CV and held-out figures).
+    let present = present_urls(&present_dirs, &phish, present_cap);
+    let ham_set: HashSet<String> = ham_urls
+        .iter()
+        .chain(&benign)
+        .map(|u| corpus::scheme_normalised(u))
+        .collect();
+    let present: Vec<String> = present
+        .into_iter()
+        .filter(|u| !ham_set.contains(u))
+        .collect();
+    if let Some(f) = std::env::var_os("PRESENT_LIST") {
+        std::fs::write(&f, present.join("\n") + "\n").unwrap();
+    }
+    let mut present_names = Names::default();
+    let n_before_present = all.len();
+    samples(
+        &checker,
+        &present,
+        0.0,
+        &mut all,
+        if present_weight > 0.0 {
+            &mut names
+        } else {
+            &mut present_names
+        },
+    );
+    for s in &mut all[n_before_present..] {
+        s.weight *= present_weight;
+    }
+    let present_domains: HashSet<String> = present.iter().map(|u| corpus::url_domain(u)).collect();
 
     // Era leakage: buckets of tokens that tell the year, not the intent.
     let no_era = std::env::var_os("NO_ERA").is_some();
@@ -799,10 +915,31 @@ fn main() {
     // in the training folds: a TLD seen on one side only (new gTLDs, ccTLDs
     // that became popular after 2002) says when a list was made.
     let mut tld_domains: HashMap<String, [HashSet<String>; 2]> = HashMap::new();
-    for (side, list) in [(0, &phish), (1, &benign), (1, &ham_urls)] {
+    let no_present = Vec::new();
+    // The present-day source does not vote on TLD tokens unless
+    // `PRESENT_TLDS=1`: developer documentation favours a few TLDs (`.io`,
+    // `.rs`, `.dev`; every `*.github.io` is a registered domain), which would
+    // make them strongly benign.
+    let present_tlds = std::env::var_os("PRESENT_TLDS").is_none_or(|v| v != "0");
+    let present_trained = if present_weight > 0.0 && present_tlds {
+        &present
+    } else {
+        &no_present
+    };
+    for (side, list) in [
+        (0, &phish),
+        (1, &benign),
+        (1, &ham_urls),
+        (1, present_trained),
+    ] {
         for raw in list.iter() {
             let d = corpus::url_domain(&corpus::scheme_normalised(raw));
             if corpus::fold(&d) == corpus::TEST_FOLD || d.parse::<std::net::IpAddr>().is_ok() {
+                continue;
+            }
+            // Sites under a private suffix (`*.github.io`, `*.web.app`) say
+            // what the hosting service is used for, not the TLD.
+            if psl::suffix(d.as_bytes()).and_then(|s| s.typ()) == Some(psl::Type::Private) {
                 continue;
             }
             let tld = d.rsplit('.').next().unwrap_or_default().to_owned();
@@ -814,10 +951,19 @@ fn main() {
         .map(|(t, [p, b])| (t, p.len(), b.len()))
         .collect();
     tlds.sort_by(|a, b| (b.1 + b.2).cmp(&(a.1 + a.2)).then(a.0.cmp(b.0)));
+    // Each side needs MIN_TLD_DOMAINS registered domains and MIN_TLD_SHARE
+    // of the TLD's domains: three present-day `.cn` sites against 2,800
+    // phishing ones would make `.cn` a +6 phishing token (the year of the
+    // list, not the intent).
+    let min_tld_share = env("MIN_TLD_SHARE", MIN_TLD_SHARE);
+    let tld_kept = |p: usize, b: usize| {
+        let share = p.min(b) as f32 / (p + b).max(1) as f32;
+        p >= min_tld && b >= min_tld && share >= min_tld_share
+    };
     let mut kept_tlds = Vec::new();
     let mut dropped_tlds = Vec::new();
     for (t, p, b) in &tlds {
-        if *p >= min_tld && *b >= min_tld {
+        if tld_kept(*p, *b) {
             kept_tlds.push(format!("{t} {p}/{b}"));
         } else {
             banned.insert(Names::bucket("tld", t));
@@ -826,7 +972,7 @@ fn main() {
     }
     // Keep the buckets of kept TLDs even where a dropped one collides.
     for (t, p, b) in &tlds {
-        if *p >= min_tld && *b >= min_tld {
+        if tld_kept(*p, *b) {
             banned.remove(&Names::bucket("tld", t));
         }
     }
@@ -849,7 +995,10 @@ fn main() {
     // chance with another token, would pass the weight on).
     let min_token = env("MIN_TOKEN_DOMAINS", MIN_TOKEN_DOMAINS as f32) as usize;
     let mut token_domains: HashMap<u32, HashSet<String>> = HashMap::new();
-    for s in all.iter().filter(|s| s.fold != corpus::TEST_FOLD) {
+    for s in all
+        .iter()
+        .filter(|s| s.fold != corpus::TEST_FOLD && s.weight > 0.0)
+    {
         let d = corpus::url_domain(&s.url);
         for &(i, _) in &s.features {
             if i as usize >= DENSE_FEATURES {
@@ -887,10 +1036,12 @@ fn main() {
     }
     let ham_domains: HashSet<String> = ham_urls.iter().map(|u| corpus::url_domain(u)).collect();
     println!(
-        "samples: {} (phishing lists {n_phish}, benign list {n_list}, ham-mail links {n_ham} from {} messages, {} registered domains)",
+        "samples: {} (phishing lists {n_phish}, benign list {n_list}, ham-mail links {n_ham} from {} messages, {} registered domains; present-day links {} of {} registered domains, weight {present_weight})",
         all.len(),
         ham.iter().filter(|l| !l.is_empty()).count(),
-        ham_domains.len()
+        ham_domains.len(),
+        present.len(),
+        present_domains.len()
     );
 
     // The threshold from a model that never saw the validation fold.
@@ -898,6 +1049,7 @@ fn main() {
     let mut ph: Vec<f32> = Vec::new();
     let mut be: Vec<f32> = Vec::new();
     let mut hm: Vec<f32> = Vec::new();
+    let mut pr: Vec<f32> = Vec::new();
     for (i, s) in all.iter().enumerate() {
         if s.fold != corpus::VALIDATION_FOLD {
             continue;
@@ -907,8 +1059,10 @@ fn main() {
             ph.push(p)
         } else if i < n_phish + n_list {
             be.push(p)
-        } else {
+        } else if i < n_before_present {
             hm.push(p)
+        } else {
+            pr.push(p)
         }
     }
     ph.sort_by(f32::total_cmp);
@@ -918,16 +1072,18 @@ fn main() {
     let rate =
         |v: &[f32], t: f32| v.iter().filter(|&&p| p >= t).count() as f32 / v.len().max(1) as f32;
     println!(
-        "validation fold: {} phishing-list, {} benign-list, {} ham-mail URLs; threshold {threshold:.4}",
+        "validation fold: {} phishing-list, {} benign-list, {} ham-mail, {} present-day URLs; threshold {threshold:.4}",
         ph.len(),
         be.len(),
-        hm.len()
+        hm.len(),
+        pr.len()
     );
     println!(
-        "  at/above it: phishing-list {:.2}%, benign-list {:.2}%, ham-mail {:.2}%",
+        "  at/above it: phishing-list {:.2}%, benign-list {:.2}%, ham-mail {:.2}%, present-day {:.2}%",
         100.0 * rate(&ph, threshold),
         100.0 * rate(&be, threshold),
-        100.0 * rate(&hm, threshold)
+        100.0 * rate(&hm, threshold),
+        100.0 * rate(&pr, threshold)
     );
 
     // Final weights from every training fold.
@@ -1001,7 +1157,7 @@ fn main() {
     }
 
     if args.iter().any(|a| a == "--cv") {
-        cross_validate(&all, n_phish, n_list, recall, &ham);
+        cross_validate(&all, [n_phish, n_list, n_ham], recall, &ham);
     }
 
     let model = UrlModel::new(w, (b * 1e4).round() / 1e4, threshold, threshold).unwrap();
@@ -1013,6 +1169,7 @@ fn main() {
             &benign,
             &ham,
             &phish_mail,
+            &present,
         );
     }
     held_out(
@@ -1022,7 +1179,337 @@ fn main() {
         &benign,
         &ham,
         &phish_mail,
+        &present,
     );
     std::fs::write(&out_path, model.to_text()).unwrap();
     println!("wrote {out_path}");
+}
+
+/// Registered labels (the label left of the public suffix) that name a
+/// placeholder in documentation, not a site: `example.com`,
+/// `yourdomain.org`, `foo.bar`...
+const PLACEHOLDER_LABELS: &[&str] = &[
+    "example",
+    "examples",
+    "foo",
+    "bar",
+    "baz",
+    "qux",
+    "foobar",
+    "yourdomain",
+    "mydomain",
+    "yoursite",
+    "mysite",
+    "yourcompany",
+    "mycompany",
+    "company",
+    "yourserver",
+    "myserver",
+    "someserver",
+    "somehost",
+    "somewhere",
+    "somesite",
+    "domain",
+    "host",
+    "hostname",
+    "server",
+    "website",
+    "yourname",
+    "myname",
+    "username",
+    "user",
+    "test",
+    "testing",
+    "invalid",
+    "localhost",
+    "local",
+    "dummy",
+    "xxx",
+    "whatever",
+    "acme",
+    "site",
+    "sample",
+    "my-server",
+    "your-domain",
+    "my-domain",
+    "yourhost",
+    "myhost",
+    "mymachine",
+    "machine",
+    "corp",
+    "internal",
+    "intranet",
+    "proxy",
+    "mirror",
+    "nowhere",
+    "none",
+    "null",
+    "fake",
+    "alice",
+    "bob",
+    "carol",
+    "dave",
+    "eve",
+    "mallory",
+];
+
+/// Path pieces of directories that hold test data, not documentation (their
+/// URLs are often deliberately odd or hostile).
+const SKIPPED_DIRS: &[&str] = &[
+    "test",
+    "tests",
+    "testdata",
+    "test_data",
+    "testing",
+    "fixtures",
+    "benches",
+    "bench",
+    "corpus",
+    "fuzz",
+    "vectors",
+    "data",
+    "spec",
+    ".git",
+    "node_modules",
+    "target",
+];
+
+/// Whether the file is read whole (documentation) or only its comment lines
+/// (source code, whose string literals are often test URLs).
+fn present_file_kind(path: &std::path::Path) -> Option<bool> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    match ext {
+        "md" | "txt" | "rst" | "html" | "htm" | "toml" | "markdown" | "adoc" | "org" | "pod"
+        | "cfg" => Some(true),
+        "rs" | "py" | "pm" | "pl" | "c" | "h" | "sh" => Some(false),
+        _ if name.starts_with("readme")
+            || name.starts_with("changelog")
+            || name.starts_with("changes")
+            || name.starts_with("news")
+            || name == "copyright"
+            || name.starts_with("authors")
+            || name == "metadata"
+            || name.starts_with("license") =>
+        {
+            Some(true)
+        }
+        _ => None,
+    }
+}
+
+/// The text of a file (gzip read with `zcat -f`).
+fn read_present_file(path: &std::path::Path) -> Option<String> {
+    let bytes = if path.extension().is_some_and(|e| e == "gz") {
+        std::process::Command::new("zcat")
+            .arg("-f")
+            .arg(path)
+            .output()
+            .ok()?
+            .stdout
+    } else {
+        std::fs::read(path).ok()?
+    };
+    if bytes.len() > 4 << 20 {
+        return None;
+    }
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Raw `http(s)://` URLs in a piece of text, trailing punctuation removed.
+fn urls_in(text: &str, out: &mut Vec<String>) {
+    let mut rest = text;
+    while let Some(i) = rest.find("http") {
+        let cand = &rest[i..];
+        let lower = cand.get(..8).unwrap_or(cand).to_ascii_lowercase();
+        let skip = if lower.starts_with("https://") {
+            8
+        } else if lower.starts_with("http://") {
+            7
+        } else {
+            rest = &rest[i + 4..];
+            continue;
+        };
+        let end = cand
+            .find(|c: char| {
+                c.is_whitespace()
+                    || c.is_control()
+                    || matches!(c, '"' | '\'' | '<' | '>' | '`' | '\\' | '|' | '^')
+            })
+            .unwrap_or(cand.len());
+        let mut url = &cand[..end];
+        if let Some(j) = url.find("](") {
+            url = &url[..j];
+        }
+        loop {
+            let t = url.trim_end_matches(['.', ',', ';', ':', '!', '?', '*', '_', ']', '}']);
+            let t = if t.ends_with(')') && t.matches('(').count() < t.matches(')').count() {
+                &t[..t.len() - 1]
+            } else {
+                t
+            };
+            if t.len() == url.len() {
+                break;
+            }
+            url = t;
+        }
+        if url.len() > skip {
+            out.push(url.to_owned());
+        }
+        rest = &cand[end.max(skip)..];
+    }
+}
+
+/// Why a harvested URL is not kept (None: kept).
+fn present_reject(raw: &str, phish: &HashSet<String>) -> Option<&'static str> {
+    if raw.contains(['{', '}', '$', '[', '*', '@', '<', '>'])
+        || raw.contains("%s")
+        || raw.contains("%d")
+        || raw.contains("...")
+        || raw.len() > 300
+    {
+        return Some("placeholder");
+    }
+    let norm = corpus::scheme_normalised(raw);
+    let Some(u) = normalize_url_lenient(&norm) else {
+        return Some("unparsable");
+    };
+    if u.host_kind() != HostKind::Domain {
+        return Some("not a domain host");
+    }
+    let host = u.host_str().unwrap_or_default();
+    if !host
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        || host.starts_with("xn--")
+        || host.contains(".xn--")
+    {
+        return Some("placeholder");
+    }
+    let known = psl::suffix(host.as_bytes()).is_some_and(|s| s.is_known());
+    let Some(reg) = u.registered_domain().filter(|_| known) else {
+        return Some("no public suffix");
+    };
+    let label = reg.split('.').next().unwrap_or_default();
+    if PLACEHOLDER_LABELS.contains(&label)
+        || label.len() == 1
+        || label.starts_with("your")
+        || host
+            .split('.')
+            .any(|l| matches!(l, "localhost" | "example" | "test" | "invalid"))
+    {
+        return Some("placeholder");
+    }
+    if phish.contains(&norm) {
+        return Some("in the phishing lists");
+    }
+    None
+}
+
+/// `--present-dirs DIR...`: present-day benign URLs harvested from the
+/// documentation under the directories (crate sources, `/usr/share/doc`,
+/// Python and Perl modules): whole documentation files, comment lines of
+/// source files, no test-data directories. Filtered (see
+/// [`present_reject`]), deduplicated after scheme normalisation, sorted;
+/// at most `cap` URLs per registered domain (the first by a hash of the URL,
+/// so the pick does not depend on the walk order).
+fn present_urls(dirs: &[String], phish: &[String], cap: usize) -> Vec<String> {
+    let phish: HashSet<String> = phish.iter().map(|u| corpus::scheme_normalised(u)).collect();
+    let mut files = 0usize;
+    let mut raw = Vec::new();
+    let mut stack: Vec<std::path::PathBuf> = dirs.iter().map(std::path::PathBuf::from).collect();
+    while let Some(p) = stack.pop() {
+        let Ok(meta) = std::fs::symlink_metadata(&p) else {
+            continue;
+        };
+        if meta.is_dir() {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if SKIPPED_DIRS.contains(&name.to_ascii_lowercase().as_str()) {
+                continue;
+            }
+            if let Ok(rd) = std::fs::read_dir(&p) {
+                stack.extend(rd.filter_map(|e| e.ok().map(|e| e.path())));
+            }
+            continue;
+        }
+        if !meta.is_file() {
+            continue;
+        }
+        let Some(whole) = present_file_kind(&p) else {
+            continue;
+        };
+        let Some(text) = read_present_file(&p) else {
+            continue;
+        };
+        files += 1;
+        if whole {
+            urls_in(&text, &mut raw);
+        } else {
+            for line in text.lines() {
+                let t = line.trim_start();
+                if t.starts_with("//")
+                    || t.starts_with('#')
+                    || t.starts_with('*')
+                    || t.starts_with("/*")
+                {
+                    urls_in(t, &mut raw);
+                }
+            }
+        }
+    }
+    let found = raw.len();
+    let mut rejected: HashMap<&str, usize> = HashMap::new();
+    let mut kept: HashMap<String, String> = HashMap::new();
+    for r in raw {
+        match present_reject(&r, &phish) {
+            Some(why) => *rejected.entry(why).or_default() += 1,
+            None => {
+                let n = corpus::scheme_normalised(&r);
+                kept.entry(n).or_insert(r);
+            }
+        }
+    }
+    let mut by_domain: HashMap<String, Vec<String>> = HashMap::new();
+    for n in kept.keys() {
+        by_domain
+            .entry(corpus::url_domain(n))
+            .or_default()
+            .push(n.clone());
+    }
+    let hash = |s: &str| {
+        s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        })
+    };
+    let mut out = Vec::new();
+    let mut capped = 0usize;
+    let mut biggest: Vec<(usize, &String)> = by_domain.iter().map(|(d, v)| (v.len(), d)).collect();
+    biggest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    for v in by_domain.values() {
+        let mut v = v.clone();
+        v.sort_by_key(|u| (hash(u), u.clone()));
+        capped += v.len().saturating_sub(cap);
+        v.truncate(cap);
+        out.extend(v);
+    }
+    out.sort();
+    let mut why: Vec<_> = rejected.into_iter().collect();
+    why.sort();
+    println!(
+        "present-day source: {files} files, {found} URLs found, rejected {why:?}; {} distinct kept on {} registered domains; {capped} over the cap of {cap} per domain dropped; {} used",
+        kept.len(),
+        by_domain.len(),
+        out.len()
+    );
+    println!(
+        "  largest domains (distinct URLs before the cap): {}",
+        biggest
+            .iter()
+            .take(15)
+            .map(|(n, d)| format!("{d} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    out
 }

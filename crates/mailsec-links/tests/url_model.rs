@@ -6,11 +6,9 @@
 //! not taken from the development lists.)
 //!
 //! [`HARD_ORDINARY`] are ordinary links the model still puts above its
-//! threshold (see docs/links.md, "The lexical model"): a host without `www.`
-//! and without any token the training data saw on benign hosts starts on
-//! the phishing side (the development lists hold far more phishing than
-//! benign registered domains), and some path words (`client`, `project`,
-//! `F1234`-like segments) are frequent in the phishing lists. They are only
+//! threshold (see docs/links.md, "The lexical model"): a company host with a
+//! long hyphenated name and no token seen on benign hosts, and path words
+//! frequent in the phishing lists (`client`, `F1234`-like segments). They are only
 //! required to rank below every phishing shape and never be `phishing`.
 
 use std::sync::LazyLock;
@@ -36,6 +34,11 @@ const ORDINARY: &[&str] = &[
     "https://www.python.org/downloads/",
     "https://crates.io/crates/serde",
     "https://blog.rust-lang.org/2026/11/27/Rust-1.95.0.html",
+    // Hard until session 5 (no `www.`, no token seen on benign hosts);
+    // pass since the present-day documentation links were added.
+    "https://docs.rs/serde",
+    "https://docs.rs/tokio/latest/tokio/runtime/index.html",
+    "https://pypi.org/project/requests/",
     // News.
     "https://www.bbc.co.uk/news/world-123456",
     "https://www.theguardian.com/world/2026/nov/27/climate-talks-end-in-agreement",
@@ -55,6 +58,7 @@ const ORDINARY: &[&str] = &[
     // SaaS.
     "https://www.atlassian.com/software/jira",
     "https://www.salesforce.com/products/",
+    "https://zoom.us/j/1234567890",
     // Government.
     "https://www.gov.uk/browse/tax",
     "https://www.irs.gov/forms-pubs/about-form-1040",
@@ -75,12 +79,8 @@ const ORDINARY: &[&str] = &[
 
 /// Ordinary links the shipped model still rates at or above its threshold.
 const HARD_ORDINARY: &[&str] = &[
-    "https://docs.rs/serde",
-    "https://docs.rs/tokio/latest/tokio/runtime/index.html",
     "https://intranet.northwind-traders.com/hr/holidays",
     "https://app.slack.com/client/T01234/C05678",
-    "https://pypi.org/project/requests/",
-    "https://zoom.us/j/1234567890",
     "https://www.service-public.fr/particuliers/vosdroits/F1234",
 ];
 
