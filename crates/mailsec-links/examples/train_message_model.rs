@@ -91,8 +91,8 @@ fn main() {
         for p in &cv.combined.false_alarms {
             println!("  CV false alarm: {}", p.display());
         }
-        for p in &cv.combined.missed {
-            println!("  CV missed: {}", p.display());
+        for d in &cv.details {
+            println!("  {d}");
         }
     }
     let (tm, model, xs) = text::train_all(&samples, &extra, 5, settings, ts);
@@ -112,6 +112,9 @@ fn main() {
     by_weight.sort_by(|a, b| b.1.total_cmp(&a.1));
     for (n, w) in &by_weight {
         println!("  {n:28} {w:+.3}");
+    }
+    for (a, b, w) in model.pairs() {
+        println!("  {a}*{b} {w:+.3}");
     }
     println!(
         "  bias {:+.3}; thresholds suspicious {:.4} phishing {:.4}; content alone {:?}",

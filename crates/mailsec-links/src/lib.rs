@@ -92,5 +92,7 @@ pub use normalize::{
     HostKind, NormalizedUrl, normalize_url, normalize_url_lenient, registered_domain_of,
 };
 pub use rewrite::LinkRewriter;
-pub use text_model::{MAX_TOKEN_CHARS, TextModel, Token, for_each_name_token, for_each_token};
+pub use text_model::{
+    MAX_TOKEN_CHARS, TextModel, Token, for_each_char_ngram, for_each_name_token, for_each_token,
+};
 pub use verdict::{LinkFinding, MessageReport, Reason, Verdict};

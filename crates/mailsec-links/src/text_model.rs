@@ -33,8 +33,11 @@ use crate::model::sigmoid;
 /// The weights shipped with the crate.
 const SHIPPED: &[u8] = include_bytes!("../data/text_model.bin");
 
-/// The first bytes of the weight file.
+/// The first bytes of the weight file (words and pairs only).
 const MAGIC: &[u8] = b"mailsec-text-model 1\n";
+
+/// The first bytes of the weight file of a model with character n-grams.
+const MAGIC_2: &[u8] = b"mailsec-text-model 2\n";
 
 /// Tokens longer than this (in characters) are skipped.
 pub const MAX_TOKEN_CHARS: usize = 24;
@@ -71,6 +74,8 @@ pub struct TextModel {
     weights: Vec<i8>,
     scale: f32,
     bias: f32,
+    /// In-word character n-gram lengths `(min, max)`, if read.
+    char_ngrams: Option<(u8, u8)>,
 }
 
 impl std::fmt::Debug for TextModel {
@@ -79,6 +84,7 @@ impl std::fmt::Debug for TextModel {
             .field("bits", &self.bits)
             .field("scale", &self.scale)
             .field("bias", &self.bias)
+            .field("char_ngrams", &self.char_ngrams)
             .finish_non_exhaustive()
     }
 }
@@ -370,6 +376,73 @@ pub fn for_each_name_token(name: &str, mut f: impl FnMut(Token)) -> usize {
     })
 }
 
+/// Salt that keeps in-word character n-gram hashes apart from word hashes.
+const CHAR_SALT: u32 = 0x27d4_eb2f;
+
+/// Longest word (in characters) whose character n-grams are read.
+const MAX_NGRAM_WORD: usize = 24;
+
+/// Call `f` with the hash of every character n-gram of `word`, for `n` in
+/// `min..=max` (at most 3..=6), of the word framed as `<word>`: the word's
+/// letters lower-cased, digits folded to `0`, soft hyphens, zero-width and
+/// other non-alphanumeric characters skipped. Words shorter than three
+/// characters and longer than 24 give none. Returns how many were given.
+///
+/// These hashes are what a content model with character n-grams adds for
+/// each word token ([`TextModel::char_ngrams`]): a misspelt or obfuscated
+/// word (`acc0unt`, `verifiy`) still shares most of its n-grams with the
+/// word it imitates.
+pub fn for_each_char_ngram(word: &str, min: usize, max: usize, mut f: impl FnMut(u32)) -> usize {
+    let (min, max) = (min.max(3), max.min(6));
+    let mut buf = ['\0'; MAX_NGRAM_WORD + 2];
+    buf[0] = '<';
+    let mut len = 1usize;
+    for c in word.chars() {
+        let c = if c.is_ascii() {
+            if c.is_ascii_alphabetic() {
+                c.to_ascii_lowercase()
+            } else if c.is_ascii_digit() {
+                '0'
+            } else {
+                continue;
+            }
+        } else if c.is_numeric() {
+            '0'
+        } else if c.is_alphanumeric() {
+            c.to_lowercase().next().unwrap_or(c)
+        } else {
+            continue;
+        };
+        if len > MAX_NGRAM_WORD {
+            return 0;
+        }
+        if let Some(slot) = buf.get_mut(len) {
+            *slot = c;
+        }
+        len += 1;
+    }
+    if len < 4 {
+        return 0;
+    }
+    if let Some(slot) = buf.get_mut(len) {
+        *slot = '>';
+    }
+    len += 1;
+    let chars = buf.get(..len).unwrap_or_default();
+    let mut given = 0;
+    for i in 0..len {
+        let mut h = FNV_OFFSET ^ CHAR_SALT;
+        for (k, &c) in chars.get(i..).unwrap_or_default().iter().take(max).enumerate() {
+            h = fnv_char(h, c);
+            if k + 1 >= min {
+                f(fmix(h));
+                given += 1;
+            }
+        }
+    }
+    given
+}
+
 impl TextModel {
     /// The model shipped with the crate.
     pub fn shipped() -> Result<Self, LinksError> {
@@ -398,16 +471,40 @@ impl TextModel {
             weights,
             scale,
             bias,
+            char_ngrams: None,
         })
+    }
+
+    /// The same model reading, besides words and pairs, the character
+    /// n-grams of each word for `n` in `min..=max` ([`for_each_char_ngram`],
+    /// hashed into the same buckets). `None` (the default) reads words and
+    /// pairs only. Lengths are clamped to `3..=6`.
+    pub fn with_char_ngrams(mut self, ngrams: Option<(usize, usize)>) -> Self {
+        self.char_ngrams = ngrams
+            .map(|(a, b)| (a.clamp(3, 6) as u8, b.clamp(3, 6) as u8))
+            .filter(|(a, b)| a <= b);
+        self
+    }
+
+    /// The character n-gram lengths `(min, max)` this model reads, if any.
+    pub fn char_ngrams(&self) -> Option<(usize, usize)> {
+        self.char_ngrams
+            .map(|(a, b)| (usize::from(a), usize::from(b)))
     }
 
     /// Read the binary format [`TextModel::to_bytes`] writes: the line
     /// `mailsec-text-model 1`, one byte of hash bits, scale and bias as
-    /// little-endian `f32`, then one `i8` weight per bucket.
+    /// little-endian `f32`, then one `i8` weight per bucket; or the line
+    /// `mailsec-text-model 2`, the hash bits, two bytes of character n-gram
+    /// lengths (min, max), then the same.
     pub fn from_bytes(b: &[u8]) -> Result<Self, LinksError> {
         let bad = |what: &str| LinksError::Model(format!("text model: {what}"));
-        let rest = b.strip_prefix(MAGIC).ok_or_else(|| bad("missing header"))?;
-        let (&bits, rest) = rest.split_first().ok_or_else(|| bad("truncated"))?;
+        let (bits, ngrams, rest) = match (b.strip_prefix(MAGIC), b.strip_prefix(MAGIC_2)) {
+            (Some([bits, rest @ ..]), _) => (*bits, None, rest),
+            (None, Some([bits, min, max, rest @ ..])) => (*bits, Some((*min, *max)), rest),
+            (None, None) => return Err(bad("missing header")),
+            _ => return Err(bad("truncated")),
+        };
         let f32_at = |at: usize| -> Result<f32, LinksError> {
             let bytes: [u8; 4] = rest
                 .get(at..at + 4)
@@ -423,14 +520,31 @@ impl TextModel {
             .iter()
             .map(|&x| x as i8)
             .collect();
-        Self::new(u32::from(bits), weights, scale, bias)
+        let m = Self::new(u32::from(bits), weights, scale, bias)?;
+        match ngrams {
+            None => Ok(m),
+            Some((min, max)) if (3..=6).contains(&min) && (min..=6).contains(&max) => {
+                Ok(m.with_char_ngrams(Some((usize::from(min), usize::from(max)))))
+            }
+            Some(_) => Err(bad("bad character n-gram lengths")),
+        }
     }
 
     /// The model in its binary format.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut v = Vec::with_capacity(MAGIC.len() + 9 + self.weights.len());
-        v.extend_from_slice(MAGIC);
-        v.push(self.bits as u8);
+        let mut v = Vec::with_capacity(MAGIC_2.len() + 11 + self.weights.len());
+        match self.char_ngrams {
+            None => {
+                v.extend_from_slice(MAGIC);
+                v.push(self.bits as u8);
+            }
+            Some((min, max)) => {
+                v.extend_from_slice(MAGIC_2);
+                v.push(self.bits as u8);
+                v.push(min);
+                v.push(max);
+            }
+        }
         v.extend_from_slice(&self.scale.to_le_bytes());
         v.extend_from_slice(&self.bias.to_le_bytes());
         v.extend(self.weights.iter().map(|&w| w as u8));
@@ -477,8 +591,9 @@ impl TextModel {
         let mut seen = vec![0u64; self.weights.len().div_ceil(64)];
         let mut sum = 0i64;
         let mut distinct = 0u32;
-        let mut add = |t: Token| {
-            let b = t.bucket(self.bits);
+        let shift = 32 - self.bits.clamp(1, 32);
+        let mut add = |hash: u32| {
+            let b = (hash >> shift) as usize;
             let Some(word) = seen.get_mut(b / 64) else {
                 return;
             };
@@ -489,9 +604,23 @@ impl TextModel {
                 sum += i64::from(self.weights.get(b).copied().unwrap_or(0));
             }
         };
-        for_each_token(text, &mut add);
+        match self.char_ngrams {
+            None => {
+                for_each_token(text, |t| add(t.hash));
+            }
+            Some((min, max)) => {
+                let (min, max) = (usize::from(min), usize::from(max));
+                for_each_token(text, |t| {
+                    add(t.hash);
+                    if !t.bigram {
+                        let word = text.get(t.start..t.end).unwrap_or_default();
+                        for_each_char_ngram(word, min, max, &mut add);
+                    }
+                });
+            }
+        }
         if let Some(name) = sender_name {
-            for_each_name_token(name, &mut add);
+            for_each_name_token(name, |t| add(t.hash));
         }
         if distinct == 0 {
             return self.bias;
