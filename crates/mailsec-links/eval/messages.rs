@@ -153,6 +153,10 @@ pub(crate) struct Settings {
     pub ham_phishing: f64,
     /// Largest share of training ham the suspicious threshold may pass.
     pub ham_suspicious: f64,
+    /// Extra weight of the ham class in the loss (`MSG_HAMW`, 5; 1 =
+    /// balanced classes): the thresholds sit in the far ham tail, so the
+    /// fit is pushed to rank ham low rather than to fit phishing well.
+    pub ham_weight: f64,
 }
 
 impl Default for Settings {
@@ -162,6 +166,10 @@ impl Default for Settings {
             steps: 3000,
             ham_phishing: 0.0005,
             ham_suspicious: 0.02,
+            ham_weight: std::env::var("MSG_HAMW")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(5.0),
         }
     }
 }
@@ -196,11 +204,7 @@ pub(crate) fn train(samples: &[&Sample], s: Settings) -> MessageModel {
     }
     let pos = samples.iter().filter(|x| x.phishing).count().max(1) as f64;
     let neg = samples.iter().filter(|x| !x.phishing).count().max(1) as f64;
-    let hamw: f64 = std::env::var("MSG_HAMW")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1.0);
-    let (wp, wn) = (n / (2.0 * pos), hamw * n / (2.0 * neg));
+    let (wp, wn) = (n / (2.0 * pos), s.ham_weight * n / (2.0 * neg));
     let z: Vec<Vec<f64>> = xs
         .iter()
         .map(|x| {
@@ -242,7 +246,12 @@ pub(crate) fn train(samples: &[&Sample], s: Settings) -> MessageModel {
     }
     // Back to raw feature units.
     let weights: Vec<f32> = (0..d0).map(|j| (w[j] / sd[j]) as f32).collect();
-    let bias = (w[d] - (0..d).map(|j| w[j] * mean[j] / sd[j]).sum::<f64>()) as f32;
+    // Weighing ham ×h moves the intercept by −ln h: undo it, so that
+    // probabilities stay on the class-balanced scale (and the suspicious
+    // band below the phishing threshold keeps its meaning); the ranking,
+    // and so what the thresholds let through, is unchanged.
+    let bias = (w[d] - (0..d).map(|j| w[j] * mean[j] / sd[j]).sum::<f64>()
+        + s.ham_weight.max(1e-6).ln()) as f32;
     let named: Vec<(&str, &str, f32)> = pairs
         .iter()
         .enumerate()

@@ -59,11 +59,19 @@ pub(crate) fn term_counts(text: &str, name: &str, bits: u32) -> (Vec<(u32, u32)>
     let mut buckets = Vec::new();
     let (cmin, cmax) = char_ngrams();
     let shift = 32 - bits;
+    // As the library reads them: a word's n-grams when its bucket is new.
+    let mut seen = std::collections::HashSet::new();
+    let mut words = 0usize;
     let mut n = for_each_token(text, |t| {
-        buckets.push(t.bucket(bits) as u32);
-        if cmax > 0 && !t.bigram {
+        let b = t.bucket(bits) as u32;
+        buckets.push(b);
+        if seen.insert(b) && cmax > 0 && !t.bigram && words < mailsec_links::MAX_NGRAM_WORDS {
+            words += 1;
             let word = text.get(t.start..t.end).unwrap_or_default();
-            mailsec_links::for_each_char_ngram(word, cmin, cmax, |h| buckets.push(h >> shift));
+            mailsec_links::for_each_char_ngram(word, cmin, cmax, |h| {
+                seen.insert(h >> shift);
+                buckets.push(h >> shift);
+            });
         }
     });
     if use_name() {
@@ -80,7 +88,8 @@ pub(crate) fn term_counts(text: &str, name: &str, bits: u32) -> (Vec<(u32, u32)>
     (out, n as u32)
 }
 
-/// In-word character n-grams (`TEXT_CHAR=min-max`, e.g. `3-5`; off by default).
+/// In-word character n-grams (`TEXT_CHAR=min-max`; `4-4` by default, off
+/// with `TEXT_CHAR=0-0`).
 pub(crate) fn char_ngrams() -> (usize, usize) {
     std::env::var("TEXT_CHAR")
         .ok()
@@ -88,7 +97,7 @@ pub(crate) fn char_ngrams() -> (usize, usize) {
             let (a, b) = v.split_once('-')?;
             Some((a.parse().ok()?, b.parse().ok()?))
         })
-        .unwrap_or((0, 0))
+        .unwrap_or((4, 4))
 }
 
 /// Whether the sender's display name is read (tagged tokens): `TEXT_NAME`,

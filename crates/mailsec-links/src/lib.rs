@@ -93,6 +93,7 @@ pub use normalize::{
 };
 pub use rewrite::LinkRewriter;
 pub use text_model::{
-    MAX_TOKEN_CHARS, TextModel, Token, for_each_char_ngram, for_each_name_token, for_each_token,
+    MAX_NGRAM_WORDS, MAX_TOKEN_CHARS, TextModel, Token, for_each_char_ngram, for_each_name_token,
+    for_each_token,
 };
 pub use verdict::{LinkFinding, MessageReport, Reason, Verdict};
