@@ -13,6 +13,8 @@
 //! folds grouped by the sender's claimed brand or From registered domain
 //! (weights and thresholds learned on four folds, judged on the fifth).
 //! With `--write` the model trained on all messages is written.
+//! `CHECK_SCORES=1` only checks that the library's content-model log-odds
+//! equal the training side's for every message (words, pairs, n-grams).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 #[path = "../eval/corpus.rs"]
@@ -44,6 +46,24 @@ fn main() {
                 }
             }
         }
+    }
+    if std::env::var("CHECK_SCORES").is_ok() {
+        // The library must score a text as training saw it: compare
+        // TextModel::log_odds with the training-side counts (no sender name).
+        let tm = text::train_text(
+            &samples.iter().collect::<Vec<_>>(),
+            text::TextSettings::default(),
+        );
+        let mut worst = 0f32;
+        for s in &samples {
+            let tf = std::rc::Rc::new(text::term_counts(&s.text, "", text::bits()));
+            let mut t = s.clone();
+            t.tf = tf;
+            let d = (text::log_odds(&tm, &t) - tm.log_odds(&s.text)).abs();
+            worst = worst.max(d);
+        }
+        println!("library vs training log-odds: largest difference {worst:.6}");
+        return;
     }
     let mut settings = messages::Settings::default();
     if let Some(v) = std::env::var("MSG_L2").ok().and_then(|v| v.parse().ok()) {
