@@ -78,7 +78,26 @@ fn samples_of(
                 continue;
             };
             let r = checker.check_message(&msg);
-            let text: Rc<str> = checker.message_text(&msg).replace(corpus::MASK, " ").into();
+            let mut text = checker.message_text(&msg).replace(corpus::MASK, " ");
+            if std::env::var("TEXT_PATH").is_ok() {
+                // Experiment: words of link paths, tagged `lp`.
+                for l in r.links() {
+                    let u = l.url();
+                    let path = u
+                        .split_once("://")
+                        .and_then(|(_, rest)| rest.split_once('/'))
+                        .map(|(_, p)| p)
+                        .unwrap_or("");
+                    for w in path.split(|c: char| !c.is_alphanumeric()) {
+                        if w.len() >= 3 && w.len() <= 20 && !w.chars().any(|c| c.is_ascii_digit()) {
+                            text.push_str(" lp");
+                            text.push_str(w);
+                        }
+                    }
+                    text.push('.');
+                }
+            }
+            let text: Rc<str> = text.into();
             let name = msg
                 .from()
                 .and_then(|a| a.first())
@@ -134,6 +153,10 @@ pub(crate) struct Settings {
     pub ham_phishing: f64,
     /// Largest share of training ham the suspicious threshold may pass.
     pub ham_suspicious: f64,
+    /// Extra weight of the ham class in the loss (`MSG_HAMW`, 5; 1 =
+    /// balanced classes): the thresholds sit in the far ham tail, so the
+    /// fit is pushed to rank ham low rather than to fit phishing well.
+    pub ham_weight: f64,
 }
 
 impl Default for Settings {
@@ -143,6 +166,10 @@ impl Default for Settings {
             steps: 3000,
             ham_phishing: 0.0005,
             ham_suspicious: 0.02,
+            ham_weight: std::env::var("MSG_HAMW")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(5.0),
         }
     }
 }
@@ -150,17 +177,25 @@ impl Default for Settings {
 /// Train logistic regression (class-balanced, L2, Adam on standardised
 /// features) and pick thresholds on the training ham.
 pub(crate) fn train(samples: &[&Sample], s: Settings) -> MessageModel {
-    let d = MESSAGE_FEATURES.len();
+    let pairs = pairs();
+    let d0 = MESSAGE_FEATURES.len();
+    let d = d0 + pairs.len();
+    let expand = |x: &[f32]| -> Vec<f32> {
+        let mut v = x.to_vec();
+        v.extend(pairs.iter().map(|&(i, j)| x[i] * x[j]));
+        v
+    };
+    let xs: Vec<Vec<f32>> = samples.iter().map(|x| expand(&x.x)).collect();
     let n = samples.len().max(1) as f64;
     let mut mean = vec![0f64; d];
     let mut sd = vec![0f64; d];
-    for x in samples {
-        for (j, v) in x.x.iter().enumerate() {
+    for x in &xs {
+        for (j, v) in x.iter().enumerate() {
             mean[j] += f64::from(*v) / n;
         }
     }
-    for x in samples {
-        for (j, v) in x.x.iter().enumerate() {
+    for x in &xs {
+        for (j, v) in x.iter().enumerate() {
             sd[j] += (f64::from(*v) - mean[j]).powi(2) / n;
         }
     }
@@ -169,11 +204,11 @@ pub(crate) fn train(samples: &[&Sample], s: Settings) -> MessageModel {
     }
     let pos = samples.iter().filter(|x| x.phishing).count().max(1) as f64;
     let neg = samples.iter().filter(|x| !x.phishing).count().max(1) as f64;
-    let (wp, wn) = (n / (2.0 * pos), n / (2.0 * neg));
-    let z: Vec<Vec<f64>> = samples
+    let (wp, wn) = (n / (2.0 * pos), s.ham_weight * n / (2.0 * neg));
+    let z: Vec<Vec<f64>> = xs
         .iter()
         .map(|x| {
-            x.x.iter()
+            x.iter()
                 .enumerate()
                 .map(|(j, v)| (f64::from(*v) - mean[j]) / sd[j])
                 .collect()
@@ -210,9 +245,28 @@ pub(crate) fn train(samples: &[&Sample], s: Settings) -> MessageModel {
         }
     }
     // Back to raw feature units.
-    let weights: Vec<f32> = (0..d).map(|j| (w[j] / sd[j]) as f32).collect();
-    let bias = (w[d] - (0..d).map(|j| w[j] * mean[j] / sd[j]).sum::<f64>()) as f32;
-    let model = MessageModel::new(weights, bias, 1.0, 1.0).expect("dimensions");
+    let weights: Vec<f32> = (0..d0).map(|j| (w[j] / sd[j]) as f32).collect();
+    // Weighing ham ×h moves the intercept by −ln h: undo it, so that
+    // probabilities stay on the class-balanced scale (and the suspicious
+    // band below the phishing threshold keeps its meaning); the ranking,
+    // and so what the thresholds let through, is unchanged.
+    let bias = (w[d] - (0..d).map(|j| w[j] * mean[j] / sd[j]).sum::<f64>()
+        + s.ham_weight.max(1e-6).ln()) as f32;
+    let named: Vec<(&str, &str, f32)> = pairs
+        .iter()
+        .enumerate()
+        .map(|(k, &(i, j))| {
+            (
+                MESSAGE_FEATURES[i],
+                MESSAGE_FEATURES[j],
+                (w[d0 + k] / sd[d0 + k]) as f32,
+            )
+        })
+        .collect();
+    let model = MessageModel::new(weights, bias, 1.0, 1.0)
+        .expect("dimensions")
+        .with_pairs(&named)
+        .expect("pairs");
     let mut ham: Vec<f32> = samples
         .iter()
         .filter(|x| !x.phishing)
@@ -228,6 +282,38 @@ pub(crate) fn train(samples: &[&Sample], s: Settings) -> MessageModel {
     let suspicious = above(s.ham_suspicious).min(phishing);
     MessageModel::new(model.weights().to_vec(), model.bias(), suspicious, phishing)
         .expect("dimensions")
+        .with_pairs(&named)
+        .expect("pairs")
+}
+
+/// Second-order terms to learn (`MSG_PAIRS`): `a*b,c*d`, or `content` for
+/// `content_words` times every other feature, or `all` for every pair.
+pub(crate) fn pairs() -> Vec<(usize, usize)> {
+    let spec = std::env::var("MSG_PAIRS").unwrap_or_default();
+    let idx = |n: &str| {
+        MESSAGE_FEATURES
+            .iter()
+            .position(|x| *x == n)
+            .unwrap_or_else(|| panic!("unknown feature {n}"))
+    };
+    let d = MESSAGE_FEATURES.len();
+    match spec.as_str() {
+        "" => Vec::new(),
+        "content" => {
+            let c = idx("content_words");
+            (0..d).filter(|&j| j != c).map(|j| (c, j)).collect()
+        }
+        "all" => (0..d)
+            .flat_map(|i| (i + 1..d).map(move |j| (i, j)))
+            .collect(),
+        list => list
+            .split(',')
+            .map(|p| {
+                let (a, b) = p.split_once('*').expect("a*b");
+                (idx(a), idx(b))
+            })
+            .collect(),
+    }
 }
 
 fn next_up(p: f32) -> f32 {
@@ -236,12 +322,7 @@ fn next_up(p: f32) -> f32 {
 
 /// The model's probability for a sample.
 pub(crate) fn probability(m: &MessageModel, s: &Sample) -> f32 {
-    let z = m.bias()
-        + m.weights()
-            .iter()
-            .zip(&s.x)
-            .map(|(w, x)| w * x)
-            .sum::<f32>();
+    let z = m.log_odds(&s.x);
     let p = mailsec_links::sigmoid(z);
     let content = MESSAGE_FEATURES
         .iter()

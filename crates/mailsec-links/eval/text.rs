@@ -57,7 +57,23 @@ fn env_f64(name: &str, default: f64) -> f64 {
 /// (bucket, count) of `text`'s tokens and pairs, sorted by bucket, and their number.
 pub(crate) fn term_counts(text: &str, name: &str, bits: u32) -> (Vec<(u32, u32)>, u32) {
     let mut buckets = Vec::new();
-    let mut n = for_each_token(text, |t| buckets.push(t.bucket(bits) as u32));
+    let (cmin, cmax) = char_ngrams();
+    let shift = 32 - bits;
+    // As the library reads them: a word's n-grams when its bucket is new.
+    let mut seen = std::collections::HashSet::new();
+    let mut words = 0usize;
+    let mut n = for_each_token(text, |t| {
+        let b = t.bucket(bits) as u32;
+        buckets.push(b);
+        if seen.insert(b) && cmax > 0 && !t.bigram && words < mailsec_links::MAX_NGRAM_WORDS {
+            words += 1;
+            let word = text.get(t.start..t.end).unwrap_or_default();
+            mailsec_links::for_each_char_ngram(word, cmin, cmax, |h| {
+                seen.insert(h >> shift);
+                buckets.push(h >> shift);
+            });
+        }
+    });
     if use_name() {
         n += mailsec_links::for_each_name_token(name, |t| buckets.push(t.bucket(bits) as u32));
     }
@@ -70,6 +86,18 @@ pub(crate) fn term_counts(text: &str, name: &str, bits: u32) -> (Vec<(u32, u32)>
         }
     }
     (out, n as u32)
+}
+
+/// In-word character n-grams (`TEXT_CHAR=min-max`; `4-4` by default, off
+/// with `TEXT_CHAR=0-0`).
+pub(crate) fn char_ngrams() -> (usize, usize) {
+    std::env::var("TEXT_CHAR")
+        .ok()
+        .and_then(|v| {
+            let (a, b) = v.split_once('-')?;
+            Some((a.parse().ok()?, b.parse().ok()?))
+        })
+        .unwrap_or((4, 4))
 }
 
 /// Whether the sender's display name is read (tagged tokens): `TEXT_NAME`,
@@ -176,7 +204,10 @@ pub(crate) fn train_text(samples: &[&Sample], s: TextSettings) -> TextModel {
     let max = w.iter().fold(0f64, |a, x| a.max(x.abs())).max(1e-9);
     let scale = max / 127.0;
     let q: Vec<i8> = w.iter().map(|x| (x / scale).round() as i8).collect();
-    TextModel::new(bits(), q, scale as f32, b as f32).expect("dimensions")
+    let (cmin, cmax) = char_ngrams();
+    TextModel::new(bits(), q, scale as f32, b as f32)
+        .expect("dimensions")
+        .with_char_ngrams((cmax > 0).then_some((cmin, cmax)))
 }
 
 /// The content model's log-odds for a sample (equal to
@@ -258,6 +289,9 @@ pub(crate) struct NestedFigures {
     /// The message model without the content threshold (the content
     /// model only as a feature).
     pub message_only: Figures,
+    /// One line per missed phishing message and per ham false alarm:
+    /// probability, thresholds, content log-odds and the non-zero features.
+    pub details: Vec<String>,
 }
 
 /// Whether the message model carries the content threshold (`TEXT_UNION`,
@@ -320,6 +354,28 @@ pub(crate) fn cross_validate_nested(
             let v = messages::verdict(&mm, x);
             f.message_only.add(x, messages::verdict(&plain, x));
             f.combined.add(x, v);
+            if (x.phishing && v != mailsec_links::Verdict::Phishing)
+                || (!x.phishing && v == mailsec_links::Verdict::Phishing)
+            {
+                let nz: Vec<String> = MESSAGE_FEATURES
+                    .iter()
+                    .zip(&x.x)
+                    .filter(|(_, v)| **v != 0.0)
+                    .map(|(n, v)| format!("{n}={v:.2}"))
+                    .collect();
+                f.details.push(format!(
+                    "{} {} {:?} p={:.4} (susp {:.4} phish {:.4}) content={:.2} (alone {:.2}) {}",
+                    if x.phishing { "MISS" } else { "FALSE" },
+                    x.path.display(),
+                    v,
+                    messages::probability(&mm, x),
+                    mm.suspicious_threshold(),
+                    mm.phishing_threshold(),
+                    x.x[content_index()],
+                    t_alone,
+                    nz.join(" ")
+                ));
+            }
             if x.phishing {
                 let e = folders.entry(x.folder.clone()).or_default();
                 e.1 += 1;

@@ -34,6 +34,27 @@ fn message() -> String {
     )
 }
 
+/// About `len` bytes of words made of random syllables (nearly all distinct).
+fn varied_text(len: usize) -> String {
+    const SYL: &[&str] = &[
+        "ka", "lo", "mi", "ne", "ru", "sa", "te", "vo", "bri", "gan", "dor", "fel", "pra", "tis",
+        "ul", "zen",
+    ];
+    let mut x = 0x2545_f491u32;
+    let mut out = String::new();
+    while out.len() < len {
+        let n = 2 + (x % 3) as usize;
+        for _ in 0..n {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            out.push_str(SYL[(x % SYL.len() as u32) as usize]);
+        }
+        out.push(' ');
+    }
+    out
+}
+
 /// CPU seconds this process has used (Linux `/proc/self/stat`, 100 Hz
 /// ticks), so that a loaded machine does not inflate the figures.
 fn cpu_seconds() -> Option<f64> {
@@ -90,6 +111,26 @@ fn main() {
         black_box(h);
     });
     println!("  of which tokenizing: {:.2} µs CPU", tok * 1e6);
+    // The same weights reading words only and with character n-grams, to
+    // time what the n-grams cost whichever the shipped model reads.
+    // Worst case for the n-grams (read once per distinct word): a text of
+    // the same length where nearly every word is new.
+    let varied = varied_text(text.len());
+    for ngrams in [None, Some((4, 4)), Some((3, 5))] {
+        let m = model.clone().with_char_ngrams(ngrams);
+        let (_, c) = time(50_000, || {
+            black_box(m.log_odds(black_box(&text)));
+        });
+        let (_, v) = time(50_000, || {
+            black_box(m.log_odds(black_box(&varied)));
+        });
+        println!(
+            "  log_odds with character n-grams {ngrams:?}: {:.2} µs CPU; {} bytes of distinct words {:.2} µs",
+            c * 1e6,
+            varied.len(),
+            v * 1e6
+        );
+    }
     let report = checker.check_message(&msg);
     println!(
         "  verdict {:?}, reasons {:?}",

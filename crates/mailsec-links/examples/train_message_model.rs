@@ -13,6 +13,8 @@
 //! folds grouped by the sender's claimed brand or From registered domain
 //! (weights and thresholds learned on four folds, judged on the fifth).
 //! With `--write` the model trained on all messages is written.
+//! `CHECK_SCORES=1` only checks that the library's content-model log-odds
+//! equal the training side's for every message (words, pairs, n-grams).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 #[path = "../eval/corpus.rs"]
@@ -44,6 +46,24 @@ fn main() {
                 }
             }
         }
+    }
+    if std::env::var("CHECK_SCORES").is_ok() {
+        // The library must score a text as training saw it: compare
+        // TextModel::log_odds with the training-side counts (no sender name).
+        let tm = text::train_text(
+            &samples.iter().collect::<Vec<_>>(),
+            text::TextSettings::default(),
+        );
+        let mut worst = 0f32;
+        for s in &samples {
+            let tf = std::rc::Rc::new(text::term_counts(&s.text, "", text::bits()));
+            let mut t = s.clone();
+            t.tf = tf;
+            let d = (text::log_odds(&tm, &t) - tm.log_odds(&s.text)).abs();
+            worst = worst.max(d);
+        }
+        println!("library vs training log-odds: largest difference {worst:.6}");
+        return;
     }
     let mut settings = messages::Settings::default();
     if let Some(v) = std::env::var("MSG_L2").ok().and_then(|v| v.parse().ok()) {
@@ -91,8 +111,8 @@ fn main() {
         for p in &cv.combined.false_alarms {
             println!("  CV false alarm: {}", p.display());
         }
-        for p in &cv.combined.missed {
-            println!("  CV missed: {}", p.display());
+        for d in &cv.details {
+            println!("  {d}");
         }
     }
     let (tm, model, xs) = text::train_all(&samples, &extra, 5, settings, ts);
@@ -112,6 +132,9 @@ fn main() {
     by_weight.sort_by(|a, b| b.1.total_cmp(&a.1));
     for (n, w) in &by_weight {
         println!("  {n:28} {w:+.3}");
+    }
+    for (a, b, w) in model.pairs() {
+        println!("  {a}*{b} {w:+.3}");
     }
     println!(
         "  bias {:+.3}; thresholds suspicious {:.4} phishing {:.4}; content alone {:?}",

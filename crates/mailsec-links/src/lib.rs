@@ -27,8 +27,9 @@
 //! - **A lexical URL model** ([`UrlModel`]): logistic regression over URL
 //!   features (never the scheme), trained offline by
 //!   `examples/train_url_model.rs` and shipped as a data file.
-//! - **A content model** ([`TextModel`]): hashed words and word pairs of
-//!   the message text, an `i8` weight each, shipped as a data file; its
+//! - **A content model** ([`TextModel`]): hashed words, word pairs and
+//!   in-word character 4-grams of the message text, an `i8` weight each,
+//!   shipped as a data file; its
 //!   log-odds are one explained feature of the message model, and the words
 //!   that pushed most are reported ([`Reason::ContentWords`]).
 //! - **Link confirmation** ([`LinkRewriter`]): rewrite HTML so every link
@@ -92,5 +93,8 @@ pub use normalize::{
     HostKind, NormalizedUrl, normalize_url, normalize_url_lenient, registered_domain_of,
 };
 pub use rewrite::LinkRewriter;
-pub use text_model::{MAX_TOKEN_CHARS, TextModel, Token, for_each_name_token, for_each_token};
+pub use text_model::{
+    MAX_NGRAM_WORDS, MAX_TOKEN_CHARS, TextModel, Token, for_each_char_ngram, for_each_name_token,
+    for_each_token,
+};
 pub use verdict::{LinkFinding, MessageReport, Reason, Verdict};

@@ -114,6 +114,9 @@ pub struct MessageModel {
     /// Content-model log-odds at or above which a message is phishing on
     /// its words alone (`None`: no such rule).
     content_phishing: Option<f32>,
+    /// Second-order terms: `(feature a, feature b, weight)` adds
+    /// `weight · x_a · x_b` to the log-odds.
+    pairs: Vec<(usize, usize, f32)>,
 }
 
 impl MessageModel {
@@ -143,7 +146,34 @@ impl MessageModel {
             suspicious,
             phishing,
             content_phishing: None,
+            pairs: Vec::new(),
         })
+    }
+
+    /// The same model with second-order terms: each `(a, b, weight)` adds
+    /// `weight · x_a · x_b` to the log-odds, `a` and `b` named as in
+    /// [`MESSAGE_FEATURES`]. Unknown names are an error.
+    pub fn with_pairs(mut self, pairs: &[(&str, &str, f32)]) -> Result<Self, LinksError> {
+        let mut out = Vec::with_capacity(pairs.len());
+        for (a, b, w) in pairs {
+            let (i, j) = (index(a), index(b));
+            if i >= MESSAGE_FEATURES.len() || j >= MESSAGE_FEATURES.len() || !w.is_finite() {
+                return Err(LinksError::Model(format!("bad pair {a}*{b}")));
+            }
+            out.push((i, j, *w));
+        }
+        self.pairs = out;
+        Ok(self)
+    }
+
+    /// The second-order terms `(a, b, weight)`.
+    pub fn pairs(&self) -> Vec<(&'static str, &'static str, f32)> {
+        self.pairs
+            .iter()
+            .filter_map(|&(i, j, w)| {
+                Some((*MESSAGE_FEATURES.get(i)?, *MESSAGE_FEATURES.get(j)?, w))
+            })
+            .collect()
     }
 
     /// The same model with a content threshold: a message whose
@@ -164,7 +194,8 @@ impl MessageModel {
 
     /// Read weights in the text format [`MessageModel::to_text`] writes:
     /// a header, `bias`, `suspicious`, `phishing`, optionally
-    /// `content_phishing`, then `name weight` lines.
+    /// `content_phishing`, then `name weight` lines and, for second-order
+    /// terms, `name*name weight` lines.
     pub fn from_text(text: &str) -> Result<Self, LinksError> {
         let bad = |what: String| LinksError::Model(what);
         let mut lines = text
@@ -179,6 +210,7 @@ impl MessageModel {
         let mut phishing = None;
         let mut content_phishing = None;
         let mut weights = vec![0f32; MESSAGE_FEATURES.len()];
+        let mut pairs = Vec::new();
         for line in lines {
             let (k, v) = line
                 .split_once(' ')
@@ -195,6 +227,14 @@ impl MessageModel {
                 "suspicious" => suspicious = Some(v),
                 "phishing" => phishing = Some(v),
                 "content_phishing" => content_phishing = Some(v),
+                pair if pair.contains('*') => {
+                    let (a, b) = pair.split_once('*').unwrap_or_default();
+                    let (i, j) = (index(a), index(b));
+                    if i >= MESSAGE_FEATURES.len() || j >= MESSAGE_FEATURES.len() {
+                        return Err(bad(format!("unknown feature pair {pair}")));
+                    }
+                    pairs.push((i, j, v));
+                }
                 name => {
                     let w = weights
                         .get_mut(index(name))
@@ -209,6 +249,7 @@ impl MessageModel {
             suspicious: suspicious.ok_or_else(|| bad("no suspicious".to_owned()))?,
             phishing: phishing.ok_or_else(|| bad("no phishing".to_owned()))?,
             content_phishing,
+            pairs,
         })
     }
 
@@ -223,6 +264,9 @@ impl MessageModel {
         }
         for (name, w) in MESSAGE_FEATURES.iter().zip(&self.weights) {
             s.push_str(&format!("{name} {w}\n"));
+        }
+        for (a, b, w) in self.pairs() {
+            s.push_str(&format!("{a}*{b} {w}\n"));
         }
         s
     }
@@ -247,18 +291,29 @@ impl MessageModel {
         self.bias
     }
 
+    /// The log-odds of a feature vector (in [`MESSAGE_FEATURES`] order):
+    /// bias, weights and second-order terms; no content threshold.
+    pub fn log_odds(&self, values: &[f32]) -> f32 {
+        let x = |i: usize| values.get(i).copied().unwrap_or(0.0);
+        self.bias
+            + self
+                .weights
+                .iter()
+                .zip(values)
+                .map(|(w, x)| w * x)
+                .sum::<f32>()
+            + self
+                .pairs
+                .iter()
+                .map(|&(i, j, w)| w * x(i) * x(j))
+                .sum::<f32>()
+    }
+
     /// The probability that a message with these features is phishing;
     /// at least the phishing threshold when its `content_words` reach the
     /// content threshold ([`MessageModel::with_content_threshold`]).
     pub fn probability(&self, f: &MessageFeatures) -> f32 {
-        let z: f32 = self.bias
-            + self
-                .weights
-                .iter()
-                .zip(&f.values)
-                .map(|(w, x)| w * x)
-                .sum::<f32>();
-        let p = sigmoid(z);
+        let p = sigmoid(self.log_odds(&f.values));
         match self.content_phishing {
             Some(t) if f.get("content_words") >= t => p.max(self.phishing),
             _ => p,
@@ -266,12 +321,30 @@ impl MessageModel {
     }
 
     /// The features that push towards phishing most, strongest first
-    /// (`name`, contribution to the log-odds), at most `n`.
+    /// (`name`, contribution to the log-odds), at most `n`. A second-order
+    /// term's contribution is shared evenly by its two features.
     pub fn evidence(&self, f: &MessageFeatures, n: usize) -> Vec<(&'static str, f32)> {
+        let mut c: Vec<f32> = self
+            .weights
+            .iter()
+            .zip(&f.values)
+            .map(|(w, x)| w * x)
+            .collect();
+        for &(i, j, w) in &self.pairs {
+            let half = 0.5
+                * w
+                * f.values.get(i).copied().unwrap_or(0.0)
+                * f.values.get(j).copied().unwrap_or(0.0);
+            for k in [i, j] {
+                if let Some(v) = c.get_mut(k) {
+                    *v += half;
+                }
+            }
+        }
         let mut v: Vec<(&'static str, f32)> = MESSAGE_FEATURES
             .iter()
             .copied()
-            .zip(self.weights.iter().zip(&f.values).map(|(w, x)| w * x))
+            .zip(c)
             .filter(|(_, c)| *c > 0.05)
             .collect();
         v.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -323,6 +396,33 @@ mod tests {
             MessageModel::from_text(&m.clone().with_content_threshold(None).to_text()).unwrap();
         assert_eq!(off.content_threshold(), None);
         assert!(off.probability(&f) < 0.5);
+    }
+
+    #[test]
+    fn pairs_add_second_order_terms_and_round_trip() {
+        let m = MessageModel::new(vec![0.0; MESSAGE_FEATURES.len()], -1.0, 0.5, 0.9)
+            .unwrap()
+            .with_pairs(&[("content_words", "url_model_max", 0.5)])
+            .unwrap();
+        let mut f = MessageFeatures::new();
+        f.set("content_words", 2.0);
+        assert!((m.probability(&f) - sigmoid(-1.0)).abs() < 1e-6);
+        f.set("url_model_max", 1.0);
+        assert!((m.probability(&f) - sigmoid(0.0)).abs() < 1e-6);
+        assert_eq!(
+            m.evidence(&f, 3),
+            // A tie keeps the order of MESSAGE_FEATURES.
+            vec![("url_model_max", 0.5), ("content_words", 0.5)]
+        );
+        let again = MessageModel::from_text(&m.to_text()).unwrap();
+        assert_eq!(again.pairs(), vec![("content_words", "url_model_max", 0.5)]);
+        assert!(m.clone().with_pairs(&[("nope", "words", 1.0)]).is_err());
+        assert!(
+            MessageModel::from_text(
+                "mailsec-message-model 1\nbias 0\nsuspicious 0.5\nphishing 0.9\nwords*nope 1\n"
+            )
+            .is_err()
+        );
     }
 
     #[test]

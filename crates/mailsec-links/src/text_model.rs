@@ -20,6 +20,10 @@
 //! ten times counts once, so repetition does not sharpen the score): one
 //! pass over the text, one bitmap of seen buckets per message. The sender's
 //! display name adds its own tokens, tagged ([`for_each_name_token`]).
+//! A model may also read the character n-grams of each word
+//! ([`for_each_char_ngram`], [`TextModel::with_char_ngrams`]; the shipped
+//! model reads 4-grams), hashed into the same buckets: each new word's,
+//! for the first [`MAX_NGRAM_WORDS`] new words of a message.
 //!
 //! The weights are learned offline (`examples/train_message_model.rs`:
 //! class-balanced L2 logistic regression on the same binary `1 / √d`
@@ -33,8 +37,11 @@ use crate::model::sigmoid;
 /// The weights shipped with the crate.
 const SHIPPED: &[u8] = include_bytes!("../data/text_model.bin");
 
-/// The first bytes of the weight file.
+/// The first bytes of the weight file (words and pairs only).
 const MAGIC: &[u8] = b"mailsec-text-model 1\n";
+
+/// The first bytes of the weight file of a model with character n-grams.
+const MAGIC_2: &[u8] = b"mailsec-text-model 2\n";
 
 /// Tokens longer than this (in characters) are skipped.
 pub const MAX_TOKEN_CHARS: usize = 24;
@@ -71,6 +78,8 @@ pub struct TextModel {
     weights: Vec<i8>,
     scale: f32,
     bias: f32,
+    /// In-word character n-gram lengths `(min, max)`, if read.
+    char_ngrams: Option<(u8, u8)>,
 }
 
 impl std::fmt::Debug for TextModel {
@@ -79,6 +88,7 @@ impl std::fmt::Debug for TextModel {
             .field("bits", &self.bits)
             .field("scale", &self.scale)
             .field("bias", &self.bias)
+            .field("char_ngrams", &self.char_ngrams)
             .finish_non_exhaustive()
     }
 }
@@ -413,6 +423,81 @@ pub fn for_each_name_token(name: &str, mut f: impl FnMut(Token)) -> usize {
     })
 }
 
+/// Salt that keeps in-word character n-gram hashes apart from word hashes.
+const CHAR_SALT: u32 = 0x27d4_eb2f;
+
+/// Longest word (in characters) whose character n-grams are read.
+const MAX_NGRAM_WORD: usize = 24;
+
+/// Most distinct words of a message whose character n-grams are read (a
+/// bound on their cost: about 7 µs for a text of only new words).
+pub const MAX_NGRAM_WORDS: usize = 256;
+
+/// Call `f` with the hash of every character n-gram of `word`, for `n` in
+/// `min..=max` (clamped to `3..=6`), of the word framed as `<word>`: the
+/// word's letters lower-cased, digits folded to `0`, soft hyphens,
+/// zero-width and other non-alphanumeric characters skipped. Words shorter
+/// than two characters or longer than 24 give none. Returns how many were
+/// given.
+///
+/// These hashes are what a content model with character n-grams adds for
+/// each new word of a message ([`TextModel::with_char_ngrams`]): a misspelt
+/// or obfuscated word (`acc0unt`, `verifiy`) still shares most of its
+/// n-grams with the word it imitates.
+pub fn for_each_char_ngram(word: &str, min: usize, max: usize, mut f: impl FnMut(u32)) -> usize {
+    let (min, max) = (min.clamp(3, 6), max.clamp(3, 6));
+    let mut buf = [0u32; MAX_NGRAM_WORD + 2];
+    buf[0] = u32::from('<');
+    let mut len = 1usize;
+    let mut put = |len: &mut usize, c: u32| {
+        if let Some(slot) = buf.get_mut(*len) {
+            *slot = c;
+        }
+        *len += 1;
+    };
+    if word.is_ascii() {
+        for &b in word.as_bytes() {
+            match CLASS.get(usize::from(b)).copied().unwrap_or(OTHER) {
+                ALPHA => put(&mut len, u32::from(b | 0x20)),
+                DIGIT => put(&mut len, u32::from(b'0')),
+                _ => {}
+            }
+        }
+    } else {
+        for c in word.chars() {
+            if c.is_numeric() {
+                put(&mut len, u32::from('0'));
+            } else if c.is_alphanumeric() {
+                put(&mut len, u32::from(c.to_lowercase().next().unwrap_or(c)));
+            }
+        }
+    }
+    // `<` + at least two characters, at most MAX_NGRAM_WORD.
+    if !(3..=MAX_NGRAM_WORD + 1).contains(&len) {
+        return 0;
+    }
+    put(&mut len, u32::from('>'));
+    let chars = buf.get(..len).unwrap_or_default();
+    let mut given = 0;
+    for i in 0..len.saturating_sub(min - 1) {
+        let mut h = FNV_OFFSET ^ CHAR_SALT;
+        for (k, &c) in chars
+            .get(i..)
+            .unwrap_or_default()
+            .iter()
+            .take(max)
+            .enumerate()
+        {
+            h = (h ^ c).wrapping_mul(FNV_PRIME);
+            if k + 1 >= min {
+                f(fmix(h));
+                given += 1;
+            }
+        }
+    }
+    given
+}
+
 impl TextModel {
     /// The model shipped with the crate.
     pub fn shipped() -> Result<Self, LinksError> {
@@ -441,16 +526,40 @@ impl TextModel {
             weights,
             scale,
             bias,
+            char_ngrams: None,
         })
+    }
+
+    /// The same model reading, besides words and pairs, the character
+    /// n-grams of each word for `n` in `min..=max` ([`for_each_char_ngram`],
+    /// hashed into the same buckets). `None` (the default) reads words and
+    /// pairs only. Lengths are clamped to `3..=6`.
+    pub fn with_char_ngrams(mut self, ngrams: Option<(usize, usize)>) -> Self {
+        self.char_ngrams = ngrams
+            .map(|(a, b)| (a.clamp(3, 6) as u8, b.clamp(3, 6) as u8))
+            .filter(|(a, b)| a <= b);
+        self
+    }
+
+    /// The character n-gram lengths `(min, max)` this model reads, if any.
+    pub fn char_ngrams(&self) -> Option<(usize, usize)> {
+        self.char_ngrams
+            .map(|(a, b)| (usize::from(a), usize::from(b)))
     }
 
     /// Read the binary format [`TextModel::to_bytes`] writes: the line
     /// `mailsec-text-model 1`, one byte of hash bits, scale and bias as
-    /// little-endian `f32`, then one `i8` weight per bucket.
+    /// little-endian `f32`, then one `i8` weight per bucket; or the line
+    /// `mailsec-text-model 2`, the hash bits, two bytes of character n-gram
+    /// lengths (min, max), then the same.
     pub fn from_bytes(b: &[u8]) -> Result<Self, LinksError> {
         let bad = |what: &str| LinksError::Model(format!("text model: {what}"));
-        let rest = b.strip_prefix(MAGIC).ok_or_else(|| bad("missing header"))?;
-        let (&bits, rest) = rest.split_first().ok_or_else(|| bad("truncated"))?;
+        let (bits, ngrams, rest) = match (b.strip_prefix(MAGIC), b.strip_prefix(MAGIC_2)) {
+            (Some([bits, rest @ ..]), _) => (*bits, None, rest),
+            (None, Some([bits, min, max, rest @ ..])) => (*bits, Some((*min, *max)), rest),
+            (None, None) => return Err(bad("missing header")),
+            _ => return Err(bad("truncated")),
+        };
         let f32_at = |at: usize| -> Result<f32, LinksError> {
             let bytes: [u8; 4] = rest
                 .get(at..at + 4)
@@ -466,14 +575,31 @@ impl TextModel {
             .iter()
             .map(|&x| x as i8)
             .collect();
-        Self::new(u32::from(bits), weights, scale, bias)
+        let m = Self::new(u32::from(bits), weights, scale, bias)?;
+        match ngrams {
+            None => Ok(m),
+            Some((min, max)) if (3..=6).contains(&min) && (min..=6).contains(&max) => {
+                Ok(m.with_char_ngrams(Some((usize::from(min), usize::from(max)))))
+            }
+            Some(_) => Err(bad("bad character n-gram lengths")),
+        }
     }
 
     /// The model in its binary format.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut v = Vec::with_capacity(MAGIC.len() + 9 + self.weights.len());
-        v.extend_from_slice(MAGIC);
-        v.push(self.bits as u8);
+        let mut v = Vec::with_capacity(MAGIC_2.len() + 11 + self.weights.len());
+        match self.char_ngrams {
+            None => {
+                v.extend_from_slice(MAGIC);
+                v.push(self.bits as u8);
+            }
+            Some((min, max)) => {
+                v.extend_from_slice(MAGIC_2);
+                v.push(self.bits as u8);
+                v.push(min);
+                v.push(max);
+            }
+        }
         v.extend_from_slice(&self.scale.to_le_bytes());
         v.extend_from_slice(&self.bias.to_le_bytes());
         v.extend(self.weights.iter().map(|&w| w as u8));
@@ -531,21 +657,49 @@ impl TextModel {
         seen.resize(self.weights.len().div_ceil(64), 0);
         let mut sum = 0i64;
         let mut distinct = 0u32;
-        let mut add = |t: Token| {
-            let b = t.bucket(self.bits);
+        let shift = 32 - self.bits.clamp(1, 32);
+        // Whether the hash's bucket is new to this message.
+        let mut add = |hash: u32| {
+            let b = (hash >> shift) as usize;
             let Some(word) = seen.get_mut(b / 64) else {
-                return;
+                return false;
             };
             let bit = 1u64 << (b % 64);
             if *word & bit == 0 {
                 *word |= bit;
                 distinct += 1;
                 sum += i64::from(self.weights.get(b).copied().unwrap_or(0));
+                true
+            } else {
+                false
             }
         };
-        for_each_token(text, &mut add);
+        match self.char_ngrams {
+            None => {
+                for_each_token(text, |t| {
+                    add(t.hash);
+                });
+            }
+            Some((min, max)) => {
+                let (min, max) = (usize::from(min), usize::from(max));
+                let mut words = 0usize;
+                for_each_token(text, |t| {
+                    // A word's n-grams are read when its bucket is new, for
+                    // the first MAX_NGRAM_WORDS such words.
+                    if add(t.hash) && !t.bigram && words < MAX_NGRAM_WORDS {
+                        words += 1;
+                        let word = text.get(t.start..t.end).unwrap_or_default();
+                        for_each_char_ngram(word, min, max, |h| {
+                            add(h);
+                        });
+                    }
+                });
+            }
+        }
         if let Some(name) = sender_name {
-            for_each_name_token(name, &mut add);
+            for_each_name_token(name, |t| {
+                add(t.hash);
+            });
         }
         if distinct == 0 {
             return self.bias;
@@ -748,6 +902,68 @@ mod tests {
         let r = checker.check_raw(raw).unwrap();
         assert!(r.features().get("content_words") < 0.0);
         assert!(r.reasons().iter().all(|x| x.code() != "content_words"));
+    }
+
+    #[test]
+    fn char_ngrams_of_a_word() {
+        let grams = |w: &str, a, b| {
+            let mut v = Vec::new();
+            let n = for_each_char_ngram(w, a, b, |h| v.push(h));
+            assert_eq!(n, v.len());
+            v
+        };
+        // `<pay>`: 3 trigrams, 2 four-grams, 1 five-gram.
+        assert_eq!(grams("pay", 3, 5).len(), 6);
+        assert_eq!(grams("pay", 4, 4).len(), 2);
+        // Case, digits, soft hyphens and zero-width characters fold away.
+        assert_eq!(grams("PayPal", 3, 5), grams("paypal", 3, 5));
+        assert_eq!(grams("pay\u{AD}pal", 3, 5), grams("paypal", 3, 5));
+        assert_eq!(grams("acc1unt", 3, 5), grams("acc9unt", 3, 5));
+        assert_eq!(grams("ÉTÉ", 3, 3), grams("été", 3, 3));
+        // A misspelling shares most n-grams with the word.
+        let a = grams("account", 3, 5);
+        let b = grams("acc0unt", 3, 5);
+        let shared = a.iter().filter(|h| b.contains(h)).count();
+        assert!(shared * 3 >= a.len(), "{shared} of {}", a.len());
+        // Too short or too long: none.
+        assert!(grams("a", 3, 5).is_empty());
+        assert!(grams(&"x".repeat(25), 3, 5).is_empty());
+        // N-gram hashes are not word hashes.
+        let word = hashes("pay")[0];
+        assert!(!grams("pay", 3, 5).contains(&word));
+    }
+
+    #[test]
+    fn char_ngram_models_score_and_round_trip() {
+        let bits = 12;
+        let mut w = vec![0i8; 1 << bits];
+        for_each_char_ngram("password", 4, 4, |h| w[(h >> (32 - bits)) as usize] = 100);
+        let words = TextModel::new(bits, w, 0.01, 0.0).unwrap();
+        let grams = words.clone().with_char_ngrams(Some((4, 4)));
+        assert_eq!(grams.char_ngrams(), Some((4, 4)));
+        // Only the n-gram model sees the n-grams, and a misspelling still scores.
+        assert!(words.log_odds("passw0rd").abs() < 1e-6);
+        assert!(grams.log_odds("password") > 0.5);
+        assert!(grams.log_odds("passwrd") > 0.2);
+        // Repetition does not sharpen it.
+        let once = grams.log_odds("enter password now");
+        let ten = grams.log_odds(&"enter password now ".repeat(10));
+        assert!((ten - once).abs() < 0.1, "{once} {ten}");
+        let again = TextModel::from_bytes(&grams.to_bytes()).unwrap();
+        assert_eq!(again.char_ngrams(), Some((4, 4)));
+        assert_eq!(again.log_odds("passwrd"), grams.log_odds("passwrd"));
+        // Words-only models keep the version-1 format.
+        assert!(words.to_bytes().starts_with(MAGIC));
+        assert_eq!(
+            TextModel::from_bytes(&words.to_bytes())
+                .unwrap()
+                .char_ngrams(),
+            None
+        );
+        let mut bad = grams.to_bytes();
+        bad[MAGIC_2.len() + 1] = 9;
+        assert!(TextModel::from_bytes(&bad).is_err());
+        assert!(TextModel::from_bytes(&grams.to_bytes()[..MAGIC_2.len() + 2]).is_err());
     }
 
     #[test]
