@@ -87,6 +87,11 @@ impl Analysis {
     pub fn of(message: &Message<'_>) -> Analysis {
         let mut a = Analyzer::default();
         a.run(message);
+        Analysis::from_analyzer(a)
+    }
+
+    /// The sorted token set, its digest and the features `a` collected.
+    fn from_analyzer(a: Analyzer) -> Analysis {
         let mut tokens: Vec<u64> = a.tokens.into_iter().collect();
         tokens.sort_unstable();
         let digest = tokens
@@ -111,19 +116,7 @@ impl Analysis {
         };
         a.run(message);
         let names = a.names.take().unwrap_or_default();
-        let mut tokens: Vec<u64> = a.tokens.into_iter().collect();
-        tokens.sort_unstable();
-        let digest = tokens
-            .iter()
-            .fold(0x6d61_696c_7365_6321_u64, |acc, &t| combine(acc, t, 7));
-        (
-            Analysis {
-                tokens,
-                digest,
-                features: a.features,
-            },
-            names,
-        )
+        (Analysis::from_analyzer(a), names)
     }
 
     /// Shape facts of the message, for fitting experiments: words
