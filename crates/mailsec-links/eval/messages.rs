@@ -286,10 +286,16 @@ pub(crate) fn train(samples: &[&Sample], s: Settings) -> MessageModel {
         .expect("pairs")
 }
 
-/// Second-order terms to learn (`MSG_PAIRS`): `a*b,c*d`, or `content` for
-/// `content_words` times every other feature, or `all` for every pair.
+/// The second-order terms learned by default (session 6): "no link to
+/// click, and replies go to a free mailbox the sender does not use" — the
+/// reply-based scam — is more than the sum of its two facts.
+pub(crate) const DEFAULT_PAIRS: &str = "no_clickable_link*reply_to_freemail";
+
+/// Second-order terms to learn (`MSG_PAIRS`, [`DEFAULT_PAIRS`] when unset,
+/// `none` for none): `a*b,c*d`, or `content` for `content_words` times
+/// every other feature, or `all` for every pair.
 pub(crate) fn pairs() -> Vec<(usize, usize)> {
-    let spec = std::env::var("MSG_PAIRS").unwrap_or_default();
+    let spec = std::env::var("MSG_PAIRS").unwrap_or_else(|_| DEFAULT_PAIRS.to_owned());
     let idx = |n: &str| {
         MESSAGE_FEATURES
             .iter()
@@ -298,7 +304,7 @@ pub(crate) fn pairs() -> Vec<(usize, usize)> {
     };
     let d = MESSAGE_FEATURES.len();
     match spec.as_str() {
-        "" => Vec::new(),
+        "" | "none" => Vec::new(),
         "content" => {
             let c = idx("content_words");
             (0..d).filter(|&j| j != c).map(|j| (c, j)).collect()

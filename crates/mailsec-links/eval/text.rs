@@ -292,6 +292,10 @@ pub(crate) struct NestedFigures {
     /// One line per missed phishing message and per ham false alarm:
     /// probability, thresholds, content log-odds and the non-zero features.
     pub details: Vec<String>,
+    /// Per outer fold: the content threshold, the training part (content
+    /// feature out-of-fold) and the test part (content feature from the
+    /// fold's content model), for message-model experiments (`MSG_CACHE`).
+    pub folds: Vec<(f32, Vec<Sample>, Vec<Sample>)>,
 }
 
 /// Whether the message model carries the content threshold (`TEXT_UNION`,
@@ -340,7 +344,7 @@ pub(crate) fn cross_validate_nested(
         let oof = out_of_fold(&train, extra, k, ts);
         let train_x = with_content(&train, &oof);
         let refs: Vec<&Sample> = train_x.iter().collect();
-        let mm = messages::train(&refs, s);
+        let mm = crate::gbt::train_any(&refs, s);
         let mut text_train = train.clone();
         text_train.extend(extra);
         let tm = train_text(&text_train, ts);
@@ -391,6 +395,7 @@ pub(crate) fn cross_validate_nested(
             };
             f.text_alone.add(x, alone);
         }
+        f.folds.push((t_alone, train_x.clone(), test_x.clone()));
     }
     let mut v: Vec<(String, usize, usize)> =
         folders.into_iter().map(|(k, (a, b))| (k, a, b)).collect();
@@ -412,7 +417,7 @@ pub(crate) fn train_all(
     let oof = out_of_fold(&all, extra, k, ts);
     let xs = with_content(&all, &oof);
     let refs: Vec<&Sample> = xs.iter().collect();
-    let mm = messages::train(&refs, s);
+    let mm = crate::gbt::train_any(&refs, s);
     let t = content_threshold(&all, &oof, s);
     let mm = mm.with_content_threshold(union().then_some(t));
     let mut text_train = all.clone();

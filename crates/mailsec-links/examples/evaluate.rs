@@ -16,6 +16,8 @@
 mod corpus;
 #[path = "../eval/figures.rs"]
 mod figures;
+#[path = "../eval/gbt.rs"]
+mod gbt;
 #[path = "../eval/messages.rs"]
 mod messages;
 #[path = "../eval/text.rs"]

@@ -19,6 +19,8 @@
 
 #[path = "../eval/corpus.rs"]
 mod corpus;
+#[path = "../eval/gbt.rs"]
+mod gbt;
 #[path = "../eval/messages.rs"]
 mod messages;
 #[path = "../eval/text.rs"]
@@ -30,6 +32,10 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let write = args.iter().any(|a| a == "--write");
     let verbose = args.iter().any(|a| a == "--verbose");
+    if let Ok(cache) = std::env::var("MSG_FROM_CACHE") {
+        from_cache(std::path::Path::new(&cache), verbose);
+        return;
+    }
     let checker = LinkChecker::builder()
         .without_message_model()
         .without_text_model()
@@ -103,6 +109,10 @@ fn main() {
         );
     }
     println!("  content model alone:     {}", cv.text_alone.line());
+    if let Ok(cache) = std::env::var("MSG_CACHE") {
+        gbt::write_cache(std::path::Path::new(&cache), &cv.folds);
+        println!("  wrote the folds to {cache}");
+    }
     println!(
         "  message model without the content threshold: {}",
         cv.message_only.line()
@@ -123,6 +133,16 @@ fn main() {
     println!("content model: strongest words (weight, tokens in the bucket)");
     for (w, names) in text::top_tokens(&tm, &samples, 40) {
         println!("  {w:+.3} {names}");
+    }
+    if model.is_trees() {
+        println!(
+            "  {} trees, base {:+.3}; thresholds suspicious {:.4} phishing {:.4}; content alone {:?}",
+            model.tree_count(),
+            model.bias(),
+            model.suspicious_threshold(),
+            model.phishing_threshold(),
+            model.content_threshold()
+        );
     }
     let mut by_weight: Vec<(&str, f32)> = MESSAGE_FEATURES
         .iter()
@@ -158,5 +178,66 @@ fn main() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/text_model.bin");
         std::fs::write(path, tm.to_bytes()).unwrap();
         println!("wrote {path} ({} bytes)", tm.to_bytes().len());
+    }
+}
+
+/// Message-model experiments on the folds a nested CV wrote (`MSG_CACHE`):
+/// the logistic regression and boosted trees (`GBT_*`; `GBT_GRID=1` tries a
+/// small grid), each with the content threshold of its fold.
+fn from_cache(path: &std::path::Path, verbose: bool) {
+    let mut folds = gbt::read_cache(path).expect("cache of the current features");
+    if let Ok(drop) = std::env::var("MSG_DROP") {
+        for name in drop.split(',') {
+            if let Some(j) = MESSAGE_FEATURES.iter().position(|n| *n == name) {
+                for (_, train, test) in &mut folds {
+                    for s in train.iter_mut().chain(test.iter_mut()) {
+                        s.x[j] = 0.0;
+                    }
+                }
+            }
+        }
+    }
+    let mut ms = messages::Settings::default();
+    if let Some(v) = std::env::var("MSG_HAM").ok().and_then(|v| v.parse().ok()) {
+        ms.ham_phishing = v;
+    }
+    let report = |name: &str, r: (messages::Figures, Vec<(String, usize, usize)>, Vec<String>)| {
+        let by: Vec<String> = r.1.iter().map(|(f, a, b)| format!("{f} {a}/{b}")).collect();
+        println!("{name}: {} [{}]", r.0.line(), by.join(", "));
+        println!("  {}", r.2.first().map_or("", |s| s.as_str()));
+        if verbose {
+            for d in r.2.iter().skip(1) {
+                println!("  {d}");
+            }
+        }
+    };
+    if std::env::var("MSG_KIND").is_err() {
+        report(
+            "logistic",
+            gbt::cross_validate_cached(&folds, ms, &messages::train),
+        );
+    }
+    let grid: Vec<gbt::GbtSettings> = if std::env::var("GBT_GRID").is_ok() {
+        let mut v = Vec::new();
+        for depth in [1, 2, 3] {
+            for trees in [50, 150] {
+                for min_leaf in [10, 40] {
+                    v.push(gbt::GbtSettings {
+                        depth,
+                        trees,
+                        min_leaf,
+                        ..gbt::GbtSettings::default()
+                    });
+                }
+            }
+        }
+        v
+    } else {
+        vec![gbt::GbtSettings::default()]
+    };
+    for g in grid {
+        let t = std::time::Instant::now();
+        let r = gbt::cross_validate_cached(&folds, ms, &|s, ms| gbt::train(s, ms, g));
+        report(&format!("trees {g:?} ({:.1?})", t.elapsed()), r);
     }
 }

@@ -15,7 +15,7 @@ use crate::feeds::{FeedSet, Feeds};
 use crate::lists::{
     self, Brands, FastMap, FastSet, SuffixSet, edit_distance_ascii, is_mixed_script, skeleton,
 };
-use crate::message_model::{MessageFeatures, MessageModel};
+use crate::message_model::{MessageFeatures, MessageModel, Payload};
 use crate::model::{
     FeatureLists, Features, HostFeatures, UrlModel, UrlWordHits, UrlWords, features,
     features_on_host,
@@ -509,6 +509,10 @@ struct Collected {
     forms: usize,
     password_fields: usize,
     html_attachments: Vec<String>,
+    /// Attachments that are archives, and those that are programs, scripts
+    /// or macro documents.
+    archives: usize,
+    executables: usize,
 }
 
 impl Collected {
@@ -656,6 +660,7 @@ impl LinkChecker {
         let mut features =
             self.message_features(from_reg.as_deref(), &c, &words, &findings, &reasons);
         self.sender_features(msg, from_reg.as_deref(), &c, &mut features);
+        self.payload_features(from_reg.as_deref(), &c, &words, &findings, &mut features);
         let sender_name = msg.from().and_then(|a| a.first()).and_then(|a| a.name());
         let content = self
             .text_model
@@ -1432,6 +1437,33 @@ impl LinkChecker {
         f.set("from_header_malformed", flag(malformed));
     }
 
+    /// Payload and sender facts for the message model: a program, script or
+    /// macro attachment, or an archive with credential-request or pressure
+    /// wording (an archive alone is ordinary enough); a brand's own sender
+    /// domain together with other phishing signs.
+    fn payload_features(
+        &self,
+        from_reg: Option<&str>,
+        c: &Collected,
+        words: &WordCounts,
+        links: &[LinkFinding],
+        f: &mut MessageFeatures,
+    ) {
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
+        let pressed = words.ask > 0 || words.threat > 0;
+        let risky = c.executables > 0 || (c.archives > 0 && pressed);
+        f.set("risky_attachment", flag(risky));
+        let brand_sender = from_reg.is_some_and(|d| self.brands.owner_of(d).is_some());
+        let signs = pressed
+            || c.forms > 0
+            || risky
+            || !c.html_attachments.is_empty()
+            || links
+                .iter()
+                .any(|l| l.source.is_clickable() && l.score - l.model_part >= SUSPICIOUS_AT);
+        f.set("brand_sender_with_signs", flag(brand_sender && signs));
+    }
+
     /// The explained features the message model combines (see
     /// [`crate::MESSAGE_FEATURES`]).
     fn message_features(
@@ -1745,6 +1777,14 @@ fn is_freemail(domain: &str) -> bool {
         "libero.it",
         "bol.com.br",
         "uol.com.br",
+        "excite.com",
+        "lycos.com",
+        "juno.com",
+        "netscape.net",
+        "rocketmail.com",
+        "hotmail.co.uk",
+        "yahoo.de",
+        "yahoo.es",
     ];
     FREE.contains(&domain)
 }
@@ -1808,6 +1848,15 @@ fn is_html_name(name: &str) -> bool {
 
 fn collect_parts(msg: &Message<'_>, depth: usize, c: &mut Collected) {
     for part in &msg.parts {
+        if is_attachment(part) {
+            let subtype = part.content_type().and_then(|t| t.subtype());
+            let name = part.attachment_name().unwrap_or_default();
+            match crate::message_model::payload_kind(name, subtype) {
+                Payload::Archive => c.archives += 1,
+                Payload::Executable => c.executables += 1,
+                Payload::Ordinary => {}
+            }
+        }
         match &part.body {
             PartType::Text(t) => {
                 links_in_text(t, LinkSource::Text, &mut c.links);
