@@ -235,6 +235,36 @@ fn from_cache(path: &std::path::Path, verbose: bool) {
     } else {
         vec![gbt::GbtSettings::default()]
     };
+    // Scoring cost of a tree model (probability and evidence per message).
+    if let Some((_, train, test)) = folds.first() {
+        let refs: Vec<&messages::Sample> = train.iter().collect();
+        let m = gbt::train(&refs, ms, grid[0]);
+        let feats: Vec<mailsec_links::MessageFeatures> = test
+            .iter()
+            .map(|x| mailsec_links::MessageFeatures::from_values(&x.x))
+            .collect();
+        let t = std::time::Instant::now();
+        let mut sink = 0f32;
+        for _ in 0..20 {
+            for f in &feats {
+                sink += m.probability(f);
+            }
+        }
+        let alone = t.elapsed().as_nanos() as f64 / (20 * feats.len().max(1)) as f64;
+        println!("tree model: {alone:.0} ns per message for the probability alone");
+        let t = std::time::Instant::now();
+        for _ in 0..20 {
+            for f in &feats {
+                sink += m.probability(f);
+                sink += m.evidence(f, 4).len() as f32;
+            }
+        }
+        let ns = t.elapsed().as_nanos() as f64 / (20 * feats.len().max(1)) as f64;
+        println!(
+            "tree model of {} trees: {ns:.0} ns per message for probability + evidence ({sink:.0})",
+            m.tree_count()
+        );
+    }
     for g in grid {
         let t = std::time::Instant::now();
         let r = gbt::cross_validate_cached(&folds, ms, &|s, ms| gbt::train(s, ms, g));

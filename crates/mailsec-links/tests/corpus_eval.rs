@@ -64,10 +64,10 @@ fn mail_verdicts() {
         f.ham_phishing_rate()
     );
     // The 95% target for phishing mail is not reached (see docs/links.md:
-    // 86.9% in nested cross-validation with the content model, session 5;
-    // the shipped models, trained on this mail, call 96.0% of every second
-    // message phishing and 0 of 1,092 ham: training-set figures, not
-    // estimates); this floor guards against regressions of what is reached.
+    // 86.3% in nested cross-validation with the content model, session 6;
+    // the shipped models, trained on this mail, call about 97% of it
+    // phishing: training-set figures, not estimates); this floor guards
+    // against regressions of what is reached.
     assert!(
         f.phishing_rate() >= PHISHING_FLOOR,
         "phishing mail detected {:.4}",
@@ -76,7 +76,7 @@ fn mail_verdicts() {
 }
 
 const HAM_PHISHING_MAX: f64 = 0.002;
-const PHISHING_FLOOR: f64 = 0.80;
+const PHISHING_FLOOR: f64 = 0.90;
 
 #[test]
 fn url_model_alone_does_not_flag_links_of_a_safe_message() {
