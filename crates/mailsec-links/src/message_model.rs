@@ -273,7 +273,8 @@ impl MessageModel {
 
     /// The same model with second-order terms: each `(a, b, weight)` adds
     /// `weight · x_a · x_b` to the log-odds, `a` and `b` named as in
-    /// [`MESSAGE_FEATURES`]. Unknown names are an error.
+    /// [`MESSAGE_FEATURES`]. Unknown names are an error. A tree model
+    /// ignores them (its trees already combine features).
     pub fn with_pairs(mut self, pairs: &[(&str, &str, f32)]) -> Result<Self, LinksError> {
         let mut out = Vec::with_capacity(pairs.len());
         for (a, b, w) in pairs {
@@ -891,5 +892,36 @@ leaf 0.25
         let r = checker.check_raw(&raw).unwrap();
         assert_eq!(r.features().get("risky_attachment"), 0.0);
         assert_ne!(r.verdict(), crate::Verdict::Phishing, "{:?}", r.reasons());
+    }
+
+    #[test]
+    fn a_tree_model_in_the_checker_explains_its_verdict() {
+        let checker = crate::LinkChecker::builder()
+            .message_model(MessageModel::from_text(TREES).unwrap())
+            .without_text_model()
+            .build()
+            .unwrap();
+        let raw = "From: Accounts <accounts@mailer.example.net>\r\nSubject: Sign in\r\n\
+                   Content-Type: text/html\r\n\r\n<p>Sign in below.</p>\
+                   <form action=\"https://mailer.example.net/p\"><input type=password name=p></form>\r\n";
+        let r = checker.check_raw(raw.as_bytes()).unwrap();
+        let evidence = r
+            .reasons()
+            .iter()
+            .find_map(|x| match x {
+                crate::Reason::MessageModel {
+                    phishing, evidence, ..
+                } => Some((*phishing, evidence.clone())),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(
+            evidence,
+            (
+                true,
+                vec!["html_form".to_owned(), "password_field".to_owned()]
+            )
+        );
+        assert_eq!(r.verdict(), crate::Verdict::Phishing);
     }
 }
