@@ -877,12 +877,9 @@ impl LinkChecker {
             reasons.push(Reason::InvisibleChars);
         }
         let host = u.host_str().unwrap_or_default();
-        let words = self.url_words.scan(
-            &self.brands,
-            host,
-            u.url().path(),
-            u.url().query().unwrap_or_default(),
-        );
+        let words =
+            self.url_words
+                .scan(&self.brands, host, u.path(), u.query().unwrap_or_default());
         match u.host_kind() {
             HostKind::Ipv4 | HostKind::Ipv6 => {
                 let private = host.parse::<IpAddr>().is_ok_and(|ip| match ip {
@@ -900,14 +897,14 @@ impl LinkChecker {
             _ => {}
         }
         if u.has_userinfo() {
-            let user = u.url().username();
+            let user = u.username();
             let user = url::form_urlencoded::parse(format!("u={user}").as_bytes())
                 .next()
                 .map(|(_, v)| v.into_owned())
                 .unwrap_or_default();
             reasons.push(Reason::UserInfo { user });
         }
-        if let Some(port) = u.url().port()
+        if let Some(port) = u.port()
             && !matches!(port, 80 | 443 | 8080 | 8443)
         {
             reasons.push(Reason::NonStandardPort { port });
@@ -1159,7 +1156,9 @@ impl LinkChecker {
                 }
             }
         };
-        let nested: Vec<NormalizedUrl> = if depth < MAX_NESTING {
+        // `may_carry_urls` is false only where `nested_urls` finds nothing,
+        // and spares a plain URL the `url::Url` that `nested_urls` reads.
+        let nested: Vec<NormalizedUrl> = if depth < MAX_NESTING && u.may_carry_urls() {
             nested_urls(u.url())
                 .iter()
                 .filter_map(|n| normalize_url(n))

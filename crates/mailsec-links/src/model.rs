@@ -739,8 +739,8 @@ pub(crate) fn features_on_host(
         mask: (dim as u32).wrapping_sub(1),
     };
     let host = url.host_str().unwrap_or_default();
-    let path = url.url().path();
-    let query = url.url().query().unwrap_or_default();
+    let path = url.path();
+    let query = url.query().unwrap_or_default();
 
     s.f.extend_from_slice(&hf.dense);
     s.dense(ix::PATH_LEN, ln1p(path.len()));
@@ -777,7 +777,7 @@ pub(crate) fn features_on_host(
         None => credential_word_count(lists.credential_words, host, path, query),
     };
     s.dense(ix::CREDENTIAL_WORDS, ln1p(cred));
-    s.dense(ix::PORT, f32::from(u8::from(url.url().port().is_some())));
+    s.dense(ix::PORT, f32::from(u8::from(url.port().is_some())));
     let upper = path.bytes().filter(u8::is_ascii_uppercase).count();
     s.dense(
         ix::PATH_UPPER,
