@@ -352,6 +352,26 @@ pub fn normalize_url_lenient(raw: &str) -> Option<NormalizedUrl> {
     }
 }
 
+/// Whether `hay` holds `word` (lower-case ASCII, starting with a letter),
+/// ignoring ASCII case.
+fn contains_ci(hay: &[u8], word: &[u8]) -> bool {
+    let Some(&first) = word.first() else {
+        return true;
+    };
+    let mut i = 0;
+    while i + word.len() <= hay.len() {
+        if hay.get(i).is_some_and(|b| (b | 0x20) == first)
+            && hay
+                .get(i..i + word.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(word))
+        {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
 fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
     s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
@@ -544,14 +564,10 @@ impl NormalizedUrl {
     /// holds `%`, `http` or `www.` (any case) or its path `/http` (a
     /// superset of what that function looks at).
     pub(crate) fn may_carry_urls(&self) -> bool {
-        let has_ci = |s: &str, w: &[u8]| {
-            s.as_bytes()
-                .windows(w.len())
-                .any(|x| x.eq_ignore_ascii_case(w))
-        };
-        self.query()
-            .is_some_and(|q| q.contains('%') || has_ci(q, b"http") || has_ci(q, b"www."))
-            || self.path().contains("/http")
+        self.query().is_some_and(|q| {
+            let q = q.as_bytes();
+            q.contains(&b'%') || contains_ci(q, b"http") || contains_ci(q, b"www.")
+        }) || self.path().contains("/http")
     }
 
     /// The host in Unicode (what a punycode host looks like to a reader).
@@ -771,7 +787,41 @@ mod tests {
         }
     }
 
+    #[test]
+    fn may_carry_urls_covers_nested_urls() {
+        for (text, may) in [
+            ("https://a.example/p?id=1&ref=mail", false),
+            ("https://a.example/p", false),
+            ("https://r.example/c?u=https%3A%2F%2Fb.example%2F", true),
+            ("https://r.example/c?u=HTTP://b.example/", true),
+            ("https://r.example/c?u=WwW.b.example", true),
+            ("https://r.example/out/https://b.example/x", true),
+            ("http://r.example/?q=%", true),
+        ] {
+            let u = normalize_url(text).unwrap();
+            assert_eq!(u.may_carry_urls(), may, "{text}");
+            if !may {
+                assert!(crate::nested_urls(u.url()).is_empty(), "{text}");
+            }
+        }
+    }
+
     proptest! {
+        #[test]
+        fn nested_urls_need_may_carry_urls(
+            path in "(/[a-zA-Z:/%.]{0,8}){0,3}",
+            query in proptest::option::of("[a-zA-Z:/%.=&]{0,24}"),
+        ) {
+            let mut text = format!("https://r.example{path}");
+            if let Some(q) = query {
+                text.push('?');
+                text.push_str(&q);
+            }
+            if let Some(u) = normalize_url(&text) {
+                prop_assert!(u.may_carry_urls() || crate::nested_urls(u.url()).is_empty(), "{}", text);
+            }
+        }
+
         #[test]
         fn plain_urls_equal_the_parser(
             scheme in "https?",
