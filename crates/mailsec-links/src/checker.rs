@@ -191,11 +191,11 @@ impl LinkCheckerBuilder {
             (true, Some(m)) => Some(m),
             (true, None) => Some(TextModel::shipped()?),
         };
-        let wording = Wording::new().map_err(|e| LinksError::Model(e.to_string()))?;
         let mut brands = self.brands;
         brands
             .finish()
             .map_err(|e| LinksError::Model(e.to_string()))?;
+        let wording = Wording::new(&brands).map_err(|e| LinksError::Model(e.to_string()))?;
         let credential_words =
             crate::model::credential_words().map_err(|e| LinksError::Model(e.to_string()))?;
         let url_words = UrlWords::new(&brands).map_err(|e| LinksError::Model(e.to_string()))?;
@@ -227,8 +227,27 @@ struct Wording {
     /// requests ([`ASK`]: verify/confirm/update your account ...), pressure
     /// ([`THREAT`]: suspended, within 24 hours ...), generic salutations
     /// ([`GREETING`]) and lures ([`LURE`]: prizes, refunds, parcels ...),
-    /// so the text is scanned once.
+    /// followed by every brand token (pattern index − `phrases` = brand
+    /// index), so the text is scanned once for the wording and the brands.
+    ///
+    /// The search is overlapping: it reports every occurrence of every
+    /// pattern, ordered by end and, at one end, longest first (then by
+    /// pattern index). [`Wording::scan`] derives from it exactly the
+    /// matches a standard non-overlapping search of each set alone gives:
+    /// the first match of the set starting at or after the end of the
+    /// set's previous match.
     all: AhoCorasick,
+    /// How many wording phrases come first in `all`.
+    phrases: usize,
+}
+
+/// What one pass over a message's text found.
+#[derive(Debug, Clone, Copy, Default)]
+struct TextScan {
+    words: WordCounts,
+    /// A brand named in the text as a whole word (not a common word, four
+    /// letters or more) that does not own the sender's registered domain.
+    brand_named_not_sender: bool,
 }
 
 /// Distinct phrases of each kind found in a message's text.
@@ -408,17 +427,27 @@ const LURE: &[&str] = &[
 ];
 
 impl Wording {
-    fn new() -> Result<Self, aho_corasick::BuildError> {
+    fn new(brands: &Brands) -> Result<Self, aho_corasick::BuildError> {
+        let phrases = ASK.len() + THREAT.len() + GREETING.len() + LURE.len();
         let all = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .prefilter(false)
-            .build(ASK.iter().chain(THREAT).chain(GREETING).chain(LURE))?;
-        Ok(Wording { all })
+            .build(
+                ASK.iter()
+                    .chain(THREAT)
+                    .chain(GREETING)
+                    .chain(LURE)
+                    .copied()
+                    .chain(brands.list.iter().map(|b| b.token.as_str())),
+            )?;
+        Ok(Wording { all, phrases })
     }
 
-    /// Distinct phrases of each kind in `text`.
-    fn count(&self, text: &str) -> WordCounts {
+    /// Distinct phrases of each kind in `text` (non-overlapping matches of
+    /// the four sets together), and whether a brand is named in it (by
+    /// the non-overlapping matches of the brand tokens alone).
+    fn scan(&self, text: &str, brands: &Brands, from_reg: Option<&str>) -> TextScan {
         // One bit per phrase of each set (every set has fewer than 128).
         let mut seen = [0u128; 4];
         let bounds = [
@@ -426,8 +455,37 @@ impl Wording {
             ASK.len() + THREAT.len(),
             ASK.len() + THREAT.len() + GREETING.len(),
         ];
-        for m in self.all.find_iter(text) {
+        let bytes = text.as_bytes();
+        let mut named = false;
+        // Where each set's next non-overlapping match may start.
+        let mut phrase_from = 0;
+        let mut brand_from = 0;
+        for m in self.all.find_overlapping_iter(text) {
             let i = m.pattern().as_usize();
+            if let Some(bi) = i.checked_sub(self.phrases) {
+                if named || m.start() < brand_from {
+                    continue;
+                }
+                brand_from = m.end();
+                let Some(b) = brands.list.get(bi) else {
+                    continue;
+                };
+                named = !b.common_word
+                    && b.token.len() >= 4
+                    && (m.start() == 0
+                        || bytes
+                            .get(m.start() - 1)
+                            .is_some_and(|x| !x.is_ascii_alphanumeric()))
+                    && bytes
+                        .get(m.end())
+                        .is_none_or(|x| !x.is_ascii_alphanumeric())
+                    && !from_reg.is_some_and(|d| Brands::owns(b, d));
+                continue;
+            }
+            if m.start() < phrase_from {
+                continue;
+            }
+            phrase_from = m.end();
             let set = bounds.iter().take_while(|b| i >= **b).count();
             let first = set
                 .checked_sub(1)
@@ -439,11 +497,14 @@ impl Wording {
             }
         }
         let [ask, threat, greeting, lure] = seen.map(|b| b.count_ones() as usize);
-        WordCounts {
-            ask,
-            threat,
-            greeting,
-            lure,
+        TextScan {
+            words: WordCounts {
+                ask,
+                threat,
+                greeting,
+                lure,
+            },
+            brand_named_not_sender: named,
         }
     }
 }
@@ -654,11 +715,13 @@ impl LinkChecker {
             self.judge_link(raw, &snap, &mut cache, 0, &mut findings);
         }
 
-        let words = self.wording.count(&c.text);
         let from_reg = from_registered_domain(msg);
-        let reasons = self.message_reasons(msg, from_reg.as_deref(), &c, &findings, &words);
+        let scan = self
+            .wording
+            .scan(&c.text, &self.brands, from_reg.as_deref());
+        let reasons = self.message_reasons(msg, from_reg.as_deref(), &c, &findings, &scan.words);
         let mut features =
-            self.message_features(from_reg.as_deref(), &c, &words, &findings, &reasons);
+            self.message_features(from_reg.as_deref(), &c, &scan, &findings, &reasons);
         self.sender_features(msg, from_reg.as_deref(), &c, &mut features);
         self.payload_features(from_reg.as_deref(), &c, &words, &findings, &mut features);
         let sender_name = msg.from().and_then(|a| a.first()).and_then(|a| a.name());
@@ -882,12 +945,9 @@ impl LinkChecker {
             reasons.push(Reason::InvisibleChars);
         }
         let host = u.host_str().unwrap_or_default();
-        let words = self.url_words.scan(
-            &self.brands,
-            host,
-            u.url().path(),
-            u.url().query().unwrap_or_default(),
-        );
+        let words =
+            self.url_words
+                .scan(&self.brands, host, u.path(), u.query().unwrap_or_default());
         match u.host_kind() {
             HostKind::Ipv4 | HostKind::Ipv6 => {
                 let private = host.parse::<IpAddr>().is_ok_and(|ip| match ip {
@@ -905,14 +965,14 @@ impl LinkChecker {
             _ => {}
         }
         if u.has_userinfo() {
-            let user = u.url().username();
+            let user = u.username();
             let user = url::form_urlencoded::parse(format!("u={user}").as_bytes())
                 .next()
                 .map(|(_, v)| v.into_owned())
                 .unwrap_or_default();
             reasons.push(Reason::UserInfo { user });
         }
-        if let Some(port) = u.url().port()
+        if let Some(port) = u.port()
             && !matches!(port, 80 | 443 | 8080 | 8443)
         {
             reasons.push(Reason::NonStandardPort { port });
@@ -1164,7 +1224,9 @@ impl LinkChecker {
                 }
             }
         };
-        let nested: Vec<NormalizedUrl> = if depth < MAX_NESTING {
+        // `may_carry_urls` is false only where `nested_urls` finds nothing,
+        // and spares a plain URL the `url::Url` that `nested_urls` reads.
+        let nested: Vec<NormalizedUrl> = if depth < MAX_NESTING && u.may_carry_urls() {
             nested_urls(u.url())
                 .iter()
                 .filter_map(|n| normalize_url(n))
@@ -1470,10 +1532,11 @@ impl LinkChecker {
         &self,
         from_reg: Option<&str>,
         c: &Collected,
-        words: &WordCounts,
+        scan: &TextScan,
         links: &[LinkFinding],
         reasons: &[Reason],
     ) -> MessageFeatures {
+        let words = &scan.words;
         let ln = |n: usize| (n as f32).ln_1p();
         let flag = |b: bool| if b { 1.0 } else { 0.0 };
         let mut f = MessageFeatures::new();
@@ -1589,21 +1652,7 @@ impl LinkChecker {
         f.set("lure_phrases", ln(words.lure));
 
         // A brand named in the text (whole word) that did not send the message.
-        let bytes = c.text.as_bytes();
-        let named = self
-            .brands
-            .hits_nonoverlapping(&c.text)
-            .find(|(b, start, end)| {
-                !b.common_word
-                    && b.token.len() >= 4
-                    && (*start == 0
-                        || bytes
-                            .get(start - 1)
-                            .is_some_and(|x| !x.is_ascii_alphanumeric()))
-                    && bytes.get(*end).is_none_or(|x| !x.is_ascii_alphanumeric())
-                    && !from_reg.is_some_and(|d| Brands::owns(b, d))
-            });
-        f.set("brand_named_not_sender", flag(named.is_some()));
+        f.set("brand_named_not_sender", flag(scan.brand_named_not_sender));
         if let Some(b) = from_reg.and_then(|d| self.brands.owner_of(d)) {
             claimed.push(b);
         }
@@ -2097,6 +2146,103 @@ mod tests {
             "日本語 のテキスト",
         ] {
             assert_eq!(count_words(s), s.split_whitespace().count(), "{s:?}");
+        }
+    }
+
+    /// The wording counts and the brand flag as two separate standard
+    /// (non-overlapping) searches give them: what [`Wording::scan`]'s one
+    /// overlapping pass must reproduce.
+    fn two_scans(c: &LinkChecker, text: &str, from_reg: Option<&str>) -> (WordCounts, bool) {
+        let phrases = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(ASK.iter().chain(THREAT).chain(GREETING).chain(LURE))
+            .unwrap();
+        let bounds = [
+            ASK.len(),
+            ASK.len() + THREAT.len(),
+            ASK.len() + THREAT.len() + GREETING.len(),
+        ];
+        let mut seen = [0u128; 4];
+        for m in phrases.find_iter(text) {
+            let i = m.pattern().as_usize();
+            let set = bounds.iter().take_while(|b| i >= **b).count();
+            let first = if set == 0 { 0 } else { bounds[set - 1] };
+            seen[set] |= 1u128 << (i - first);
+        }
+        let [ask, threat, greeting, lure] = seen.map(|b| b.count_ones() as usize);
+        let bytes = text.as_bytes();
+        let named = c.brands.hits_nonoverlapping(text).any(|(b, start, end)| {
+            !b.common_word
+                && b.token.len() >= 4
+                && (start == 0 || !bytes[start - 1].is_ascii_alphanumeric())
+                && bytes.get(end).is_none_or(|x| !x.is_ascii_alphanumeric())
+                && !from_reg.is_some_and(|d| Brands::owns(b, d))
+        });
+        (
+            WordCounts {
+                ask,
+                threat,
+                greeting,
+                lure,
+            },
+            named,
+        )
+    }
+
+    fn scan_equals_two_scans(c: &LinkChecker, text: &str) {
+        for from_reg in [None, Some("paypal.com"), Some("example.org")] {
+            let (words, named) = two_scans(c, text, from_reg);
+            let scan = c.wording.scan(text, &c.brands, from_reg);
+            assert_eq!(
+                format!("{:?} {}", scan.words, scan.brand_named_not_sender),
+                format!("{words:?} {named}"),
+                "{text:?} {from_reg:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_text_scan_equals_two() {
+        let c = checker();
+        for text in [
+            "",
+            "Please verify your account information now: your account will be suspended",
+            "verify your verify your confirm your account verification account has been locked",
+            "Dear customer, PayPal says paypal.com and apple, Apple's appleid",
+            "log in to your log into your sign in to your password expire passwort",
+            "アカウント ログイン パスワード ご本人 お支払い カード情報",
+            "microsoftonline amazon.co.jp amazonaws netflix dhl-express",
+        ] {
+            scan_equals_two_scans(&c, text);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn text_scan_equals_two_scans(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Strategy::prop_map(proptest::sample::select(ASK.to_vec()), String::from),
+                    proptest::strategy::Strategy::prop_map(proptest::sample::select(THREAT.to_vec()), String::from),
+                    proptest::strategy::Strategy::prop_map(proptest::sample::select(GREETING.to_vec()), String::from),
+                    proptest::strategy::Strategy::prop_map(proptest::sample::select(LURE.to_vec()), String::from),
+                    proptest::strategy::Strategy::prop_map(
+                        proptest::sample::select(vec![
+                            "paypal", "apple", "amazon", "microsoft", "netflix", "dhl", "bank",
+                            "chase", "your", "account", "verify", "info", "pay", "pal", "app",
+                        ]),
+                        String::from
+                    ),
+                    proptest::strategy::Strategy::prop_map("[a-z .,'-]{0,4}", String::from),
+                ],
+                0..24,
+            ),
+            sep in "[ a-z.]{0,2}",
+        ) {
+            let c = checker();
+            let text = parts.join(&sep);
+            scan_equals_two_scans(&c, &text);
+            scan_equals_two_scans(&c, &text.to_uppercase());
         }
     }
 

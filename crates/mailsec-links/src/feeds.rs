@@ -42,7 +42,7 @@ impl FeedSet {
         let Some(host) = u.host_str() else {
             return false;
         };
-        if u.url().path().len() <= 1 && u.url().query().is_none() {
+        if u.path().len() <= 1 && u.query().is_none() {
             self.hosts.insert(host.to_owned());
         }
         self.urls.insert(u.feed_key());

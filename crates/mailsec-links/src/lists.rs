@@ -195,8 +195,9 @@ impl Brands {
         Ok(())
     }
 
-    /// Brands whose token occurs in `hay`, non-overlapping matches only
-    /// (one pass, for long texts), with the match's byte range.
+    /// Brands whose token occurs in `hay`, non-overlapping matches only,
+    /// with the match's byte range (what the message-text scan reproduces).
+    #[cfg(test)]
     pub(crate) fn hits_nonoverlapping<'a>(
         &'a self,
         hay: &'a str,

@@ -367,8 +367,12 @@ fn hash_byte(h: u32, b: u8) -> u32 {
 }
 
 fn ln1p(x: usize) -> f32 {
-    (x as f32).ln_1p()
+    LN1P.get(x).copied().unwrap_or_else(|| (x as f32).ln_1p())
 }
+
+/// `ln1p` of the small counts, computed once by the same function.
+static LN1P: std::sync::LazyLock<[f32; 256]> =
+    std::sync::LazyLock::new(|| std::array::from_fn(|i| (i as f32).ln_1p()));
 
 /// Collapse digit runs to `0` so numbers do not become separate tokens.
 #[cfg(test)]
@@ -739,12 +743,33 @@ pub(crate) fn features_on_host(
         mask: (dim as u32).wrapping_sub(1),
     };
     let host = url.host_str().unwrap_or_default();
-    let path = url.url().path();
-    let query = url.url().query().unwrap_or_default();
+    let path = url.path();
+    let query = url.query().unwrap_or_default();
+
+    // Every per-byte count of the path in one pass.
+    let mut depth = 0usize;
+    let (mut escapes, mut upper, mut hyphens, mut digits, mut dots) =
+        (0usize, 0usize, 0usize, 0usize, 0usize);
+    let mut prev = b'/';
+    for &b in path.as_bytes() {
+        match b {
+            b'/' => {}
+            b'%' => escapes += 1,
+            b'-' => hyphens += 1,
+            b'.' => dots += 1,
+            b'0'..=b'9' => digits += 1,
+            b'A'..=b'Z' => upper += 1,
+            _ => {}
+        }
+        // A segment starts at each non-`/` byte after a `/` (or at the start).
+        if prev == b'/' && b != b'/' {
+            depth += 1;
+        }
+        prev = b;
+    }
 
     s.f.extend_from_slice(&hf.dense);
     s.dense(ix::PATH_LEN, ln1p(path.len()));
-    let depth = path.split('/').filter(|p| !p.is_empty()).count();
     s.dense(ix::PATH_DEPTH, depth.min(10) as f32 / 5.0);
     s.dense(ix::QUERY_LEN, ln1p(query.len()));
     s.dense(
@@ -755,7 +780,7 @@ pub(crate) fn features_on_host(
             (query.matches('&').count() + 1).min(10) as f32 / 5.0
         },
     );
-    s.dense(ix::PATH_ESCAPES, ln1p(path.matches('%').count()));
+    s.dense(ix::PATH_ESCAPES, ln1p(escapes));
     s.dense(ix::USERINFO, f32::from(u8::from(url.has_userinfo())));
     let usable = |b: &crate::lists::Brand| !b.common_word && b.token.len() >= 4;
     let (brand_host, brand_path) = match (hf.unowned, words) {
@@ -777,8 +802,7 @@ pub(crate) fn features_on_host(
         None => credential_word_count(lists.credential_words, host, path, query),
     };
     s.dense(ix::CREDENTIAL_WORDS, ln1p(cred));
-    s.dense(ix::PORT, f32::from(u8::from(url.url().port().is_some())));
-    let upper = path.bytes().filter(u8::is_ascii_uppercase).count();
+    s.dense(ix::PORT, f32::from(u8::from(url.port().is_some())));
     s.dense(
         ix::PATH_UPPER,
         if path.is_empty() {
@@ -787,18 +811,9 @@ pub(crate) fn features_on_host(
             upper as f32 / path.len() as f32
         },
     );
-    s.dense(
-        ix::PATH_HYPHENS,
-        ln1p(path.bytes().filter(|&b| b == b'-').count()),
-    );
-    s.dense(
-        ix::PATH_DIGITS,
-        ln1p(path.bytes().filter(u8::is_ascii_digit).count()),
-    );
-    s.dense(
-        ix::PATH_DOTS,
-        ln1p(path.bytes().filter(|&b| b == b'.').count()),
-    );
+    s.dense(ix::PATH_HYPHENS, ln1p(hyphens));
+    s.dense(ix::PATH_DIGITS, ln1p(digits));
+    s.dense(ix::PATH_DOTS, ln1p(dots));
     s.dense(
         ix::PATH_SLASH,
         f32::from(u8::from(path.ends_with('/') && depth > 0)),
@@ -808,12 +823,15 @@ pub(crate) fn features_on_host(
     for &h in &hf.hashes {
         s.push_hash(h);
     }
+    // Split on bytes: every byte of a non-ASCII character is a separator,
+    // as the character is, and the empty pieces between are dropped alike.
     for w in path
-        .split(|c: char| !c.is_ascii_alphanumeric())
+        .as_bytes()
+        .split(|b| !b.is_ascii_alphanumeric())
         .filter(|w| w.len() >= 2 && w.len() <= 24)
         .take(16)
     {
-        s.hashed_shape("pw", w);
+        s.hashed_shape("pw", std::str::from_utf8(w).unwrap_or_default());
     }
     if let Some(last) = path.rsplit('/').next()
         && let Some((_, ext)) = last.rsplit_once('.')

@@ -28,14 +28,224 @@ pub enum HostKind {
 }
 
 /// A URL after normalisation.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NormalizedUrl {
-    url: Url,
+    url: Repr,
     host_unicode: Option<String>,
     registered_domain: Option<String>,
     host_kind: HostKind,
     invisible_chars: bool,
     scheme_added: bool,
+}
+
+/// How a normalised URL is held: parsed by `url`, or, for the common plain
+/// `http(s)://host[:port]/path?query#fragment` already in the form the
+/// WHATWG parser would serialise it to, as that serialisation with the
+/// offsets of its parts ([`Plain`]; the `url::Url` is built only if asked for).
+#[derive(Clone)]
+enum Repr {
+    Parsed(Url),
+    Plain(Plain),
+}
+
+/// A URL that [`plain`] proved canonical: `serialization` is exactly what
+/// `Url::parse(serialization)` gives back, with its parts at these offsets.
+#[derive(Clone)]
+struct Plain {
+    serialization: String,
+    /// Offset of the `:` after the scheme.
+    scheme_end: usize,
+    /// End of the host (start of `:port` or the path).
+    host_end: usize,
+    port: Option<u16>,
+    /// Start of the path (always `/`).
+    path_start: usize,
+    /// Offset of the `?`, if any.
+    query_start: Option<usize>,
+    /// Offset of the `#`, if any.
+    fragment_start: Option<usize>,
+    /// The `url::Url`, parsed on the first call to [`NormalizedUrl::url`].
+    parsed: std::sync::OnceLock<Url>,
+}
+
+impl Plain {
+    fn host(&self) -> &str {
+        self.serialization
+            .get(self.scheme_end + 3..self.host_end)
+            .unwrap_or_default()
+    }
+
+    fn path(&self) -> &str {
+        let end = self
+            .query_start
+            .or(self.fragment_start)
+            .unwrap_or(self.serialization.len());
+        self.serialization
+            .get(self.path_start..end)
+            .unwrap_or_default()
+    }
+
+    fn query(&self) -> Option<&str> {
+        let start = self.query_start?;
+        let end = self.fragment_start.unwrap_or(self.serialization.len());
+        self.serialization.get(start + 1..end)
+    }
+}
+
+/// A byte a plain path may hold as it is (the WHATWG parser copies it
+/// unchanged); anything else sends the URL to the full parser.
+fn plain_path_byte(b: u8) -> bool {
+    b.is_ascii_graphic()
+        && !matches!(
+            b,
+            b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'}' | b'|'
+        )
+}
+
+/// A byte a plain query may hold as it is.
+fn plain_query_byte(b: u8) -> bool {
+    plain_path_byte(b) && b != b'\''
+}
+
+/// A byte a plain fragment may hold as it is.
+fn plain_fragment_byte(b: u8) -> bool {
+    plain_query_byte(b) && b != b'#'
+}
+
+/// The canonical form of `text` when it is a plain `http(s)` URL whose
+/// WHATWG serialisation is `text` itself (or `text` with the `/` of an empty
+/// path added): lower-case scheme and host of letters, digits, hyphens and
+/// dots (no `xn--` label, last label starting with a letter, so no IPv4
+/// form), an optional non-default port without leading zeros, and a path,
+/// query and fragment of bytes the parser copies unchanged, no `.`/`..`
+/// segment. `None` sends the text to `url::Url::parse`, which handles all
+/// the rest (IDNA, percent-encoded hosts, numeric hosts, backslashes,
+/// `user@`, upper case, escapes to add, dot segments).
+fn plain(text: &str) -> Option<Plain> {
+    let b = text.as_bytes();
+    let (scheme_end, default_port) = if b.starts_with(b"https://") {
+        (5, 443)
+    } else if b.starts_with(b"http://") {
+        (4, 80)
+    } else {
+        return None;
+    };
+    let host_start = scheme_end + 3;
+    let mut i = host_start;
+    let mut label_start = i;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'a'..=b'z' | b'0'..=b'9' | b'-' => {}
+            b'.' => {
+                if i == label_start || i - label_start > 63 {
+                    return None;
+                }
+                label_start = i + 1;
+            }
+            b'/' | b'?' | b'#' | b':' => break,
+            _ => return None,
+        }
+        i += 1;
+    }
+    let host_end = i;
+    let host = b.get(host_start..host_end)?;
+    if host_end == label_start
+        || host_end - label_start > 63
+        || host.len() > 253
+        || !b.get(label_start).is_some_and(u8::is_ascii_lowercase)
+        || host.windows(4).any(|w| w == b"xn--")
+    {
+        return None;
+    }
+    let mut port = None;
+    if b.get(i) == Some(&b':') {
+        let start = i + 1;
+        let mut end = start;
+        while b.get(end).is_some_and(u8::is_ascii_digit) {
+            end += 1;
+        }
+        let digits = text.get(start..end)?;
+        if digits.is_empty() || digits.len() > 5 || digits.starts_with('0') {
+            return None;
+        }
+        let p: u16 = digits.parse().ok()?;
+        if p == default_port {
+            return None;
+        }
+        port = Some(p);
+        i = end;
+    }
+    let authority_end = i;
+    let mut built = None;
+    let mut shift = 0;
+    match b.get(i) {
+        None | Some(b'?' | b'#') => {
+            // `http://host?q` is `http://host/?q`.
+            let mut s = String::with_capacity(text.len() + 1);
+            s.push_str(text.get(..i)?);
+            s.push('/');
+            s.push_str(text.get(i..)?);
+            built = Some(s);
+            shift = 1;
+        }
+        Some(b'/') => {
+            while let Some(&c) = b.get(i) {
+                if c == b'?' || c == b'#' {
+                    break;
+                }
+                if c == b'/' {
+                    // A `.` or `..` segment (also as `%2e`) is resolved by the parser.
+                    let next = b.get(i + 1..).unwrap_or_default();
+                    if next.first() == Some(&b'.')
+                        || next
+                            .get(..3)
+                            .is_some_and(|s| s.eq_ignore_ascii_case(b"%2e"))
+                    {
+                        return None;
+                    }
+                } else if !plain_path_byte(c) {
+                    return None;
+                }
+                i += 1;
+            }
+        }
+        Some(_) => return None,
+    }
+    let mut query_start = None;
+    if b.get(i) == Some(&b'?') {
+        query_start = Some(i + shift);
+        i += 1;
+        while let Some(&c) = b.get(i) {
+            if c == b'#' {
+                break;
+            }
+            if !plain_query_byte(c) {
+                return None;
+            }
+            i += 1;
+        }
+    }
+    let mut fragment_start = None;
+    if b.get(i) == Some(&b'#') {
+        fragment_start = Some(i + shift);
+        i += 1;
+        while let Some(&c) = b.get(i) {
+            if !plain_fragment_byte(c) {
+                return None;
+            }
+            i += 1;
+        }
+    }
+    Some(Plain {
+        serialization: built.unwrap_or_else(|| text.to_owned()),
+        scheme_end,
+        host_end,
+        port,
+        path_start: authority_end,
+        query_start,
+        fragment_start,
+        parsed: std::sync::OnceLock::new(),
+    })
 }
 
 /// Zero-width and bidirectional control characters that hide or reorder text.
@@ -92,8 +302,15 @@ pub fn normalize_url(raw: &str) -> Option<NormalizedUrl> {
     let mut scheme_added = false;
     let url = if starts_with_ignore_case(&cleaned, "www.") {
         scheme_added = true;
-        Url::parse(&format!("http://{cleaned}")).ok()?
+        let text = format!("http://{cleaned}");
+        if let Some(p) = plain(&text) {
+            return Some(from_plain(p, invisible_chars, scheme_added));
+        }
+        Url::parse(&text).ok()?
     } else {
+        if let Some(p) = plain(&cleaned) {
+            return Some(from_plain(p, invisible_chars, scheme_added));
+        }
         let url = Url::parse(&cleaned).ok()?;
         if url.cannot_be_a_base()
             && !matches!(
@@ -135,6 +352,26 @@ pub fn normalize_url_lenient(raw: &str) -> Option<NormalizedUrl> {
     }
 }
 
+/// Whether `hay` holds `word` (lower-case ASCII, starting with a letter),
+/// ignoring ASCII case.
+fn contains_ci(hay: &[u8], word: &[u8]) -> bool {
+    let Some(&first) = word.first() else {
+        return true;
+    };
+    let mut i = 0;
+    while i + word.len() <= hay.len() {
+        if hay.get(i).is_some_and(|b| (b | 0x20) == first)
+            && hay
+                .get(i..i + word.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(word))
+        {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
 fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
     s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
@@ -156,10 +393,26 @@ fn from_url(url: Url, invisible_chars: bool, scheme_added: bool) -> NormalizedUr
         None => (HostKind::None, None, None),
     };
     NormalizedUrl {
-        url,
+        url: Repr::Parsed(url),
         host_unicode,
         registered_domain,
         host_kind,
+        invisible_chars,
+        scheme_added,
+    }
+}
+
+/// [`from_url`] for a [`Plain`] URL: a domain host with no `xn--` label
+/// and no trailing dot, so its Unicode form is itself.
+fn from_plain(p: Plain, invisible_chars: bool, scheme_added: bool) -> NormalizedUrl {
+    let host = p.host();
+    let host_unicode = Some(host.to_owned());
+    let registered_domain = registered_domain_of(host);
+    NormalizedUrl {
+        url: Repr::Plain(p),
+        host_unicode,
+        registered_domain,
+        host_kind: HostKind::Domain,
         invisible_chars,
         scheme_added,
     }
@@ -216,25 +469,105 @@ fn registered_domain_uncached(host: &str) -> Option<String> {
     std::str::from_utf8(d.as_bytes()).ok().map(str::to_owned)
 }
 
+impl std::fmt::Debug for NormalizedUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NormalizedUrl")
+            .field("url", self.url())
+            .field("host_unicode", &self.host_unicode)
+            .field("registered_domain", &self.registered_domain)
+            .field("host_kind", &self.host_kind)
+            .field("invisible_chars", &self.invisible_chars)
+            .field("scheme_added", &self.scheme_added)
+            .finish()
+    }
+}
+
+/// What [`NormalizedUrl::url`] gives should a plain URL fail to re-parse
+/// (it cannot: [`plain`] accepts only what the parser serialises unchanged).
+static UNPARSED: std::sync::LazyLock<Url> = std::sync::LazyLock::new(|| {
+    #[allow(clippy::expect_used)] // a constant, valid URL
+    Url::parse("about:blank").expect("about:blank parses")
+});
+
 impl NormalizedUrl {
     /// The parsed URL (WHATWG-normalised: ASCII host, no default port).
+    ///
+    /// Plain `http(s)` URLs are held without a `url::Url` and parsed on the
+    /// first call; prefer [`NormalizedUrl::path`], [`NormalizedUrl::query`]
+    /// and [`NormalizedUrl::port`], which never parse.
     pub fn url(&self) -> &Url {
-        &self.url
+        match &self.url {
+            Repr::Parsed(u) => u,
+            Repr::Plain(p) => p
+                .parsed
+                .get_or_init(|| Url::parse(&p.serialization).unwrap_or_else(|_| UNPARSED.clone())),
+        }
     }
 
     /// The normalised URL as a string.
     pub fn as_str(&self) -> &str {
-        self.url.as_str()
+        match &self.url {
+            Repr::Parsed(u) => u.as_str(),
+            Repr::Plain(p) => &p.serialization,
+        }
     }
 
     /// The scheme, lower case.
     pub fn scheme(&self) -> &str {
-        self.url.scheme()
+        match &self.url {
+            Repr::Parsed(u) => u.scheme(),
+            Repr::Plain(p) => p.serialization.get(..p.scheme_end).unwrap_or_default(),
+        }
     }
 
     /// The ASCII host (punycode for IDNs; dotted quad for IPv4).
     pub fn host_str(&self) -> Option<&str> {
-        self.url.host_str().map(|h| h.trim_end_matches('.'))
+        match &self.url {
+            Repr::Parsed(u) => u.host_str().map(|h| h.trim_end_matches('.')),
+            Repr::Plain(p) => Some(p.host()),
+        }
+    }
+
+    /// The path (`/` at least for `http(s)` URLs), as [`Url::path`].
+    pub fn path(&self) -> &str {
+        match &self.url {
+            Repr::Parsed(u) => u.path(),
+            Repr::Plain(p) => p.path(),
+        }
+    }
+
+    /// The query without its `?`, as [`Url::query`].
+    pub fn query(&self) -> Option<&str> {
+        match &self.url {
+            Repr::Parsed(u) => u.query(),
+            Repr::Plain(p) => p.query(),
+        }
+    }
+
+    /// The port when it is not the scheme's default, as [`Url::port`].
+    pub fn port(&self) -> Option<u16> {
+        match &self.url {
+            Repr::Parsed(u) => u.port(),
+            Repr::Plain(p) => p.port,
+        }
+    }
+
+    /// The user name of a `user@` part, still percent-encoded.
+    pub(crate) fn username(&self) -> &str {
+        match &self.url {
+            Repr::Parsed(u) => u.username(),
+            Repr::Plain(_) => "",
+        }
+    }
+
+    /// Whether [`crate::nested_urls`] can find a URL in this one: its query
+    /// holds `%`, `http` or `www.` (any case) or its path `/http` (a
+    /// superset of what that function looks at).
+    pub(crate) fn may_carry_urls(&self) -> bool {
+        self.query().is_some_and(|q| {
+            let q = q.as_bytes();
+            q.contains(&b'%') || contains_ci(q, b"http") || contains_ci(q, b"www.")
+        }) || self.path().contains("/http")
     }
 
     /// The host in Unicode (what a punycode host looks like to a reader).
@@ -254,7 +587,10 @@ impl NormalizedUrl {
 
     /// Whether the authority carries a `user@` or `user:password@` part.
     pub fn has_userinfo(&self) -> bool {
-        !self.url.username().is_empty() || self.url.password().is_some()
+        match &self.url {
+            Repr::Parsed(u) => !u.username().is_empty() || u.password().is_some(),
+            Repr::Plain(_) => false,
+        }
     }
 
     /// Whether the original text held zero-width or bidi control characters.
@@ -269,7 +605,11 @@ impl NormalizedUrl {
 
     /// The URL string, the Unicode host and the registered domain, moved out.
     pub(crate) fn into_parts(self) -> (String, Option<String>, Option<String>) {
-        (self.url.into(), self.host_unicode, self.registered_domain)
+        let url = match self.url {
+            Repr::Parsed(u) => u.into(),
+            Repr::Plain(p) => p.serialization,
+        };
+        (url, self.host_unicode, self.registered_domain)
     }
 
     /// Whether the host is an internationalised (punycode) name.
@@ -281,14 +621,14 @@ impl NormalizedUrl {
     /// The URL without scheme and fragment (`host[:port]/path?query`), the
     /// key feeds are matched on so `http` and `https` entries coincide.
     pub fn feed_key(&self) -> String {
-        let mut key = String::with_capacity(self.url.as_str().len());
+        let mut key = String::with_capacity(self.as_str().len());
         key.push_str(self.host_str().unwrap_or_default());
-        if let Some(port) = self.url.port() {
+        if let Some(port) = self.port() {
             key.push(':');
             key.push_str(&port.to_string());
         }
-        key.push_str(self.url.path());
-        if let Some(q) = self.url.query() {
+        key.push_str(self.path());
+        if let Some(q) = self.query() {
             key.push('?');
             key.push_str(q);
         }
@@ -365,6 +705,162 @@ fn looks_like_domain(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Everything a caller can read of a normalised URL.
+    fn view(u: &NormalizedUrl) -> String {
+        format!(
+            "{:?} {} {} {:?} {} {:?} {:?} {} {} {:?}",
+            u,
+            u.as_str(),
+            u.scheme(),
+            u.host_str(),
+            u.path(),
+            u.query(),
+            u.port(),
+            u.username(),
+            u.has_userinfo(),
+            (
+                u.host_unicode(),
+                u.registered_domain(),
+                u.host_kind(),
+                u.feed_key(),
+                u.is_idn(),
+                u.may_carry_urls()
+            ),
+        )
+    }
+
+    /// `text` normalised by `url::Url` alone and through the plain fast
+    /// path must read the same; returns whether the fast path took it.
+    fn same_as_parser(text: &str) -> Result<bool, TestCaseError> {
+        let fast = plain(text);
+        let Some(p) = fast.clone() else {
+            return Ok(false);
+        };
+        let parsed = Url::parse(text);
+        prop_assert!(parsed.is_ok(), "{text}");
+        let Ok(url) = parsed else { return Ok(false) };
+        prop_assert_eq!(url.as_str(), p.serialization.as_str(), "{}", text);
+        prop_assert_eq!(url.path(), p.path());
+        prop_assert_eq!(url.query(), p.query());
+        prop_assert_eq!(url.port(), p.port);
+        let slow = from_url(url, false, false);
+        let fast = from_plain(p, false, false);
+        prop_assert_eq!(view(&slow), view(&fast));
+        prop_assert_eq!(slow.url(), fast.url());
+        Ok(true)
+    }
+
+    #[test]
+    fn plain_urls_take_the_fast_path() {
+        for (text, fast) in [
+            (
+                "https://www.example.org/path/1/page.html?id=31&ref=mail",
+                true,
+            ),
+            ("http://shop.example.com", true),
+            ("http://shop.example.com?x=1#y", true),
+            ("https://a-b.example.co.uk:8443/x#frag", true),
+            ("https://a.example/%7Euser/?q=%20", true),
+            ("https://A.example/", false),
+            ("HTTP://a.example/", false),
+            ("http://a.example:80/", false),
+            ("https://a.example:443/", false),
+            ("http://a.example:080/", false),
+            ("http://a.example:/", false),
+            ("http://a.example./", false),
+            ("http://a..example/", false),
+            ("http://1.2.3.4/", false),
+            ("http://a.0x10/", false),
+            ("http://xn--80ak6aa92e.com/", false),
+            ("http://user@a.example/", false),
+            ("http://a.example\\x", false),
+            ("http://a.example/a/../b", false),
+            ("http://a.example/a/%2e/b", false),
+            ("http://a.example/a b", false),
+            ("http://a.example/?a'b", false),
+            ("http://a_b.example/", false),
+            ("ftp://a.example/", false),
+        ] {
+            assert_eq!(same_as_parser(text).unwrap(), fast, "{text}");
+        }
+    }
+
+    #[test]
+    fn may_carry_urls_covers_nested_urls() {
+        for (text, may) in [
+            ("https://a.example/p?id=1&ref=mail", false),
+            ("https://a.example/p", false),
+            ("https://r.example/c?u=https%3A%2F%2Fb.example%2F", true),
+            ("https://r.example/c?u=HTTP://b.example/", true),
+            ("https://r.example/c?u=WwW.b.example", true),
+            ("https://r.example/out/https://b.example/x", true),
+            ("http://r.example/?q=%", true),
+        ] {
+            let u = normalize_url(text).unwrap();
+            assert_eq!(u.may_carry_urls(), may, "{text}");
+            if !may {
+                assert!(crate::nested_urls(u.url()).is_empty(), "{text}");
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn nested_urls_need_may_carry_urls(
+            path in "(/[a-zA-Z:/%.]{0,8}){0,3}",
+            query in proptest::option::of("[a-zA-Z:/%.=&]{0,24}"),
+        ) {
+            let mut text = format!("https://r.example{path}");
+            if let Some(q) = query {
+                text.push('?');
+                text.push_str(&q);
+            }
+            if let Some(u) = normalize_url(&text) {
+                prop_assert!(u.may_carry_urls() || crate::nested_urls(u.url()).is_empty(), "{}", text);
+            }
+        }
+
+        #[test]
+        fn plain_urls_equal_the_parser(
+            scheme in "https?",
+            host in "[a-z0-9][a-z0-9-]{0,8}(\\.[a-z0-9x-]{1,6}){0,3}",
+            port in proptest::option::of(0u32..70_000),
+            path in proptest::option::of("(/[!-~]{0,6}){0,4}"),
+            query in proptest::option::of("[ -~]{0,12}"),
+            fragment in proptest::option::of("[ -~]{0,6}"),
+        ) {
+            let mut text = format!("{scheme}://{host}");
+            if let Some(p) = port {
+                text.push_str(&format!(":{p}"));
+            }
+            text.push_str(path.as_deref().unwrap_or_default());
+            if let Some(q) = query {
+                text.push('?');
+                text.push_str(&q);
+            }
+            if let Some(f) = fragment {
+                text.push('#');
+                text.push_str(&f);
+            }
+            same_as_parser(&text)?;
+        }
+
+        #[test]
+        fn likely_plain_urls_equal_the_parser(
+            host in "[a-z][a-z0-9-]{0,8}(\\.[a-z][a-z0-9-]{0,6}){1,3}",
+            path in "(/[a-zA-Z0-9._~%!$&'()*+,;=:@-]{0,8}){0,4}",
+            query in proptest::option::of("[a-zA-Z0-9._~%!$&()*+,;=:@/?-]{0,16}"),
+        ) {
+            let mut text = format!("https://{host}{path}");
+            if let Some(q) = query {
+                text.push('?');
+                text.push_str(&q);
+            }
+            same_as_parser(&text)?;
+        }
+    }
 
     #[test]
     fn numeric_hosts() {
