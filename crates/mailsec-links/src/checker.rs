@@ -723,7 +723,13 @@ impl LinkChecker {
         let mut features =
             self.message_features(from_reg.as_deref(), &c, &scan, &findings, &reasons);
         self.sender_features(msg, from_reg.as_deref(), &c, &mut features);
-        self.payload_features(from_reg.as_deref(), &c, &words, &findings, &mut features);
+        self.payload_features(
+            from_reg.as_deref(),
+            &c,
+            &scan.words,
+            &findings,
+            &mut features,
+        );
         let sender_name = msg.from().and_then(|a| a.first()).and_then(|a| a.name());
         let content = self
             .text_model
