@@ -313,24 +313,45 @@ impl HtmlState {
         anchor
     }
 
-    /// A run of visible text (character references decoded).
-    fn text(&mut self, decoded: &str, open_anchor: Option<usize>) {
-        if decoded.is_empty() {
-            return;
-        }
-        if let Some(i) = open_anchor
-            && let Some(l) = self.links.get_mut(i)
-        {
-            let shown = l.shown.get_or_insert_with(String::new);
-            if shown.len() < MAX_SHOWN {
-                shown.push_str(decoded);
-            }
-        }
-        if self.raw_text_len < MAX_TEXT {
-            self.raw_text_len += decoded.len();
-            self.text.push(decoded);
+    /// Start a run of visible text (the text between two tags, or a 16 KiB
+    /// stretch of it) whose first piece is not empty: where its pieces go
+    /// is decided once, for the whole run.
+    fn begin_run(&mut self, open_anchor: Option<usize>) -> Run {
+        let shown = open_anchor.filter(|&i| {
+            self.links
+                .get_mut(i)
+                .is_some_and(|l| l.shown.get_or_insert_with(String::new).len() < MAX_SHOWN)
+        });
+        Run {
+            started: true,
+            shown,
+            text: self.raw_text_len < MAX_TEXT,
         }
     }
+
+    /// A piece of a run of visible text (character references decoded).
+    fn run_piece(&mut self, run: &Run, piece: &str) {
+        if let Some(i) = run.shown
+            && let Some(shown) = self.links.get_mut(i).and_then(|l| l.shown.as_mut())
+        {
+            shown.push_str(piece);
+        }
+        if run.text {
+            self.raw_text_len += piece.len();
+            self.text.push(piece);
+        }
+    }
+}
+
+/// Where the pieces of the current run of visible text go.
+#[derive(Debug, Clone, Copy, Default)]
+struct Run {
+    /// Whether the run has begun (a first non-empty piece came).
+    started: bool,
+    /// The anchor whose shown text takes the run, if any (and not full).
+    shown: Option<usize>,
+    /// Whether the visible text takes the run (its budget not spent).
+    text: bool,
 }
 
 /// A start tag's attributes: (name, value) byte ranges in [`Scan::attr_buf`].
@@ -402,9 +423,18 @@ struct Scan<'s> {
     last_start: Vec<u8>,
     attr_buf: Vec<u8>,
     attrs: Vec<AttrSpan>,
+    /// Whether the value of the attribute being read is kept (its name is
+    /// one of [`READ_ATTRIBUTES`]).
+    keep_value: bool,
     content: Content,
-    /// Text since the last tag (the tokenizer may hand over a character in
-    /// pieces): visible text, or the raw text of a `<style>`-like element.
+    /// The run of visible text being read (text since the last tag).
+    run: Run,
+    /// Bytes of the run so far (a run is handed over every [`RUN_BYTES`]).
+    run_len: usize,
+    /// Text not yet handed over: the raw text of a `<style>`-like element,
+    /// or the rest of a run of visible text from its first piece that was
+    /// not valid UTF-8 on its own (the tokenizer may hand a character over
+    /// in pieces) on.
     pending: Vec<u8>,
     /// Names of the open elements, concatenated, and their ranges: enough
     /// of the tree to know when an end tag closes the open anchor (an
@@ -414,6 +444,20 @@ struct Scan<'s> {
     /// The anchor whose text is being read: its link and its place in `open`.
     open_anchor: Option<(usize, usize)>,
 }
+
+/// The attributes whose values [`HtmlState::element`] reads (the values of
+/// others are not kept).
+const READ_ATTRIBUTES: [&[u8]; 9] = [
+    b"href",
+    b"alt",
+    b"action",
+    b"src",
+    b"background",
+    b"http-equiv",
+    b"content",
+    b"style",
+    b"type",
+];
 
 /// Most open elements tracked (deeper ones are not; hostile nesting is cheap).
 const MAX_OPEN: usize = 512;
@@ -453,8 +497,11 @@ impl<'s> Scan<'s> {
             last_start: Vec::with_capacity(16),
             attr_buf: Vec::with_capacity(256),
             attrs: Vec::with_capacity(8),
+            keep_value: true,
             content: Content::Data,
-            pending: Vec::with_capacity(1024),
+            run: Run::default(),
+            run_len: 0,
+            pending: Vec::new(),
             open_names: Vec::with_capacity(256),
             open: Vec::with_capacity(32),
             open_anchor: None,
@@ -468,8 +515,19 @@ impl<'s> Scan<'s> {
         self.attrs.clear();
     }
 
-    /// Hand the pending text over: `upto` bytes of it (the rest is kept).
-    fn flush(&mut self, upto: usize) {
+    /// A piece of visible text, valid UTF-8.
+    fn visible(&mut self, piece: &str) {
+        if piece.is_empty() {
+            return;
+        }
+        if !self.run.started {
+            self.run = self.st.begin_run(self.open_anchor.map(|(i, _)| i));
+        }
+        self.st.run_piece(&self.run, piece);
+    }
+
+    /// Hand the pending bytes over: `upto` of them (the rest is kept).
+    fn flush_pending(&mut self, upto: usize) {
         if self.pending.is_empty() {
             return;
         }
@@ -477,9 +535,7 @@ impl<'s> Scan<'s> {
         let head = pending.get(..upto).unwrap_or(&pending);
         let text = String::from_utf8_lossy(head);
         match self.content {
-            Content::Data | Content::RcData | Content::PlainText => {
-                self.st.text(&text, self.open_anchor.map(|(i, _)| i));
-            }
+            Content::Data | Content::RcData | Content::PlainText => self.visible(&text),
             Content::RawText => {
                 if find_ci(&text, "url(").is_some() {
                     self.st.css(&text, true);
@@ -491,10 +547,17 @@ impl<'s> Scan<'s> {
         self.pending = pending;
     }
 
-    fn flush_all(&mut self) {
-        self.flush(self.pending.len());
+    /// End the run of text (at a tag, or at the end).
+    fn end_run(&mut self) {
+        self.flush_pending(self.pending.len());
+        self.run = Run::default();
+        self.run_len = 0;
     }
 }
+
+/// A run of visible text is handed over in stretches of at least this many
+/// bytes (ended on a character boundary).
+const RUN_BYTES: usize = 16 * 1024;
 
 impl html5gum::Emitter for Scan<'_> {
     type Token = std::convert::Infallible;
@@ -506,7 +569,7 @@ impl html5gum::Emitter for Scan<'_> {
     }
 
     fn emit_eof(&mut self) {
-        self.flush_all();
+        self.end_run();
     }
 
     fn emit_error(&mut self, _error: html5gum::Error) {}
@@ -520,18 +583,35 @@ impl html5gum::Emitter for Scan<'_> {
     }
 
     fn emit_string(&mut self, c: &[u8]) {
-        if self.content == Content::Script {
-            return;
+        match self.content {
+            Content::Script => return,
+            Content::RawText => {
+                self.pending.extend_from_slice(c);
+                return;
+            }
+            Content::Data | Content::RcData | Content::PlainText => {}
         }
-        self.pending.extend_from_slice(c);
-        if self.pending.len() >= 16 * 1024 && self.content != Content::RawText {
+        // Pieces are nearly always whole characters: taken as they come.
+        // From a piece that is not, the run is gathered and decoded at its
+        // end (the same text: a valid prefix decodes to itself).
+        if self.pending.is_empty()
+            && let Ok(piece) = std::str::from_utf8(c)
+        {
+            self.visible(piece);
+        } else {
+            self.pending.extend_from_slice(c);
+        }
+        self.run_len += c.len();
+        if self.run_len >= RUN_BYTES {
             // A long text: hand over what ends on a character boundary.
             let upto = match std::str::from_utf8(&self.pending) {
                 Ok(_) => self.pending.len(),
                 Err(e) if e.error_len().is_none() => e.valid_up_to(),
                 Err(_) => self.pending.len(),
             };
-            self.flush(upto);
+            self.flush_pending(upto);
+            self.run = Run::default();
+            self.run_len = self.pending.len();
         }
     }
 
@@ -550,7 +630,7 @@ impl html5gum::Emitter for Scan<'_> {
 
     fn emit_current_tag(&mut self) -> Option<html5gum::State> {
         // The text before the tag belongs to what was open before it.
-        self.flush_all();
+        self.end_run();
         match self.current {
             Current::Start => {
                 let attrs = Attrs {
@@ -630,6 +710,7 @@ impl html5gum::Emitter for Scan<'_> {
     }
 
     fn init_attribute(&mut self) {
+        self.keep_value = true;
         let at = self.attr_buf.len();
         self.attrs.push(AttrSpan {
             name: at..at,
@@ -646,7 +727,19 @@ impl html5gum::Emitter for Scan<'_> {
         }
     }
 
+    fn init_attribute_value(&mut self) {
+        // The name is complete: a value no step reads is not kept.
+        self.keep_value = self.attrs.last().is_some_and(|a| {
+            self.attr_buf
+                .get(a.name.clone())
+                .is_some_and(|name| READ_ATTRIBUTES.contains(&name))
+        });
+    }
+
     fn push_attribute_value(&mut self, s: &[u8]) {
+        if !self.keep_value {
+            return;
+        }
         self.attr_buf.extend_from_slice(s);
         let end = self.attr_buf.len();
         if let Some(a) = self.attrs.last_mut() {
@@ -722,9 +815,27 @@ pub fn links_in_html(html: &str, out: &mut Vec<RawLink>) -> HtmlFacts {
     // tokenizer runs on a stack that big (grown on the heap only when the
     // thread's own has too little left), and a part with more than
     // MAX_QUOTED_VALUES of them is read up to the last one allowed.
-    let (html, quoted) = bounded_quoted_values(html);
+    //
+    // Counting every `=` is cheaper (no look-ahead per hit) and bounds the
+    // same nesting: when the stack left holds that bound and no cut is due,
+    // the exact count would change nothing, so it is not made.
+    let equals = memchr::memchr_iter(b'=', html.as_bytes()).count();
+    let (html, quoted) = if equals <= MAX_QUOTED_VALUES
+        && stacker::remaining_stack()
+            .is_some_and(|left| left >= STACK_BASE + equals * STACK_PER_QUOTED_VALUE)
+    {
+        (html, equals)
+    } else {
+        bounded_quoted_values(html)
+    };
     let need = STACK_BASE + quoted * STACK_PER_QUOTED_VALUE;
-    let mut state = HtmlState::default();
+    let mut state = HtmlState {
+        text: Collapsed {
+            out: String::with_capacity(html.len().min(MAX_TEXT)),
+            pending: false,
+        },
+        ..HtmlState::default()
+    };
     stacker::maybe_grow(need, need + STACK_BASE, || {
         // Reading a &str cannot fail, and this emitter produces no tokens.
         let _ = html5gum::Tokenizer::new_with_emitter(html, Scan::new(&mut state)).finish();
@@ -797,27 +908,38 @@ impl Collapsed {
     fn push(&mut self, s: &str) {
         let bytes = s.as_bytes();
         let mut i = 0;
-        // Start of the word being scanned, if any.
-        let mut word: Option<usize> = None;
         while let Some(&b) = bytes.get(i) {
-            if word.is_some() && b.is_ascii() && !is_ascii_space(b) {
-                // Inside a word: the common case, no decoding.
-                i += 1;
-                continue;
-            }
             let (space, len) = space_at(s, i, b);
             if space {
-                if let Some(start) = word.take() {
-                    self.word(s.get(start..i).unwrap_or_default());
-                }
                 self.pending = true;
-            } else if word.is_none() {
-                word = Some(i);
+                i += len;
+                continue;
             }
+            // A stretch of words: it already reads as collapsed text as
+            // long as words are apart by one ASCII space, so it is copied
+            // whole; it ends before other white space.
+            let start = i;
             i += len;
-        }
-        if let Some(start) = word {
-            self.word(s.get(start..).unwrap_or_default());
+            loop {
+                while bytes.get(i).is_some_and(|&b| PLAIN[usize::from(b)]) {
+                    i += 1;
+                }
+                match bytes.get(i) {
+                    Some(b' ') if bytes.get(i + 1).is_some_and(|&b| PLAIN[usize::from(b)]) => {
+                        i += 2;
+                    }
+                    Some(&b) if !is_ascii_space(b) => {
+                        // A byte that may start white space beyond ASCII.
+                        let (space, len) = space_at(s, i, b);
+                        if space {
+                            break;
+                        }
+                        i += len;
+                    }
+                    _ => break,
+                }
+            }
+            self.word(s.get(start..i).unwrap_or_default());
         }
     }
 
@@ -830,6 +952,21 @@ impl Collapsed {
         self.out.push_str(w);
     }
 }
+
+/// Bytes that neither are nor start white space: ASCII above space,
+/// UTF-8 continuation bytes, and lead bytes of characters that are not white
+/// space (`char::is_whitespace` beyond ASCII: U+0085, U+00A0 (lead 0xC2),
+/// U+1680 (0xE1), U+2000–U+200A, U+2028, U+2029, U+202F, U+205F (0xE2),
+/// U+3000 (0xE3)). Every other byte is judged by [`space_at`].
+static PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x21;
+    while b < 256 {
+        t[b] = !matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3);
+        b += 1;
+    }
+    t
+};
 
 /// Whether the character starting at byte `i` of `s` (whose first byte is
 /// `b`) is white space by `char::is_whitespace`, and its length in bytes;
@@ -1164,6 +1301,40 @@ mod tests {
         let expected = whole.split_whitespace().collect::<Vec<_>>().join(" ");
         assert_eq!(c.out, expected);
         assert_eq!(collapse_ws(" a\u{85}b  c "), "a b c");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn collapsing_any_pieces_equals_split_whitespace(
+            pieces in proptest::collection::vec(
+                "[ a-z.\t\n\r\u{0}\u{1}\u{b}\u{c}é©\u{A0}\u{85}\u{2003}\u{2028}\u{202F}\u{205F}\u{3000}\u{1680}\u{2030}\u{3001}]{0,12}",
+                0..8,
+            )
+        ) {
+            let mut c = Collapsed::default();
+            let mut whole = String::new();
+            for p in &pieces {
+                c.push(p);
+                whole.push_str(p);
+            }
+            let expected = whole.split_whitespace().collect::<Vec<_>>().join(" ");
+            proptest::prop_assert_eq!(c.out, expected);
+        }
+    }
+
+    #[test]
+    fn text_handed_over_in_pieces() {
+        // `<é`: the tokenizer hands `<`, then é's first byte alone, then the
+        // rest; references and CR LF come as pieces of their own.
+        let html = "a <\u{e9}t\u{e9} &amp; <\u{fc}\r\nb<a href=\"http://x.example/\">1 <\u{e9} &lt; 2</a> \u{2003}c";
+        let mut out = Vec::new();
+        let facts = links_in_html(html, &mut out);
+        assert_eq!(facts.text, "a <\u{e9}t\u{e9} & <\u{fc} b1 <\u{e9} < 2 c");
+        assert_eq!(out[0].shown.as_deref(), Some("1 <\u{e9} < 2"));
+        // A long run is handed over in 16 KiB stretches, cut on characters.
+        let long = "\u{e9}".repeat(RUN_BYTES);
+        let facts = links_in_html(&format!("<p>x<\u{e9}{long}</p>"), &mut out);
+        assert_eq!(facts.text, format!("x<\u{e9}{long}"));
     }
 
     #[test]
