@@ -98,32 +98,8 @@ pub fn links_in_text(text: &str, source: LinkSource, out: &mut Vec<RawLink>) {
     let mut i = 0;
     let mut found = 0;
     while i < bytes.len() && found < MAX_LINKS_PER_PART {
-        // Skip to the next byte that may start a URL (`h`, `f`, `w`, either case).
-        while bytes
-            .get(i)
-            .is_some_and(|b| !matches!(b | 0x20, b'h' | b'f' | b'w'))
-        {
-            i += 1;
-        }
-        let Some(b) = bytes.get(i).map(|b| b | 0x20) else {
+        let Some(start) = next_url_start(bytes, i) else {
             break;
-        };
-        let start = match b {
-            b'h' if prefix_ci(bytes, i, b"http://") || prefix_ci(bytes, i, b"https://") => Some(i),
-            b'f' if prefix_ci(bytes, i, b"ftp://") => Some(i),
-            b'w' if prefix_ci(bytes, i, b"www.")
-                && (i == 0
-                    || bytes.get(i - 1).is_some_and(|p| {
-                        !p.is_ascii_alphanumeric() && *p != b'.' && *p != b'/'
-                    })) =>
-            {
-                Some(i)
-            }
-            _ => None,
-        };
-        let Some(start) = start else {
-            i += 1;
-            continue;
         };
         let mut end = start;
         while let Some(&c) = bytes.get(end) {
@@ -159,8 +135,38 @@ pub fn links_in_text(text: &str, source: LinkSource, out: &mut Vec<RawLink>) {
             });
             found += 1;
         }
-        i = end.max(i + 1);
+        i = end.max(start + 1);
     }
+}
+
+/// The first byte at or after `from` where a bare URL starts: `http://`,
+/// `https://` or `ftp://` (any case), or `www.` not inside a word, host or
+/// path. Every such start is a run of letters right before a `:` or `.`, so
+/// only those two bytes are searched for.
+fn next_url_start(bytes: &[u8], from: usize) -> Option<usize> {
+    let rest = bytes.get(from..)?;
+    memchr::memchr2_iter(b':', b'.', rest).find_map(|at| {
+        let at = from + at;
+        let start = |len: usize, prefix: &[u8]| {
+            at.checked_sub(len)
+                .filter(|&j| j >= from && prefix_ci(bytes, j, prefix))
+        };
+        if bytes.get(at) == Some(&b':') {
+            if bytes.get(at + 1..at + 3) != Some(b"//") {
+                return None;
+            }
+            start(5, b"https")
+                .or_else(|| start(4, b"http"))
+                .or_else(|| start(3, b"ftp"))
+        } else {
+            start(3, b"www").filter(|&j| {
+                j == 0
+                    || bytes
+                        .get(j - 1)
+                        .is_some_and(|p| !p.is_ascii_alphanumeric() && *p != b'.' && *p != b'/')
+            })
+        }
+    })
 }
 
 fn prefix_ci(bytes: &[u8], at: usize, prefix: &[u8]) -> bool {
@@ -236,17 +242,17 @@ impl HtmlState {
     /// One element's start tag (every element goes through here once).
     /// Returns, for an `<a>`, the anchor now open (`Some(None)` when it has
     /// no usable `href`).
-    fn element(&mut self, tag: &[u8], attrs: &Attrs<'_>) -> Option<Option<usize>> {
+    fn element(&mut self, tag: Tag, attrs: &Attrs<'_>) -> Option<Option<usize>> {
         let mut anchor = None;
         // The order of the steps is the order links are reported in.
-        if tag == b"a" {
+        if tag == Tag::A {
             anchor = Some(
                 attrs
                     .get(b"href")
                     .and_then(|h| self.push(h, LinkSource::Anchor)),
             );
         }
-        if tag == b"area"
+        if tag == Tag::Area
             && let Some(h) = attrs.get(b"href")
         {
             let idx = self.push(h, LinkSource::Area);
@@ -256,13 +262,13 @@ impl HtmlState {
                 l.shown = Some(alt.to_owned());
             }
         }
-        if tag == b"form" {
+        if tag == Tag::Form {
             self.facts.forms += 1;
             if let Some(h) = attrs.get(b"action") {
                 self.push(h, LinkSource::Form);
             }
         }
-        if tag == b"img" || attrs.has(b"background") {
+        if tag == Tag::Img || attrs.has(b"background") {
             for attr in [&b"src"[..], b"background"] {
                 if let Some(h) = attrs.get(attr)
                     && !starts_with_ci(h.trim_start(), "cid:")
@@ -271,12 +277,12 @@ impl HtmlState {
                 }
             }
         }
-        if (tag == b"iframe" || tag == b"frame")
+        if matches!(tag, Tag::Iframe | Tag::Frame)
             && let Some(h) = attrs.get(b"src")
         {
             self.push(h, LinkSource::Frame);
         }
-        if tag == b"meta"
+        if tag == Tag::Meta
             && let Some(equiv) = attrs.get(b"http-equiv")
             && equiv.trim().eq_ignore_ascii_case("refresh")
             && let Some(content) = attrs.get(b"content")
@@ -290,7 +296,7 @@ impl HtmlState {
                 .trim_matches(['"', '\'']);
             self.push(rest, LinkSource::MetaRefresh);
         }
-        if tag == b"base"
+        if tag == Tag::Base
             && let Some(h) = attrs.get(b"href")
         {
             let h = h.trim();
@@ -303,7 +309,7 @@ impl HtmlState {
         {
             self.css(css, false);
         }
-        if tag == b"input"
+        if tag == Tag::Input
             && attrs
                 .get(b"type")
                 .is_some_and(|t| t.trim().eq_ignore_ascii_case("password"))
@@ -416,6 +422,8 @@ enum Current {
 /// names and attributes go into reused buffers.
 struct Scan<'s> {
     st: &'s mut HtmlState,
+    /// The document the tokenizer reads.
+    html: &'s str,
     current: Current,
     /// The current tag's name (lower case).
     name: Vec<u8>,
@@ -462,36 +470,80 @@ const READ_ATTRIBUTES: [&[u8]; 9] = [
 /// Most open elements tracked (deeper ones are not; hostile nesting is cheap).
 const MAX_OPEN: usize = 512;
 
-/// Elements that never have content or an end tag.
-fn is_void(name: &[u8]) -> bool {
-    matches!(
-        name,
-        b"area"
-            | b"base"
-            | b"basefont"
-            | b"bgsound"
-            | b"br"
-            | b"col"
-            | b"embed"
-            | b"frame"
-            | b"hr"
-            | b"image"
-            | b"img"
-            | b"input"
-            | b"keygen"
-            | b"link"
-            | b"meta"
-            | b"param"
-            | b"source"
-            | b"track"
-            | b"wbr"
-    )
+/// What a start tag's name means here: the elements the steps of
+/// [`HtmlState::element`] look for, those that change how the content after
+/// them is read, and whether an element is void.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    A,
+    Area,
+    Form,
+    Img,
+    /// `iframe`: a frame link, and raw text after it.
+    Iframe,
+    Frame,
+    Meta,
+    Base,
+    Input,
+    /// `title`, `textarea`: RCDATA.
+    RcData,
+    Plaintext,
+    Script,
+    /// `style`, `xmp`, `noembed`, `noframes`, `noscript`: raw text.
+    RawText,
+    /// Any other element that never has content or an end tag.
+    OtherVoid,
+    Other,
+}
+
+impl Tag {
+    fn of(name: &[u8]) -> Tag {
+        match name {
+            b"a" => Tag::A,
+            b"area" => Tag::Area,
+            b"form" => Tag::Form,
+            b"img" => Tag::Img,
+            b"iframe" => Tag::Iframe,
+            b"frame" => Tag::Frame,
+            b"meta" => Tag::Meta,
+            b"base" => Tag::Base,
+            b"input" => Tag::Input,
+            b"title" | b"textarea" => Tag::RcData,
+            b"plaintext" => Tag::Plaintext,
+            b"script" => Tag::Script,
+            b"style" | b"xmp" | b"noembed" | b"noframes" | b"noscript" => Tag::RawText,
+            b"basefont" | b"bgsound" | b"br" | b"col" | b"embed" | b"hr" | b"image" | b"keygen"
+            | b"link" | b"param" | b"source" | b"track" | b"wbr" => Tag::OtherVoid,
+            _ => Tag::Other,
+        }
+    }
+
+    /// Elements that never have content or an end tag.
+    fn is_void(self) -> bool {
+        matches!(
+            self,
+            Tag::Area | Tag::Img | Tag::Frame | Tag::Meta | Tag::Base | Tag::Input | Tag::OtherVoid
+        )
+    }
+
+    /// How the content after the start tag is read, and the tokenizer state
+    /// for it (`None`: unchanged).
+    fn content(self) -> (Content, Option<html5gum::State>) {
+        match self {
+            Tag::RcData => (Content::RcData, Some(html5gum::State::RcData)),
+            Tag::Plaintext => (Content::PlainText, Some(html5gum::State::PlainText)),
+            Tag::Script => (Content::Script, Some(html5gum::State::ScriptData)),
+            Tag::RawText | Tag::Iframe => (Content::RawText, Some(html5gum::State::RawText)),
+            _ => (Content::Data, None),
+        }
+    }
 }
 
 impl<'s> Scan<'s> {
-    fn new(st: &'s mut HtmlState) -> Self {
+    fn new(st: &'s mut HtmlState, html: &'s str) -> Self {
         Scan {
             st,
+            html,
             current: Current::Other,
             name: Vec::with_capacity(16),
             last_start: Vec::with_capacity(16),
@@ -513,6 +565,17 @@ impl<'s> Scan<'s> {
         self.name.clear();
         self.attr_buf.clear();
         self.attrs.clear();
+    }
+
+    /// `piece` as the stretch of the document it is, if it is one: most
+    /// pieces are (the tokenizer hands text over as slices of its input).
+    /// The document is a `str`, so such a piece is valid UTF-8 exactly when
+    /// it starts and ends on character boundaries, which `str::get` checks:
+    /// no validation of its bytes.
+    fn in_document(&self, piece: &[u8]) -> Option<&'s str> {
+        let html = self.html;
+        let at = piece.as_ptr().addr().checked_sub(html.as_ptr().addr())?;
+        html.get(at..at.checked_add(piece.len())?)
     }
 
     /// A piece of visible text, valid UTF-8.
@@ -595,7 +658,7 @@ impl html5gum::Emitter for Scan<'_> {
         // From a piece that is not, the run is gathered and decoded at its
         // end (the same text: a valid prefix decodes to itself).
         if self.pending.is_empty()
-            && let Ok(piece) = std::str::from_utf8(c)
+            && let Some(piece) = self.in_document(c).or_else(|| std::str::from_utf8(c).ok())
         {
             self.visible(piece);
         } else {
@@ -637,8 +700,9 @@ impl html5gum::Emitter for Scan<'_> {
                     buf: &self.attr_buf,
                     list: &self.attrs,
                 };
-                let anchor = self.st.element(&self.name, &attrs);
-                if !is_void(&self.name) && self.open.len() < MAX_OPEN {
+                let tag = Tag::of(&self.name);
+                let anchor = self.st.element(tag, &attrs);
+                if !tag.is_void() && self.open.len() < MAX_OPEN {
                     let at = self.open_names.len();
                     self.open_names.extend_from_slice(&self.name);
                     self.open.push(at..self.open_names.len());
@@ -647,17 +711,13 @@ impl html5gum::Emitter for Scan<'_> {
                     // An anchor that never closes is closed by the next one.
                     self.open_anchor = anchor.map(|i| (i, self.open.len().saturating_sub(1)));
                 }
-                self.last_start.clear();
-                self.last_start.extend_from_slice(&self.name);
-                let (content, state) = match self.name.as_slice() {
-                    b"title" | b"textarea" => (Content::RcData, Some(html5gum::State::RcData)),
-                    b"plaintext" => (Content::PlainText, Some(html5gum::State::PlainText)),
-                    b"script" => (Content::Script, Some(html5gum::State::ScriptData)),
-                    b"style" | b"iframe" | b"xmp" | b"noembed" | b"noframes" | b"noscript" => {
-                        (Content::RawText, Some(html5gum::State::RawText))
-                    }
-                    _ => (Content::Data, None),
-                };
+                let (content, state) = tag.content();
+                if state.is_some() {
+                    // Only the content read after these ends at an
+                    // "appropriate" end tag, the one of the last start tag.
+                    self.last_start.clear();
+                    self.last_start.extend_from_slice(&self.name);
+                }
                 self.content = content;
                 self.current = Current::Other;
                 state
@@ -838,7 +898,7 @@ pub fn links_in_html(html: &str, out: &mut Vec<RawLink>) -> HtmlFacts {
     };
     stacker::maybe_grow(need, need + STACK_BASE, || {
         // Reading a &str cannot fail, and this emitter produces no tokens.
-        let _ = html5gum::Tokenizer::new_with_emitter(html, Scan::new(&mut state)).finish();
+        let _ = html5gum::Tokenizer::new_with_emitter(html, Scan::new(&mut state, html)).finish();
     });
     let HtmlState {
         links,
@@ -1151,6 +1211,30 @@ mod tests {
                 "http://a.example.com/x",
                 "www.b.example.org/y",
                 "https://c.example.net/p?q=(1)"
+            ]
+        );
+    }
+
+    #[test]
+    fn text_url_starts() {
+        let mut out = Vec::new();
+        links_in_text(
+            "xhttps://a.example/b HTTP://A.EXAMPLE/ ftp://f.example/ wwww.x.example \
+             a.www.b.example /www.c.example (www.d.example) Www.e.example:80/ http:/no.example \
+             https://g.example/www.h.example",
+            LinkSource::Text,
+            &mut out,
+        );
+        let t: Vec<&str> = out.iter().map(|l| l.target.as_str()).collect();
+        assert_eq!(
+            t,
+            [
+                "https://a.example/b",
+                "HTTP://A.EXAMPLE/",
+                "ftp://f.example/",
+                "www.d.example",
+                "Www.e.example:80/",
+                "https://g.example/www.h.example",
             ]
         );
     }
