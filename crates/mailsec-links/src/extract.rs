@@ -98,32 +98,8 @@ pub fn links_in_text(text: &str, source: LinkSource, out: &mut Vec<RawLink>) {
     let mut i = 0;
     let mut found = 0;
     while i < bytes.len() && found < MAX_LINKS_PER_PART {
-        // Skip to the next byte that may start a URL (`h`, `f`, `w`, either case).
-        while bytes
-            .get(i)
-            .is_some_and(|b| !matches!(b | 0x20, b'h' | b'f' | b'w'))
-        {
-            i += 1;
-        }
-        let Some(b) = bytes.get(i).map(|b| b | 0x20) else {
+        let Some(start) = next_url_start(bytes, i) else {
             break;
-        };
-        let start = match b {
-            b'h' if prefix_ci(bytes, i, b"http://") || prefix_ci(bytes, i, b"https://") => Some(i),
-            b'f' if prefix_ci(bytes, i, b"ftp://") => Some(i),
-            b'w' if prefix_ci(bytes, i, b"www.")
-                && (i == 0
-                    || bytes.get(i - 1).is_some_and(|p| {
-                        !p.is_ascii_alphanumeric() && *p != b'.' && *p != b'/'
-                    })) =>
-            {
-                Some(i)
-            }
-            _ => None,
-        };
-        let Some(start) = start else {
-            i += 1;
-            continue;
         };
         let mut end = start;
         while let Some(&c) = bytes.get(end) {
@@ -159,8 +135,38 @@ pub fn links_in_text(text: &str, source: LinkSource, out: &mut Vec<RawLink>) {
             });
             found += 1;
         }
-        i = end.max(i + 1);
+        i = end.max(start + 1);
     }
+}
+
+/// The first byte at or after `from` where a bare URL starts: `http://`,
+/// `https://` or `ftp://` (any case), or `www.` not inside a word, host or
+/// path. Every such start is a run of letters right before a `:` or `.`, so
+/// only those two bytes are searched for.
+fn next_url_start(bytes: &[u8], from: usize) -> Option<usize> {
+    let rest = bytes.get(from..)?;
+    memchr::memchr2_iter(b':', b'.', rest).find_map(|at| {
+        let at = from + at;
+        let start = |len: usize, prefix: &[u8]| {
+            at.checked_sub(len)
+                .filter(|&j| j >= from && prefix_ci(bytes, j, prefix))
+        };
+        if bytes.get(at) == Some(&b':') {
+            if bytes.get(at + 1..at + 3) != Some(b"//") {
+                return None;
+            }
+            start(5, b"https")
+                .or_else(|| start(4, b"http"))
+                .or_else(|| start(3, b"ftp"))
+        } else {
+            start(3, b"www").filter(|&j| {
+                j == 0
+                    || bytes
+                        .get(j - 1)
+                        .is_some_and(|p| !p.is_ascii_alphanumeric() && *p != b'.' && *p != b'/')
+            })
+        }
+    })
 }
 
 fn prefix_ci(bytes: &[u8], at: usize, prefix: &[u8]) -> bool {
@@ -236,17 +242,17 @@ impl HtmlState {
     /// One element's start tag (every element goes through here once).
     /// Returns, for an `<a>`, the anchor now open (`Some(None)` when it has
     /// no usable `href`).
-    fn element(&mut self, tag: &[u8], attrs: &Attrs<'_>) -> Option<Option<usize>> {
+    fn element(&mut self, tag: Tag, attrs: &Attrs<'_>) -> Option<Option<usize>> {
         let mut anchor = None;
         // The order of the steps is the order links are reported in.
-        if tag == b"a" {
+        if tag == Tag::A {
             anchor = Some(
                 attrs
                     .get(b"href")
                     .and_then(|h| self.push(h, LinkSource::Anchor)),
             );
         }
-        if tag == b"area"
+        if tag == Tag::Area
             && let Some(h) = attrs.get(b"href")
         {
             let idx = self.push(h, LinkSource::Area);
@@ -256,13 +262,13 @@ impl HtmlState {
                 l.shown = Some(alt.to_owned());
             }
         }
-        if tag == b"form" {
+        if tag == Tag::Form {
             self.facts.forms += 1;
             if let Some(h) = attrs.get(b"action") {
                 self.push(h, LinkSource::Form);
             }
         }
-        if tag == b"img" || attrs.has(b"background") {
+        if tag == Tag::Img || attrs.has(b"background") {
             for attr in [&b"src"[..], b"background"] {
                 if let Some(h) = attrs.get(attr)
                     && !starts_with_ci(h.trim_start(), "cid:")
@@ -271,12 +277,12 @@ impl HtmlState {
                 }
             }
         }
-        if (tag == b"iframe" || tag == b"frame")
+        if matches!(tag, Tag::Iframe | Tag::Frame)
             && let Some(h) = attrs.get(b"src")
         {
             self.push(h, LinkSource::Frame);
         }
-        if tag == b"meta"
+        if tag == Tag::Meta
             && let Some(equiv) = attrs.get(b"http-equiv")
             && equiv.trim().eq_ignore_ascii_case("refresh")
             && let Some(content) = attrs.get(b"content")
@@ -290,7 +296,7 @@ impl HtmlState {
                 .trim_matches(['"', '\'']);
             self.push(rest, LinkSource::MetaRefresh);
         }
-        if tag == b"base"
+        if tag == Tag::Base
             && let Some(h) = attrs.get(b"href")
         {
             let h = h.trim();
@@ -303,7 +309,7 @@ impl HtmlState {
         {
             self.css(css, false);
         }
-        if tag == b"input"
+        if tag == Tag::Input
             && attrs
                 .get(b"type")
                 .is_some_and(|t| t.trim().eq_ignore_ascii_case("password"))
@@ -313,24 +319,45 @@ impl HtmlState {
         anchor
     }
 
-    /// A run of visible text (character references decoded).
-    fn text(&mut self, decoded: &str, open_anchor: Option<usize>) {
-        if decoded.is_empty() {
-            return;
-        }
-        if let Some(i) = open_anchor
-            && let Some(l) = self.links.get_mut(i)
-        {
-            let shown = l.shown.get_or_insert_with(String::new);
-            if shown.len() < MAX_SHOWN {
-                shown.push_str(decoded);
-            }
-        }
-        if self.raw_text_len < MAX_TEXT {
-            self.raw_text_len += decoded.len();
-            self.text.push(decoded);
+    /// Start a run of visible text (the text between two tags, or a 16 KiB
+    /// stretch of it) whose first piece is not empty: where its pieces go
+    /// is decided once, for the whole run.
+    fn begin_run(&mut self, open_anchor: Option<usize>) -> Run {
+        let shown = open_anchor.filter(|&i| {
+            self.links
+                .get_mut(i)
+                .is_some_and(|l| l.shown.get_or_insert_with(String::new).len() < MAX_SHOWN)
+        });
+        Run {
+            started: true,
+            shown,
+            text: self.raw_text_len < MAX_TEXT,
         }
     }
+
+    /// A piece of a run of visible text (character references decoded).
+    fn run_piece(&mut self, run: &Run, piece: &str) {
+        if let Some(i) = run.shown
+            && let Some(shown) = self.links.get_mut(i).and_then(|l| l.shown.as_mut())
+        {
+            shown.push_str(piece);
+        }
+        if run.text {
+            self.raw_text_len += piece.len();
+            self.text.push(piece);
+        }
+    }
+}
+
+/// Where the pieces of the current run of visible text go.
+#[derive(Debug, Clone, Copy, Default)]
+struct Run {
+    /// Whether the run has begun (a first non-empty piece came).
+    started: bool,
+    /// The anchor whose shown text takes the run, if any (and not full).
+    shown: Option<usize>,
+    /// Whether the visible text takes the run (its budget not spent).
+    text: bool,
 }
 
 /// A start tag's attributes: (name, value) byte ranges in [`Scan::attr_buf`].
@@ -395,6 +422,8 @@ enum Current {
 /// names and attributes go into reused buffers.
 struct Scan<'s> {
     st: &'s mut HtmlState,
+    /// The document the tokenizer reads.
+    html: &'s str,
     current: Current,
     /// The current tag's name (lower case).
     name: Vec<u8>,
@@ -402,9 +431,18 @@ struct Scan<'s> {
     last_start: Vec<u8>,
     attr_buf: Vec<u8>,
     attrs: Vec<AttrSpan>,
+    /// Whether the value of the attribute being read is kept (its name is
+    /// one of [`READ_ATTRIBUTES`]).
+    keep_value: bool,
     content: Content,
-    /// Text since the last tag (the tokenizer may hand over a character in
-    /// pieces): visible text, or the raw text of a `<style>`-like element.
+    /// The run of visible text being read (text since the last tag).
+    run: Run,
+    /// Bytes of the run so far (a run is handed over every [`RUN_BYTES`]).
+    run_len: usize,
+    /// Text not yet handed over: the raw text of a `<style>`-like element,
+    /// or the rest of a run of visible text from its first piece that was
+    /// not valid UTF-8 on its own (the tokenizer may hand a character over
+    /// in pieces) on.
     pending: Vec<u8>,
     /// Names of the open elements, concatenated, and their ranges: enough
     /// of the tree to know when an end tag closes the open anchor (an
@@ -415,46 +453,107 @@ struct Scan<'s> {
     open_anchor: Option<(usize, usize)>,
 }
 
+/// The attributes whose values [`HtmlState::element`] reads (the values of
+/// others are not kept).
+const READ_ATTRIBUTES: [&[u8]; 9] = [
+    b"href",
+    b"alt",
+    b"action",
+    b"src",
+    b"background",
+    b"http-equiv",
+    b"content",
+    b"style",
+    b"type",
+];
+
 /// Most open elements tracked (deeper ones are not; hostile nesting is cheap).
 const MAX_OPEN: usize = 512;
 
-/// Elements that never have content or an end tag.
-fn is_void(name: &[u8]) -> bool {
-    matches!(
-        name,
-        b"area"
-            | b"base"
-            | b"basefont"
-            | b"bgsound"
-            | b"br"
-            | b"col"
-            | b"embed"
-            | b"frame"
-            | b"hr"
-            | b"image"
-            | b"img"
-            | b"input"
-            | b"keygen"
-            | b"link"
-            | b"meta"
-            | b"param"
-            | b"source"
-            | b"track"
-            | b"wbr"
-    )
+/// What a start tag's name means here: the elements the steps of
+/// [`HtmlState::element`] look for, those that change how the content after
+/// them is read, and whether an element is void.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    A,
+    Area,
+    Form,
+    Img,
+    /// `iframe`: a frame link, and raw text after it.
+    Iframe,
+    Frame,
+    Meta,
+    Base,
+    Input,
+    /// `title`, `textarea`: RCDATA.
+    RcData,
+    Plaintext,
+    Script,
+    /// `style`, `xmp`, `noembed`, `noframes`, `noscript`: raw text.
+    RawText,
+    /// Any other element that never has content or an end tag.
+    OtherVoid,
+    Other,
+}
+
+impl Tag {
+    fn of(name: &[u8]) -> Tag {
+        match name {
+            b"a" => Tag::A,
+            b"area" => Tag::Area,
+            b"form" => Tag::Form,
+            b"img" => Tag::Img,
+            b"iframe" => Tag::Iframe,
+            b"frame" => Tag::Frame,
+            b"meta" => Tag::Meta,
+            b"base" => Tag::Base,
+            b"input" => Tag::Input,
+            b"title" | b"textarea" => Tag::RcData,
+            b"plaintext" => Tag::Plaintext,
+            b"script" => Tag::Script,
+            b"style" | b"xmp" | b"noembed" | b"noframes" | b"noscript" => Tag::RawText,
+            b"basefont" | b"bgsound" | b"br" | b"col" | b"embed" | b"hr" | b"image" | b"keygen"
+            | b"link" | b"param" | b"source" | b"track" | b"wbr" => Tag::OtherVoid,
+            _ => Tag::Other,
+        }
+    }
+
+    /// Elements that never have content or an end tag.
+    fn is_void(self) -> bool {
+        matches!(
+            self,
+            Tag::Area | Tag::Img | Tag::Frame | Tag::Meta | Tag::Base | Tag::Input | Tag::OtherVoid
+        )
+    }
+
+    /// How the content after the start tag is read, and the tokenizer state
+    /// for it (`None`: unchanged).
+    fn content(self) -> (Content, Option<html5gum::State>) {
+        match self {
+            Tag::RcData => (Content::RcData, Some(html5gum::State::RcData)),
+            Tag::Plaintext => (Content::PlainText, Some(html5gum::State::PlainText)),
+            Tag::Script => (Content::Script, Some(html5gum::State::ScriptData)),
+            Tag::RawText | Tag::Iframe => (Content::RawText, Some(html5gum::State::RawText)),
+            _ => (Content::Data, None),
+        }
+    }
 }
 
 impl<'s> Scan<'s> {
-    fn new(st: &'s mut HtmlState) -> Self {
+    fn new(st: &'s mut HtmlState, html: &'s str) -> Self {
         Scan {
             st,
+            html,
             current: Current::Other,
             name: Vec::with_capacity(16),
             last_start: Vec::with_capacity(16),
             attr_buf: Vec::with_capacity(256),
             attrs: Vec::with_capacity(8),
+            keep_value: true,
             content: Content::Data,
-            pending: Vec::with_capacity(1024),
+            run: Run::default(),
+            run_len: 0,
+            pending: Vec::new(),
             open_names: Vec::with_capacity(256),
             open: Vec::with_capacity(32),
             open_anchor: None,
@@ -468,8 +567,30 @@ impl<'s> Scan<'s> {
         self.attrs.clear();
     }
 
-    /// Hand the pending text over: `upto` bytes of it (the rest is kept).
-    fn flush(&mut self, upto: usize) {
+    /// `piece` as the stretch of the document it is, if it is one: most
+    /// pieces are (the tokenizer hands text over as slices of its input).
+    /// The document is a `str`, so such a piece is valid UTF-8 exactly when
+    /// it starts and ends on character boundaries, which `str::get` checks:
+    /// no validation of its bytes.
+    fn in_document(&self, piece: &[u8]) -> Option<&'s str> {
+        let html = self.html;
+        let at = piece.as_ptr().addr().checked_sub(html.as_ptr().addr())?;
+        html.get(at..at.checked_add(piece.len())?)
+    }
+
+    /// A piece of visible text, valid UTF-8.
+    fn visible(&mut self, piece: &str) {
+        if piece.is_empty() {
+            return;
+        }
+        if !self.run.started {
+            self.run = self.st.begin_run(self.open_anchor.map(|(i, _)| i));
+        }
+        self.st.run_piece(&self.run, piece);
+    }
+
+    /// Hand the pending bytes over: `upto` of them (the rest is kept).
+    fn flush_pending(&mut self, upto: usize) {
         if self.pending.is_empty() {
             return;
         }
@@ -477,9 +598,7 @@ impl<'s> Scan<'s> {
         let head = pending.get(..upto).unwrap_or(&pending);
         let text = String::from_utf8_lossy(head);
         match self.content {
-            Content::Data | Content::RcData | Content::PlainText => {
-                self.st.text(&text, self.open_anchor.map(|(i, _)| i));
-            }
+            Content::Data | Content::RcData | Content::PlainText => self.visible(&text),
             Content::RawText => {
                 if find_ci(&text, "url(").is_some() {
                     self.st.css(&text, true);
@@ -491,10 +610,17 @@ impl<'s> Scan<'s> {
         self.pending = pending;
     }
 
-    fn flush_all(&mut self) {
-        self.flush(self.pending.len());
+    /// End the run of text (at a tag, or at the end).
+    fn end_run(&mut self) {
+        self.flush_pending(self.pending.len());
+        self.run = Run::default();
+        self.run_len = 0;
     }
 }
+
+/// A run of visible text is handed over in stretches of at least this many
+/// bytes (ended on a character boundary).
+const RUN_BYTES: usize = 16 * 1024;
 
 impl html5gum::Emitter for Scan<'_> {
     type Token = std::convert::Infallible;
@@ -506,7 +632,7 @@ impl html5gum::Emitter for Scan<'_> {
     }
 
     fn emit_eof(&mut self) {
-        self.flush_all();
+        self.end_run();
     }
 
     fn emit_error(&mut self, _error: html5gum::Error) {}
@@ -520,18 +646,35 @@ impl html5gum::Emitter for Scan<'_> {
     }
 
     fn emit_string(&mut self, c: &[u8]) {
-        if self.content == Content::Script {
-            return;
+        match self.content {
+            Content::Script => return,
+            Content::RawText => {
+                self.pending.extend_from_slice(c);
+                return;
+            }
+            Content::Data | Content::RcData | Content::PlainText => {}
         }
-        self.pending.extend_from_slice(c);
-        if self.pending.len() >= 16 * 1024 && self.content != Content::RawText {
+        // Pieces are nearly always whole characters: taken as they come.
+        // From a piece that is not, the run is gathered and decoded at its
+        // end (the same text: a valid prefix decodes to itself).
+        if self.pending.is_empty()
+            && let Some(piece) = self.in_document(c).or_else(|| std::str::from_utf8(c).ok())
+        {
+            self.visible(piece);
+        } else {
+            self.pending.extend_from_slice(c);
+        }
+        self.run_len += c.len();
+        if self.run_len >= RUN_BYTES {
             // A long text: hand over what ends on a character boundary.
             let upto = match std::str::from_utf8(&self.pending) {
                 Ok(_) => self.pending.len(),
                 Err(e) if e.error_len().is_none() => e.valid_up_to(),
                 Err(_) => self.pending.len(),
             };
-            self.flush(upto);
+            self.flush_pending(upto);
+            self.run = Run::default();
+            self.run_len = self.pending.len();
         }
     }
 
@@ -550,15 +693,16 @@ impl html5gum::Emitter for Scan<'_> {
 
     fn emit_current_tag(&mut self) -> Option<html5gum::State> {
         // The text before the tag belongs to what was open before it.
-        self.flush_all();
+        self.end_run();
         match self.current {
             Current::Start => {
                 let attrs = Attrs {
                     buf: &self.attr_buf,
                     list: &self.attrs,
                 };
-                let anchor = self.st.element(&self.name, &attrs);
-                if !is_void(&self.name) && self.open.len() < MAX_OPEN {
+                let tag = Tag::of(&self.name);
+                let anchor = self.st.element(tag, &attrs);
+                if !tag.is_void() && self.open.len() < MAX_OPEN {
                     let at = self.open_names.len();
                     self.open_names.extend_from_slice(&self.name);
                     self.open.push(at..self.open_names.len());
@@ -567,17 +711,13 @@ impl html5gum::Emitter for Scan<'_> {
                     // An anchor that never closes is closed by the next one.
                     self.open_anchor = anchor.map(|i| (i, self.open.len().saturating_sub(1)));
                 }
-                self.last_start.clear();
-                self.last_start.extend_from_slice(&self.name);
-                let (content, state) = match self.name.as_slice() {
-                    b"title" | b"textarea" => (Content::RcData, Some(html5gum::State::RcData)),
-                    b"plaintext" => (Content::PlainText, Some(html5gum::State::PlainText)),
-                    b"script" => (Content::Script, Some(html5gum::State::ScriptData)),
-                    b"style" | b"iframe" | b"xmp" | b"noembed" | b"noframes" | b"noscript" => {
-                        (Content::RawText, Some(html5gum::State::RawText))
-                    }
-                    _ => (Content::Data, None),
-                };
+                let (content, state) = tag.content();
+                if state.is_some() {
+                    // Only the content read after these ends at an
+                    // "appropriate" end tag, the one of the last start tag.
+                    self.last_start.clear();
+                    self.last_start.extend_from_slice(&self.name);
+                }
                 self.content = content;
                 self.current = Current::Other;
                 state
@@ -630,6 +770,7 @@ impl html5gum::Emitter for Scan<'_> {
     }
 
     fn init_attribute(&mut self) {
+        self.keep_value = true;
         let at = self.attr_buf.len();
         self.attrs.push(AttrSpan {
             name: at..at,
@@ -646,7 +787,19 @@ impl html5gum::Emitter for Scan<'_> {
         }
     }
 
+    fn init_attribute_value(&mut self) {
+        // The name is complete: a value no step reads is not kept.
+        self.keep_value = self.attrs.last().is_some_and(|a| {
+            self.attr_buf
+                .get(a.name.clone())
+                .is_some_and(|name| READ_ATTRIBUTES.contains(&name))
+        });
+    }
+
     fn push_attribute_value(&mut self, s: &[u8]) {
+        if !self.keep_value {
+            return;
+        }
         self.attr_buf.extend_from_slice(s);
         let end = self.attr_buf.len();
         if let Some(a) = self.attrs.last_mut() {
@@ -722,12 +875,30 @@ pub fn links_in_html(html: &str, out: &mut Vec<RawLink>) -> HtmlFacts {
     // tokenizer runs on a stack that big (grown on the heap only when the
     // thread's own has too little left), and a part with more than
     // MAX_QUOTED_VALUES of them is read up to the last one allowed.
-    let (html, quoted) = bounded_quoted_values(html);
+    //
+    // Counting every `=` is cheaper (no look-ahead per hit) and bounds the
+    // same nesting: when the stack left holds that bound and no cut is due,
+    // the exact count would change nothing, so it is not made.
+    let equals = memchr::memchr_iter(b'=', html.as_bytes()).count();
+    let (html, quoted) = if equals <= MAX_QUOTED_VALUES
+        && stacker::remaining_stack()
+            .is_some_and(|left| left >= STACK_BASE + equals * STACK_PER_QUOTED_VALUE)
+    {
+        (html, equals)
+    } else {
+        bounded_quoted_values(html)
+    };
     let need = STACK_BASE + quoted * STACK_PER_QUOTED_VALUE;
-    let mut state = HtmlState::default();
+    let mut state = HtmlState {
+        text: Collapsed {
+            out: String::with_capacity(html.len().min(MAX_TEXT)),
+            pending: false,
+        },
+        ..HtmlState::default()
+    };
     stacker::maybe_grow(need, need + STACK_BASE, || {
         // Reading a &str cannot fail, and this emitter produces no tokens.
-        let _ = html5gum::Tokenizer::new_with_emitter(html, Scan::new(&mut state)).finish();
+        let _ = html5gum::Tokenizer::new_with_emitter(html, Scan::new(&mut state, html)).finish();
     });
     let HtmlState {
         links,
@@ -797,27 +968,38 @@ impl Collapsed {
     fn push(&mut self, s: &str) {
         let bytes = s.as_bytes();
         let mut i = 0;
-        // Start of the word being scanned, if any.
-        let mut word: Option<usize> = None;
         while let Some(&b) = bytes.get(i) {
-            if word.is_some() && b.is_ascii() && !is_ascii_space(b) {
-                // Inside a word: the common case, no decoding.
-                i += 1;
-                continue;
-            }
             let (space, len) = space_at(s, i, b);
             if space {
-                if let Some(start) = word.take() {
-                    self.word(s.get(start..i).unwrap_or_default());
-                }
                 self.pending = true;
-            } else if word.is_none() {
-                word = Some(i);
+                i += len;
+                continue;
             }
+            // A stretch of words: it already reads as collapsed text as
+            // long as words are apart by one ASCII space, so it is copied
+            // whole; it ends before other white space.
+            let start = i;
             i += len;
-        }
-        if let Some(start) = word {
-            self.word(s.get(start..).unwrap_or_default());
+            loop {
+                while bytes.get(i).is_some_and(|&b| PLAIN[usize::from(b)]) {
+                    i += 1;
+                }
+                match bytes.get(i) {
+                    Some(b' ') if bytes.get(i + 1).is_some_and(|&b| PLAIN[usize::from(b)]) => {
+                        i += 2;
+                    }
+                    Some(&b) if !is_ascii_space(b) => {
+                        // A byte that may start white space beyond ASCII.
+                        let (space, len) = space_at(s, i, b);
+                        if space {
+                            break;
+                        }
+                        i += len;
+                    }
+                    _ => break,
+                }
+            }
+            self.word(s.get(start..i).unwrap_or_default());
         }
     }
 
@@ -830,6 +1012,21 @@ impl Collapsed {
         self.out.push_str(w);
     }
 }
+
+/// Bytes that neither are nor start white space: ASCII above space,
+/// UTF-8 continuation bytes, and lead bytes of characters that are not white
+/// space (`char::is_whitespace` beyond ASCII: U+0085, U+00A0 (lead 0xC2),
+/// U+1680 (0xE1), U+2000–U+200A, U+2028, U+2029, U+202F, U+205F (0xE2),
+/// U+3000 (0xE3)). Every other byte is judged by [`space_at`].
+static PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x21;
+    while b < 256 {
+        t[b] = !matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3);
+        b += 1;
+    }
+    t
+};
 
 /// Whether the character starting at byte `i` of `s` (whose first byte is
 /// `b`) is white space by `char::is_whitespace`, and its length in bytes;
@@ -1019,6 +1216,30 @@ mod tests {
     }
 
     #[test]
+    fn text_url_starts() {
+        let mut out = Vec::new();
+        links_in_text(
+            "xhttps://a.example/b HTTP://A.EXAMPLE/ ftp://f.example/ wwww.x.example \
+             a.www.b.example /www.c.example (www.d.example) Www.e.example:80/ http:/no.example \
+             https://g.example/www.h.example",
+            LinkSource::Text,
+            &mut out,
+        );
+        let t: Vec<&str> = out.iter().map(|l| l.target.as_str()).collect();
+        assert_eq!(
+            t,
+            [
+                "https://a.example/b",
+                "HTTP://A.EXAMPLE/",
+                "ftp://f.example/",
+                "www.d.example",
+                "Www.e.example:80/",
+                "https://g.example/www.h.example",
+            ]
+        );
+    }
+
+    #[test]
     fn html_links_and_text() {
         let html = r#"<html><head><base href="http://base.example/dir/"><meta http-equiv="Refresh" content="0; URL='http://meta.example/'">
             <style>body { background: url("http://css.example/bg.png") }</style></head>
@@ -1164,6 +1385,40 @@ mod tests {
         let expected = whole.split_whitespace().collect::<Vec<_>>().join(" ");
         assert_eq!(c.out, expected);
         assert_eq!(collapse_ws(" a\u{85}b  c "), "a b c");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn collapsing_any_pieces_equals_split_whitespace(
+            pieces in proptest::collection::vec(
+                "[ a-z.\t\n\r\u{0}\u{1}\u{b}\u{c}é©\u{A0}\u{85}\u{2003}\u{2028}\u{202F}\u{205F}\u{3000}\u{1680}\u{2030}\u{3001}]{0,12}",
+                0..8,
+            )
+        ) {
+            let mut c = Collapsed::default();
+            let mut whole = String::new();
+            for p in &pieces {
+                c.push(p);
+                whole.push_str(p);
+            }
+            let expected = whole.split_whitespace().collect::<Vec<_>>().join(" ");
+            proptest::prop_assert_eq!(c.out, expected);
+        }
+    }
+
+    #[test]
+    fn text_handed_over_in_pieces() {
+        // `<é`: the tokenizer hands `<`, then é's first byte alone, then the
+        // rest; references and CR LF come as pieces of their own.
+        let html = "a <\u{e9}t\u{e9} &amp; <\u{fc}\r\nb<a href=\"http://x.example/\">1 <\u{e9} &lt; 2</a> \u{2003}c";
+        let mut out = Vec::new();
+        let facts = links_in_html(html, &mut out);
+        assert_eq!(facts.text, "a <\u{e9}t\u{e9} & <\u{fc} b1 <\u{e9} < 2 c");
+        assert_eq!(out[0].shown.as_deref(), Some("1 <\u{e9} < 2"));
+        // A long run is handed over in 16 KiB stretches, cut on characters.
+        let long = "\u{e9}".repeat(RUN_BYTES);
+        let facts = links_in_html(&format!("<p>x<\u{e9}{long}</p>"), &mut out);
+        assert_eq!(facts.text, format!("x<\u{e9}{long}"));
     }
 
     #[test]
