@@ -9,7 +9,7 @@ use mailsec_dns::Resolver;
 
 use crate::LinksError;
 use crate::extract::{
-    HtmlFacts, LinkSource, MAX_NESTING, RawLink, links_in_html, links_in_text, nested_urls,
+    HtmlFacts, LinkSource, MAX_NESTING, RawLink, links_in_html, links_in_text, nested_urls_in,
 };
 use crate::feeds::{FeedSet, Feeds};
 use crate::lists::{
@@ -1230,10 +1230,10 @@ impl LinkChecker {
                 }
             }
         };
-        // `may_carry_urls` is false only where `nested_urls` finds nothing,
-        // and spares a plain URL the `url::Url` that `nested_urls` reads.
+        // `may_carry_urls` is false only where `nested_urls` finds nothing;
+        // the path and query of a plain URL are read without `url::Url`.
         let nested: Vec<NormalizedUrl> = if depth < MAX_NESTING && u.may_carry_urls() {
-            nested_urls(u.url())
+            nested_urls_in(u.path(), u.query())
                 .iter()
                 .filter_map(|n| normalize_url(n))
                 .take(3)

@@ -1146,8 +1146,20 @@ pub const MAX_NESTING: usize = 3;
 /// URLs carried inside a URL's query values or path (what a redirector
 /// forwards to), decoded one level.
 pub fn nested_urls(url: &url::Url) -> Vec<String> {
+    nested_urls_in(url.path(), url.query())
+}
+
+/// [`nested_urls`] over a URL's serialised path and query (as
+/// [`url::Url::path`] and [`url::Url::query`] give them, e.g. from
+/// [`crate::NormalizedUrl::path`] and [`crate::NormalizedUrl::query`]).
+///
+/// ```
+/// let found = mailsec_links::nested_urls_in("/r", Some("u=https%3A%2F%2Fevil.example%2Fp"));
+/// assert_eq!(found, ["https://evil.example/p"]);
+/// ```
+pub fn nested_urls_in(path: &str, query: Option<&str>) -> Vec<String> {
     let mut found = Vec::new();
-    if let Some(q) = url.query()
+    if let Some(q) = query
         && q.len() <= crate::normalize::MAX_URL_LEN
         // A decoded value can only start with `http` or `www.` if the
         // query holds one of them or an escape (`%`): else nothing to decode.
@@ -1173,7 +1185,6 @@ pub fn nested_urls(url: &url::Url) -> Vec<String> {
         }
     }
     // A target spliced into the path: https://r.example/?/https://evil/ or /redirect/https://evil
-    let path = url.path();
     // Every marker starts with `/http`: one search rules most paths out.
     if !path.contains("/http") {
         return found;
@@ -1181,7 +1192,7 @@ pub fn nested_urls(url: &url::Url) -> Vec<String> {
     for marker in ["/http://", "/https://", "/http:/", "/https:/"] {
         if let Some(pos) = path.find(marker) {
             let mut inner = path.get(pos + 1..).unwrap_or_default().to_owned();
-            if let Some(q) = url.query() {
+            if let Some(q) = query {
                 inner.push('?');
                 inner.push_str(q);
             }

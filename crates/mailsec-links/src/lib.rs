@@ -84,7 +84,7 @@ pub use checker::{
 pub use error::LinksError;
 pub use extract::{
     HtmlFacts, LinkSource, MAX_LINKS_PER_PART, MAX_NESTING, RawLink, decode_entities,
-    links_in_html, links_in_text, nested_urls,
+    links_in_html, links_in_text, nested_urls, nested_urls_in,
 };
 pub use feeds::{FeedMatch, FeedSet, Feeds};
 pub use message_model::{MESSAGE_FEATURES, MessageFeatures, MessageModel};
