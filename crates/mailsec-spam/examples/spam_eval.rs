@@ -277,8 +277,16 @@ fn crossval(folds: usize, every: usize, links: bool, stage2: bool) {
         for (label, map) in [("address", &h.addr), ("domain", &h.dom)] {
             let mut v: Vec<(&String, &(u32, u32))> = map.iter().collect();
             v.sort_by(|a, b| (b.1.0 + b.1.1).cmp(&(a.1.0 + a.1.1)).then(a.0.cmp(b.0)));
-            let repeat_ham = v.iter().filter(|(_, c)| c.0 >= 2).map(|(_, c)| c.0).sum::<u32>();
-            let repeat_spam = v.iter().filter(|(_, c)| c.1 >= 2).map(|(_, c)| c.1).sum::<u32>();
+            let repeat_ham = v
+                .iter()
+                .filter(|(_, c)| c.0 >= 2)
+                .map(|(_, c)| c.0)
+                .sum::<u32>();
+            let repeat_spam = v
+                .iter()
+                .filter(|(_, c)| c.1 >= 2)
+                .map(|(_, c)| c.1)
+                .sum::<u32>();
             let both = v.iter().filter(|(_, c)| c.0 > 0 && c.1 > 0).count();
             println!(
                 "{label}: {} distinct; ham from a repeat {label} {repeat_ham}, spam {repeat_spam}; {both} with both classes",
@@ -371,16 +379,16 @@ fn crossval(folds: usize, every: usize, links: bool, stage2: bool) {
             } else {
                 sender_names()
             }
-                .iter()
-                .zip(sender_feats(&hist, a))
-                .map(|(n, x)| {
-                    shape_w
-                        .iter()
-                        .find(|(m, _)| m == n)
-                        .map_or(0.0, |(_, w)| *w)
-                        * x
-                })
-                .sum();
+            .iter()
+            .zip(sender_feats(&hist, a))
+            .map(|(n, x)| {
+                shape_w
+                    .iter()
+                    .find(|(m, _)| m == n)
+                    .map_or(0.0, |(_, w)| *w)
+                    * x
+            })
+            .sum();
             let total = report.score() + shape_score + nb_score + knot_score + sender_score;
             let is_spam = total >= fold_scorer.config().actions.add_header;
             for s in report.symbols() {
@@ -789,9 +797,11 @@ fn recall_at_fp(scores: &[(f64, bool)], max_fp: usize) -> (f64, f64) {
 /// evidence of other checks (not in the corpus runs, or fitted on it).
 fn evidence_symbol(name: &str) -> bool {
     name.starts_with("BAYES_")
-        || ["SPF_", "DKIM_", "DMARC_", "LINK", "URIBL_", "RBL_", "SENDER_"]
-            .iter()
-            .any(|p| name.starts_with(p))
+        || [
+            "SPF_", "DKIM_", "DMARC_", "LINK", "URIBL_", "RBL_", "SENDER_",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p))
 }
 
 /// Bucketed shape facts as 0/1 second-stage inputs (`SPAM_EVAL_SHAPE=1`).
@@ -884,16 +894,18 @@ struct SenderHist {
     dom: std::collections::HashMap<String, (u32, u32)>,
 }
 
-/// `SPAM_EVAL_SENDER`: off (empty), `counts` (address and domain, ham and
-/// spam, log(1 + n)), `addr`, `dom` (one level only), `ratio` (smoothed
-/// log ratio per level), `hamonly` (ham counts only).
+/// `SPAM_EVAL_SENDER`: `store` (the default since round 5: the crate's
+/// `SENDER_*` symbols from the fold's store), `off`, or an experiment
+/// computed here from the training folds: `counts` (address and domain,
+/// ham and spam, log(1 + n)), `addr`, `dom` (one level only), `ratio`
+/// (smoothed log ratio per level), `hamonly` (ham counts only).
 fn sender_mode() -> String {
-    std::env::var("SPAM_EVAL_SENDER").unwrap_or_default()
+    std::env::var("SPAM_EVAL_SENDER").unwrap_or_else(|_| "store".into())
 }
 
 fn sender_names() -> Vec<String> {
     let v: &[&str] = match sender_mode().as_str() {
-        "" => &[],
+        "off" => &[],
         "counts" | "store" => &[
             "SENDER_ADDR_HAM",
             "SENDER_ADDR_SPAM",
@@ -973,11 +985,7 @@ fn sender_in_store() -> bool {
 }
 
 /// The same inputs from the store's answer.
-fn sender_feats_store(
-    store: &MemoryStore,
-    a: &Analysis,
-    scorer: &Scorer,
-) -> Vec<f64> {
+fn sender_feats_store(store: &MemoryStore, a: &Analysis, scorer: &Scorer) -> Vec<f64> {
     let cap = f64::from(scorer.config().rules.sender_count_cap);
     let h = scorer
         .classifier()
@@ -985,14 +993,20 @@ fn sender_feats_store(
         .unwrap()
         .1
         .unwrap_or_default();
-    let l = |n: u32| (1.0 + f64::from(n).min(cap)).ln();
+    // As the scorer does: ln((1 + this) / (1 + other)) when positive.
+    let l = |this: u32, other: u32| {
+        ((1.0 + f64::from(this).min(cap)) / (1.0 + f64::from(other).min(cap)))
+            .ln()
+            .max(0.0)
+    };
+    let (a, d) = (h.address, h.domain);
     sender_names()
         .iter()
         .map(|n| match n.as_str() {
-            "SENDER_ADDR_HAM" => l(h.address.ham),
-            "SENDER_ADDR_SPAM" => l(h.address.spam),
-            "SENDER_DOM_HAM" => l(h.domain.ham),
-            "SENDER_DOM_SPAM" => l(h.domain.spam),
+            "SENDER_ADDR_HAM" => l(a.ham, a.spam),
+            "SENDER_ADDR_SPAM" => l(a.spam, a.ham),
+            "SENDER_DOM_HAM" => l(d.ham, d.spam),
+            "SENDER_DOM_SPAM" => l(d.spam, d.ham),
             _ => 0.0,
         })
         .collect()
@@ -1358,9 +1372,7 @@ fn fit_stage2(rows: &[Row], add_header: f64) -> Stage2 {
         let ys: Vec<f64> = rows.iter().map(|r| f64::from(u8::from(r.spam))).collect();
         let w = newton(&xs, &ys, lambda);
         let negative: Vec<usize> = (2..names.len())
-            .filter(|&j| {
-                w[j + 1] < 0.0 && !continuous(&names[j])
-            })
+            .filter(|&j| w[j + 1] < 0.0 && !continuous(&names[j]))
             .collect();
         if negative.is_empty() {
             break w;
@@ -1381,7 +1393,10 @@ fn fit_stage2(rows: &[Row], add_header: f64) -> Stage2 {
     let mut ham: Vec<f64> = rows.iter().filter(|r| !r.spam).map(s).collect();
     ham.sort_by(|a, b| b.total_cmp(a));
     let budget = (fp_budget * ham.len() as f64).floor() as usize;
-    let tau = ham.get(budget).copied().unwrap_or(0.0) + 1e-6;
+    // A little above the budget's ham, so that after the scale and the
+    // report's rounding to 0.001 point that ham stays below add_header
+    // (with + 1e-6 a ham scoring exactly that rounded up to add_header).
+    let tau = ham.get(budget).copied().unwrap_or(0.0) * 1.001 + 1e-6;
     assert!(tau > 0.0, "threshold {tau} not above 0");
     // Fitted weights in points; rules below min_hits keep their hand weight.
     let mut weights: Vec<(String, f64)> = names
@@ -1418,6 +1433,7 @@ fn tweak(mut c: mailsec_spam::Config) -> mailsec_spam::Config {
     c.bayes.min_token_count =
         env_f64("SPAM_EVAL_MIN_COUNT", f64::from(c.bayes.min_token_count)) as u32;
     c.bayes.top_tokens = env_f64("SPAM_EVAL_TOP", c.bayes.top_tokens as f64) as usize;
+    c.rules.sender_max_bonus = env_f64("SPAM_EVAL_SENDER_BONUS", c.rules.sender_max_bonus);
     c
 }
 
@@ -1525,7 +1541,9 @@ fn fit_out(out: &Path) {
          # Written by:\n\
          #   cargo run --release -p mailsec-spam --example spam_eval -- fit-stage2 --out crates/mailsec-spam/src/stage2.toml\n\
          # A logistic regression over the classifier's out-of-fold log-odds\n\
-         # (5-fold, artefacts masked) and the rule symbols, on {} ham and {} spam\n\
+         # (5-fold, artefacts masked), the sender history (SENDER_*: ln(1 + learned\n\
+         # ham/spam from the From address/domain), out-of-fold too) and the rule\n\
+         # symbols, on {} ham and {} spam\n\
          # of the development corpus; rule weights kept >= 0, rules that fired on\n\
          # fewer than 10 messages keep their default.toml weight. Scaled so that\n\
          # add_header ({add_header}) has {} of the {} ham above it (0.2%).\n\

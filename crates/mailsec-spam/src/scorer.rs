@@ -292,9 +292,12 @@ impl Scorer {
     }
 
     /// The sender-history symbols (only when the classifier voted, so the
-    /// model has learned enough of both classes): `SENDER_ADDR_HAM` /
-    /// `SENDER_DOM_HAM` (weight × ln(1 + learned ham from the From address /
-    /// domain)), `SENDER_ADDR_SPAM` / `SENDER_DOM_SPAM` (likewise for spam).
+    /// model has learned enough of both classes), per level (From address,
+    /// From domain) with `h`, `s` the learned ham and spam from it (each at
+    /// most `sender_count_cap`): `SENDER_ADDR_HAM` / `SENDER_DOM_HAM` =
+    /// weight × ln((1 + h) / (1 + s)) when `h > s`, `SENDER_ADDR_SPAM` /
+    /// `SENDER_DOM_SPAM` = weight × ln((1 + s) / (1 + h)) when `s > h`. A
+    /// domain that sends both (a freemail provider) is near 0 either way.
     ///
     /// The From can be forged, so: the ham side is given only when the
     /// authentication evidence does not contradict the From (no DMARC
@@ -307,16 +310,18 @@ impl Scorer {
         let rules = &self.config.rules;
         let cap = f64::from(rules.sender_count_cap);
         let trust = SenderTrust::of(auth);
-        let units = |n: u32| (1.0 + f64::from(n).min(cap)).ln();
+        let c = |n: u32| f64::from(n).min(cap);
         let mut ham: Vec<Symbol> = Vec::new();
+        let (a, d) = (h.address, h.domain);
         let sides = [
-            ("SENDER_ADDR_HAM", h.address.ham, "address", "ham", true),
-            ("SENDER_DOM_HAM", h.domain.ham, "domain", "ham", true),
-            ("SENDER_ADDR_SPAM", h.address.spam, "address", "spam", false),
-            ("SENDER_DOM_SPAM", h.domain.spam, "domain", "spam", false),
+            ("SENDER_ADDR_HAM", a.ham, a.spam, "address", true),
+            ("SENDER_DOM_HAM", d.ham, d.spam, "domain", true),
+            ("SENDER_ADDR_SPAM", a.spam, a.ham, "address", false),
+            ("SENDER_DOM_SPAM", d.spam, d.ham, "domain", false),
         ];
-        for (name, n, what, class, ham_side) in sides {
-            if n == 0 || self.config.weight(name) == 0.0 {
+        for (name, this, other, what, ham_side) in sides {
+            let units = ((1.0 + c(this)) / (1.0 + c(other))).ln();
+            if units <= 0.0 || self.config.weight(name) == 0.0 {
                 continue;
             }
             if ham_side && trust == SenderTrust::Contradicted {
@@ -325,8 +330,13 @@ impl Scorer {
             if name == "SENDER_DOM_SPAM" && trust == SenderTrust::Aligned {
                 continue;
             }
-            let detail = format!("the From {what} is in {n} learned {class} messages");
-            let s = self.symbol(name, units(n), detail);
+            let (hm, sp) = if ham_side {
+                (this, other)
+            } else {
+                (other, this)
+            };
+            let detail = format!("the From {what} is in {hm} learned ham and {sp} spam messages");
+            let s = self.symbol(name, units, detail);
             if ham_side { ham.push(s) } else { out.push(s) }
         }
         let total: f64 = ham.iter().map(|s| s.score).sum();
@@ -436,7 +446,10 @@ mod tests {
     }
 
     fn sym(r: &Report, name: &str) -> Option<f64> {
-        r.symbols().iter().find(|s| s.name() == name).map(Symbol::score)
+        r.symbols()
+            .iter()
+            .find(|s| s.name() == name)
+            .map(Symbol::score)
     }
 
     fn dmarc(word: AuthWord) -> Evidence {
@@ -453,7 +466,10 @@ mod tests {
         let r = s.score_analysis(&ham, &Evidence::default(), Some(&store));
         // -2 × ln(1 + 50) (count capped at 50) and -1 × ln(1 + 65 → 50).
         let want = -2.0 * 51f64.ln();
-        assert!((sym(&r, "SENDER_ADDR_HAM").unwrap() - want).abs() < 0.01, "{r:?}");
+        assert!(
+            (sym(&r, "SENDER_ADDR_HAM").unwrap() - want).abs() < 0.01,
+            "{r:?}"
+        );
         assert!((sym(&r, "SENDER_DOM_HAM").unwrap() + 51f64.ln()).abs() < 0.01);
         assert_eq!(sym(&r, "SENDER_ADDR_SPAM"), None);
         // A new address at a known spam domain: only the domain speaks.
