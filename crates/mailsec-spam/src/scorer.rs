@@ -491,6 +491,36 @@ mod tests {
     }
 
     #[test]
+    fn a_domain_sending_both_is_neutral() {
+        let store = store();
+        // 60 spam at shop.example; now 60 ham there too (another address).
+        let mut t = Trainer::new(&store, 20_000);
+        for i in 0..60 {
+            let w: String = i
+                .to_string()
+                .bytes()
+                .map(|d| char::from(b'a' + (d - b'0')))
+                .collect();
+            let ham = analysis("orders@shop.example", &format!("your order shipped ref{w}"));
+            t.learn(&ham, Class::Ham).unwrap();
+        }
+        t.commit().unwrap();
+        let s = scorer("");
+        let new = analysis("new@shop.example", "your order shipped");
+        let r = s.score_analysis(&new, &Evidence::default(), Some(&store));
+        assert!(
+            r.symbols()
+                .iter()
+                .all(|s| !s.name().starts_with("SENDER_DOM")),
+            "{r:?}"
+        );
+        // The known address still speaks.
+        let known = analysis("orders@shop.example", "your order shipped");
+        let r = s.score_analysis(&known, &Evidence::default(), Some(&store));
+        assert!(sym(&r, "SENDER_ADDR_HAM").is_some(), "{r:?}");
+    }
+
+    #[test]
     fn sender_history_is_capped_and_needs_authentication() {
         let store = store();
         let s = scorer("");
