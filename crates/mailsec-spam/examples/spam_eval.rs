@@ -264,6 +264,40 @@ fn crossval(folds: usize, every: usize, links: bool, stage2: bool) {
         }
         std::fs::write(path, out).unwrap();
     }
+    if std::env::var_os("SPAM_EVAL_SENDER_DUMP").is_some() {
+        let all: Vec<usize> = (0..items.len()).collect();
+        let h = sender_hist(&items, &analyses, &all);
+        let masked = analyses.iter().filter(|a| sender_keys(a).is_none()).count();
+        let masked_ham = analyses
+            .iter()
+            .zip(&items)
+            .filter(|(a, it)| !it.spam && sender_keys(a).is_none())
+            .count();
+        println!("no usable From (none or masked): {masked} ({masked_ham} ham)");
+        for (label, map) in [("address", &h.addr), ("domain", &h.dom)] {
+            let mut v: Vec<(&String, &(u32, u32))> = map.iter().collect();
+            v.sort_by(|a, b| (b.1.0 + b.1.1).cmp(&(a.1.0 + a.1.1)).then(a.0.cmp(b.0)));
+            let repeat_ham = v
+                .iter()
+                .filter(|(_, c)| c.0 >= 2)
+                .map(|(_, c)| c.0)
+                .sum::<u32>();
+            let repeat_spam = v
+                .iter()
+                .filter(|(_, c)| c.1 >= 2)
+                .map(|(_, c)| c.1)
+                .sum::<u32>();
+            let both = v.iter().filter(|(_, c)| c.0 > 0 && c.1 > 0).count();
+            println!(
+                "{label}: {} distinct; ham from a repeat {label} {repeat_ham}, spam {repeat_spam}; {both} with both classes",
+                v.len()
+            );
+            for (k, c) in v.iter().take(40) {
+                println!("  {k}: ham {} spam {}", c.0, c.1);
+            }
+        }
+        return;
+    }
     let mut fired: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
     let t_an = t0.elapsed();
     let scorer = scorer();
@@ -277,6 +311,7 @@ fn crossval(folds: usize, every: usize, links: bool, stage2: bool) {
             .collect();
         let store = train_model(&items, &analyses, &train_idx);
         let nb = nbsvm_on().then(|| Nbsvm::fit(&items, &analyses, &train_idx));
+        let hist = sender_hist(&items, &analyses, &train_idx);
         // The second stage, fitted on out-of-fold scores of the training
         // folds only (an inner 4-fold split of them).
         let mut shape_w: Vec<(String, f64)> = Vec::new();
@@ -292,7 +327,7 @@ fn crossval(folds: usize, every: usize, links: bool, stage2: bool) {
             shape_w = fit
                 .weights
                 .iter()
-                .filter(|(n, _)| n.starts_with("SHAPE_") || n == "NBSVM" || n == "BAYES_KNOT")
+                .filter(|(n, _)| outside_toml(n))
                 .map(|(n, w)| (n.clone(), w * fit.scale))
                 .collect();
             if !shape_w.is_empty() {
@@ -339,7 +374,22 @@ fn crossval(folds: usize, every: usize, links: bool, stage2: bool) {
             } else {
                 0.0
             };
-            let total = report.score() + shape_score + nb_score + knot_score;
+            let sender_score: f64 = if sender_in_store() {
+                Vec::new()
+            } else {
+                sender_names()
+            }
+            .iter()
+            .zip(sender_feats(&hist, a))
+            .map(|(n, x)| {
+                shape_w
+                    .iter()
+                    .find(|(m, _)| m == n)
+                    .map_or(0.0, |(_, w)| *w)
+                    * x
+            })
+            .sum();
+            let total = report.score() + shape_score + nb_score + knot_score + sender_score;
             let is_spam = total >= fold_scorer.config().actions.add_header;
             for s in report.symbols() {
                 let e = fired.entry(s.name().to_owned()).or_default();
@@ -747,9 +797,11 @@ fn recall_at_fp(scores: &[(f64, bool)], max_fp: usize) -> (f64, f64) {
 /// evidence of other checks (not in the corpus runs, or fitted on it).
 fn evidence_symbol(name: &str) -> bool {
     name.starts_with("BAYES_")
-        || ["SPF_", "DKIM_", "DMARC_", "LINK", "URIBL_", "RBL_"]
-            .iter()
-            .any(|p| name.starts_with(p))
+        || [
+            "SPF_", "DKIM_", "DMARC_", "LINK", "URIBL_", "RBL_", "SENDER_",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p))
 }
 
 /// Bucketed shape facts as 0/1 second-stage inputs (`SPAM_EVAL_SHAPE=1`).
@@ -808,6 +860,8 @@ struct Row {
     spam: bool,
     /// The NBSVM margin (`SPAM_EVAL_NBSVM=1`), else 0.
     extra: f64,
+    /// Sender-history inputs (`SPAM_EVAL_SENDER`), in `sender_names()` order.
+    sender: Vec<f64>,
 }
 
 fn row_of(report: &mailsec_spam::Report, spam: bool) -> Row {
@@ -823,7 +877,152 @@ fn row_of(report: &mailsec_spam::Report, spam: bool) -> Row {
             .collect(),
         spam,
         extra: 0.0,
+        sender: Vec::new(),
     }
+}
+
+// ---------------------------------------------------------------------
+// Sender history: what the training folds say about the From address and
+// domain (as a store's `from_dom:` token counts would), as second-stage
+// inputs beside the Bayes sum.
+
+/// Sender history of a set of training messages: (ham, spam) per From
+/// address and per From domain.
+#[derive(Default)]
+struct SenderHist {
+    addr: std::collections::HashMap<String, (u32, u32)>,
+    dom: std::collections::HashMap<String, (u32, u32)>,
+}
+
+/// `SPAM_EVAL_SENDER`: `store` (the default since round 5: the crate's
+/// `SENDER_*` symbols from the fold's store), `off`, or an experiment
+/// computed here from the training folds: `counts` (address and domain,
+/// ham and spam, log(1 + n)), `addr`, `dom` (one level only), `ratio`
+/// (smoothed log ratio per level), `hamonly` (ham counts only).
+fn sender_mode() -> String {
+    std::env::var("SPAM_EVAL_SENDER").unwrap_or_else(|_| "store".into())
+}
+
+fn sender_names() -> Vec<String> {
+    let v: &[&str] = match sender_mode().as_str() {
+        "off" => &[],
+        "counts" | "store" => &[
+            "SENDER_ADDR_HAM",
+            "SENDER_ADDR_SPAM",
+            "SENDER_DOM_HAM",
+            "SENDER_DOM_SPAM",
+        ],
+        "addr" => &["SENDER_ADDR_HAM", "SENDER_ADDR_SPAM"],
+        "dom" => &["SENDER_DOM_HAM", "SENDER_DOM_SPAM"],
+        "ratio" => &["SENDER_ADDR_RATIO", "SENDER_DOM_RATIO"],
+        "hamonly" => &["SENDER_ADDR_HAM", "SENDER_DOM_HAM"],
+        m => panic!("SPAM_EVAL_SENDER={m}?"),
+    };
+    v.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// The From address and domain a sender history may key on: none for the
+/// collection's masked artefacts (`user@masked.invalid`).
+fn sender_keys(a: &Analysis) -> Option<(String, String)> {
+    let addr = a.from_address()?;
+    let (_, dom) = addr.rsplit_once('@')?;
+    let dom = dom.trim().trim_end_matches('.').trim_end_matches('>');
+    if dom.is_empty() || dom == "masked.invalid" || dom.ends_with(".masked.invalid") {
+        return None;
+    }
+    Some((addr.to_owned(), dom.to_owned()))
+}
+
+fn sender_hist(items: &[Item], analyses: &[Analysis], idx: &[usize]) -> SenderHist {
+    let mut h = SenderHist::default();
+    for &i in idx {
+        if let Some((addr, dom)) = sender_keys(&analyses[i]) {
+            for (map, k) in [(&mut h.addr, addr), (&mut h.dom, dom)] {
+                let e = map.entry(k).or_default();
+                if items[i].spam {
+                    e.1 += 1;
+                } else {
+                    e.0 += 1;
+                }
+            }
+        }
+    }
+    h
+}
+
+fn sender_feats(h: &SenderHist, a: &Analysis) -> Vec<f64> {
+    let cap = env_f64("SPAM_EVAL_SENDER_CAP", 50.0);
+    let (ca, cd) = match sender_keys(a) {
+        Some((addr, dom)) => (
+            h.addr.get(&addr).copied().unwrap_or_default(),
+            h.dom.get(&dom).copied().unwrap_or_default(),
+        ),
+        None => ((0, 0), (0, 0)),
+    };
+    let l = |n: u32| (1.0 + f64::from(n).min(cap)).ln();
+    let r = |(hm, sp): (u32, u32)| {
+        ((f64::from(hm).min(cap) + 1.0) / (f64::from(sp).min(cap) + 1.0)).ln()
+    };
+    sender_names()
+        .iter()
+        .map(|n| match n.as_str() {
+            "SENDER_ADDR_HAM" => l(ca.0),
+            "SENDER_ADDR_SPAM" => l(ca.1),
+            "SENDER_DOM_HAM" => l(cd.0),
+            "SENDER_DOM_SPAM" => l(cd.1),
+            "SENDER_ADDR_RATIO" => r(ca),
+            "SENDER_DOM_RATIO" => r(cd),
+            _ => 0.0,
+        })
+        .collect()
+}
+
+/// `SPAM_EVAL_SENDER=store`: the sender history as the crate computes it
+/// (the fold's store, `Classifier::classify_with_sender`, the `SENDER_*`
+/// symbols with their cap and authentication gate); otherwise computed here.
+fn sender_in_store() -> bool {
+    sender_mode() == "store"
+}
+
+/// The same inputs from the store's answer.
+fn sender_feats_store(store: &MemoryStore, a: &Analysis, scorer: &Scorer) -> Vec<f64> {
+    let cap = f64::from(scorer.config().rules.sender_count_cap);
+    let h = scorer
+        .classifier()
+        .classify_with_sender(store, a)
+        .unwrap()
+        .1
+        .unwrap_or_default();
+    // As the scorer does: ln((1 + this) / (1 + other)) when positive.
+    let l = |this: u32, other: u32| {
+        ((1.0 + f64::from(this).min(cap)) / (1.0 + f64::from(other).min(cap)))
+            .ln()
+            .max(0.0)
+    };
+    let (a, d) = (h.address, h.domain);
+    sender_names()
+        .iter()
+        .map(|n| match n.as_str() {
+            "SENDER_ADDR_HAM" => l(a.ham, a.spam),
+            "SENDER_ADDR_SPAM" => l(a.spam, a.ham),
+            "SENDER_DOM_HAM" => l(d.ham, d.spam),
+            "SENDER_DOM_SPAM" => l(d.spam, d.ham),
+            _ => 0.0,
+        })
+        .collect()
+}
+
+/// Inputs the TOML overlay does not carry (added to the score by hand).
+fn outside_toml(name: &str) -> bool {
+    name.starts_with("SHAPE_")
+        || (name.starts_with("SENDER_") && !sender_in_store())
+        || name == "NBSVM"
+        || name == "BAYES_KNOT"
+}
+
+/// Inputs whose fitted weight may be negative (not dropped and refitted).
+fn continuous(name: &str) -> bool {
+    outside_toml(name) || name.starts_with("SENDER_")
 }
 
 fn nbsvm_on() -> bool {
@@ -1052,6 +1251,7 @@ fn oof_rows(items: &[Item], analyses: &[Analysis], idx: &[usize], k: usize) -> V
             .collect();
         let store = train_model(items, analyses, &train);
         let nb = nbsvm_on().then(|| Nbsvm::fit(items, analyses, &train));
+        let hist = sender_hist(items, analyses, &train);
         for (j, &i) in idx.iter().enumerate() {
             if j % k == part {
                 let r = scorer.score_analysis(&analyses[i], &Evidence::default(), Some(&store));
@@ -1060,6 +1260,11 @@ fn oof_rows(items: &[Item], analyses: &[Analysis], idx: &[usize], k: usize) -> V
                 if let Some(nb) = &nb {
                     row.extra = nb.margin(&analyses[i]);
                 }
+                row.sender = if sender_in_store() {
+                    sender_feats_store(&store, &analyses[i], &scorer)
+                } else {
+                    sender_feats(&hist, &analyses[i])
+                };
                 rows[j] = Some(row);
             }
         }
@@ -1089,7 +1294,7 @@ impl Stage2 {
         out.push_str("[bayes]\ncontribution = \"log_odds\"\n");
         out.push_str(&format!("log_odds_cap = {:.1}\n\n[symbols]\n", self.cap));
         for (name, w) in &self.weights {
-            if name.starts_with("SHAPE_") || name == "NBSVM" || name == "BAYES_KNOT" {
+            if outside_toml(name) {
                 continue;
             }
             out.push_str(&format!("{name} = {:.3}\n", w * self.scale));
@@ -1136,6 +1341,8 @@ fn fit_stage2(rows: &[Row], add_header: f64) -> Stage2 {
     if knot > 0.0 {
         names.push("BAYES_KNOT".into());
     }
+    let snames = sender_names();
+    names.extend(snames.iter().cloned());
     names.extend(
         counts
             .iter()
@@ -1150,6 +1357,8 @@ fn fit_stage2(rows: &[Row], add_header: f64) -> Stage2 {
                 (bs - knot).max(0.0)
             } else if n == "NBSVM" {
                 r.extra
+            } else if let Some(k) = snames.iter().position(|s| s == n) {
+                r.sender[k]
             } else if r.rules.contains(n) {
                 1.0
             } else {
@@ -1163,12 +1372,7 @@ fn fit_stage2(rows: &[Row], add_header: f64) -> Stage2 {
         let ys: Vec<f64> = rows.iter().map(|r| f64::from(u8::from(r.spam))).collect();
         let w = newton(&xs, &ys, lambda);
         let negative: Vec<usize> = (2..names.len())
-            .filter(|&j| {
-                w[j + 1] < 0.0
-                    && !names[j].starts_with("SHAPE_")
-                    && names[j] != "NBSVM"
-                    && names[j] != "BAYES_KNOT"
-            })
+            .filter(|&j| w[j + 1] < 0.0 && !continuous(&names[j]))
             .collect();
         if negative.is_empty() {
             break w;
@@ -1189,7 +1393,10 @@ fn fit_stage2(rows: &[Row], add_header: f64) -> Stage2 {
     let mut ham: Vec<f64> = rows.iter().filter(|r| !r.spam).map(s).collect();
     ham.sort_by(|a, b| b.total_cmp(a));
     let budget = (fp_budget * ham.len() as f64).floor() as usize;
-    let tau = ham.get(budget).copied().unwrap_or(0.0) + 1e-6;
+    // A little above the budget's ham, so that after the scale and the
+    // report's rounding to 0.001 point that ham stays below add_header
+    // (with + 1e-6 a ham scoring exactly that rounded up to add_header).
+    let tau = ham.get(budget).copied().unwrap_or(0.0) * 1.001 + 1e-6;
     assert!(tau > 0.0, "threshold {tau} not above 0");
     // Fitted weights in points; rules below min_hits keep their hand weight.
     let mut weights: Vec<(String, f64)> = names
@@ -1226,6 +1433,7 @@ fn tweak(mut c: mailsec_spam::Config) -> mailsec_spam::Config {
     c.bayes.min_token_count =
         env_f64("SPAM_EVAL_MIN_COUNT", f64::from(c.bayes.min_token_count)) as u32;
     c.bayes.top_tokens = env_f64("SPAM_EVAL_TOP", c.bayes.top_tokens as f64) as usize;
+    c.rules.sender_max_bonus = env_f64("SPAM_EVAL_SENDER_BONUS", c.rules.sender_max_bonus);
     c
 }
 
@@ -1333,7 +1541,9 @@ fn fit_out(out: &Path) {
          # Written by:\n\
          #   cargo run --release -p mailsec-spam --example spam_eval -- fit-stage2 --out crates/mailsec-spam/src/stage2.toml\n\
          # A logistic regression over the classifier's out-of-fold log-odds\n\
-         # (5-fold, artefacts masked) and the rule symbols, on {} ham and {} spam\n\
+         # (5-fold, artefacts masked), the sender history (SENDER_*: ln(1 + learned\n\
+         # ham/spam from the From address/domain), out-of-fold too) and the rule\n\
+         # symbols, on {} ham and {} spam\n\
          # of the development corpus; rule weights kept >= 0, rules that fired on\n\
          # fewer than 10 messages keep their default.toml weight. Scaled so that\n\
          # add_header ({add_header}) has {} of the {} ham above it (0.2%).\n\

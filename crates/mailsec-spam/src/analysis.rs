@@ -44,6 +44,39 @@ pub struct Analysis {
     pub(crate) tokens: Vec<u64>,
     pub(crate) digest: u64,
     pub(crate) features: Features,
+    pub(crate) sender: Option<SenderTokens>,
+}
+
+/// The tokens under which a store keeps a sender's history: the From
+/// address (learned beside the classifier's tokens, not summed by it) and
+/// the From domain (the classifier's own `from_dom:` token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SenderTokens {
+    pub(crate) address: u64,
+    pub(crate) domain: u64,
+}
+
+impl SenderTokens {
+    /// The sender tokens of a From address (lower case), or `None` when it
+    /// has no domain or the domain is under `.invalid` (RFC 2606: a
+    /// placeholder, such as the masked artefacts of a test collection).
+    fn of(addr: &str) -> Option<SenderTokens> {
+        let dom = domain_of(addr)?;
+        if dom == "invalid" || dom.ends_with(".invalid") {
+            return None;
+        }
+        let tok = |k: &str, v: &str| {
+            let mut t = String::with_capacity(k.len() + v.len() + 1);
+            t.push_str(k);
+            t.push(':');
+            t.push_str(v);
+            hash_bytes(SEED_HEADER, t.as_bytes())
+        };
+        Some(SenderTokens {
+            address: tok("from_addr", addr),
+            domain: tok("from_dom", dom),
+        })
+    }
 }
 
 /// Facts about a message that rules judge.
@@ -97,10 +130,12 @@ impl Analysis {
         let digest = tokens
             .iter()
             .fold(0x6d61_696c_7365_6321_u64, |acc, &t| combine(acc, t, 7));
+        let sender = a.features.from_addr.as_deref().and_then(SenderTokens::of);
         Analysis {
             tokens,
             digest,
             features: a.features,
+            sender,
         }
     }
 
@@ -148,6 +183,18 @@ impl Analysis {
     /// Host names of the links found (lower case, deduplicated).
     pub fn url_hosts(&self) -> &[String] {
         &self.features.url_hosts
+    }
+
+    /// The From address (lower case), for fitting experiments.
+    #[doc(hidden)]
+    pub fn from_address(&self) -> Option<&str> {
+        self.features.from_addr.as_deref()
+    }
+
+    /// Whether the message has a From address a sender history can key on
+    /// (a domain, not under `.invalid`).
+    pub fn has_sender(&self) -> bool {
+        self.sender.is_some()
     }
 }
 

@@ -29,6 +29,21 @@ pub enum BayesVerdict {
     },
 }
 
+/// What a store has learned about a message's sender: the learned ham and
+/// spam messages from the same From address and from the same From domain.
+///
+/// Like SpamAssassin's auto-welcomelist / TxRep, it is reputation of the
+/// claimed sender: it says nothing about whether the From is forged, which
+/// is why the scorer gives its ham side only when authentication does not
+/// contradict the From, and caps it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SenderHistory {
+    /// Learned messages from the same From address.
+    pub address: TokenCounts,
+    /// Learned messages from the same From domain.
+    pub domain: TokenCounts,
+}
+
 /// What a learn or unlearn call did with one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -68,23 +83,58 @@ impl Classifier {
         store: &dyn TokenStore,
         analysis: &Analysis,
     ) -> Result<BayesVerdict, SpamError> {
-        let lookup = store.lookup(analysis.tokens())?;
-        let t = lookup.totals;
+        Ok(self.classify_with_sender(store, analysis)?.0)
+    }
+
+    /// Classifies a message and reads its sender's history from the same
+    /// store lookup: how many learned ham and spam messages came from its
+    /// From address and From domain (`None` when the message has no usable
+    /// From address; see [`Analysis::has_sender`]). The history is not part
+    /// of the Bayes sum: the scorer weighs it as separate symbols.
+    pub fn classify_with_sender(
+        &self,
+        store: &dyn TokenStore,
+        analysis: &Analysis,
+    ) -> Result<(BayesVerdict, Option<SenderHistory>), SpamError> {
+        let tokens = analysis.tokens();
+        let n = tokens.len();
+        let lookup = match analysis.sender {
+            Some(s) => {
+                let mut asked = Vec::with_capacity(n + 2);
+                asked.extend_from_slice(tokens);
+                asked.push(s.address);
+                asked.push(s.domain);
+                store.lookup(&asked)?
+            }
+            None => store.lookup(tokens)?,
+        };
+        let counts = lookup.counts.get(..n).unwrap_or(&lookup.counts);
+        let sender = match (analysis.sender, lookup.counts.get(n..)) {
+            (Some(_), Some([address, domain])) => Some(SenderHistory {
+                address: *address,
+                domain: *domain,
+            }),
+            _ => None,
+        };
+        Ok((self.verdict(counts, lookup.totals), sender))
+    }
+
+    fn verdict(&self, counts: &[TokenCounts], t: Totals) -> BayesVerdict {
         if t.spam < self.config.min_learned
             || t.ham < self.config.min_learned
             || t.spam == 0
             || t.ham == 0
         {
-            return Ok(BayesVerdict::NotReady { learned: t });
+            return BayesVerdict::NotReady { learned: t };
         }
         let (ns, nh) = (t.spam as f64, t.ham as f64);
         if self.config.combining == Combining::LogLikelihood {
-            return Ok(self.log_likelihood(&lookup.counts, ns, nh));
+            return self.log_likelihood(counts, ns, nh);
         }
         let s = self.config.strength;
         let x = self.config.prior;
-        let mut probs: Vec<f64> = Vec::with_capacity(lookup.counts.len());
-        for c in &lookup.counts {
+        let mut probs: Vec<f64> = Vec::with_capacity(counts.len());
+        for c in counts {
             let n = f64::from(c.spam) + f64::from(c.ham);
             if n == 0.0 || n < f64::from(self.config.min_token_count) {
                 continue;
@@ -103,11 +153,11 @@ impl Classifier {
         }
         let probability = combine(&probs, self.config.dependence);
         let q = probability.clamp(1e-16, 1.0 - 1e-16);
-        Ok(BayesVerdict::Probability {
+        BayesVerdict::Probability {
             probability,
             tokens_used: probs.len(),
             log_odds: (q / (1.0 - q)).ln(),
-        })
+        }
     }
 
     /// The `LogLikelihood` combining: a naive-Bayes log-odds over every
@@ -242,6 +292,15 @@ impl<'s> Trainer<'s> {
         Ok(c)
     }
 
+    /// The message's tokens and its sender's address token (kept beside
+    /// the classifier's tokens for the sender history; not in the digest).
+    fn add(&mut self, analysis: &Analysis, class: Class, sign: i64) {
+        self.batch.add(analysis.tokens(), class, sign);
+        if let Some(s) = analysis.sender {
+            self.batch.add_token(s.address, class, sign);
+        }
+    }
+
     fn mark(&mut self, digest: u64, class: Option<Class>) {
         self.seen.insert(digest, class);
         self.batch.marks.insert(digest, class);
@@ -253,12 +312,12 @@ impl<'s> Trainer<'s> {
         let outcome = match self.current(digest)? {
             Some(c) if c == class => return Ok(LearnOutcome::AlreadyLearned),
             Some(other) => {
-                self.batch.add(analysis.tokens(), other, -1);
+                self.add(analysis, other, -1);
                 LearnOutcome::Relearned
             }
             None => LearnOutcome::Learned,
         };
-        self.batch.add(analysis.tokens(), class, 1);
+        self.add(analysis, class, 1);
         self.mark(digest, Some(class));
         self.learned += 1;
         Ok(outcome)
@@ -269,7 +328,7 @@ impl<'s> Trainer<'s> {
         let digest = analysis.digest();
         match self.current(digest)? {
             Some(c) => {
-                self.batch.add(analysis.tokens(), c, -1);
+                self.add(analysis, c, -1);
                 self.mark(digest, None);
                 self.learned += 1;
                 Ok(LearnOutcome::Unlearned)

@@ -155,6 +155,23 @@ pub struct RuleConfig {
     /// Brand names that a display name should not claim from an unrelated
     /// domain (`FROM_NAME_BRAND_MISMATCH`).
     pub brands: Vec<String>,
+    /// Sender history (`SENDER_*` symbols): each count counts as
+    /// `ln(1 + min(count, sender_count_cap))`.
+    #[serde(default = "default_sender_count_cap")]
+    pub sender_count_cap: u32,
+    /// The most points the ham side of the sender history
+    /// (`SENDER_ADDR_HAM` + `SENDER_DOM_HAM`) may subtract: a spammer who
+    /// forges a known sender's From gains at most this much.
+    #[serde(default = "default_sender_max_bonus")]
+    pub sender_max_bonus: f64,
+}
+
+fn default_sender_count_cap() -> u32 {
+    50
+}
+
+fn default_sender_max_bonus() -> f64 {
+    6.0
 }
 
 /// One DNS blocklist zone for the connecting IP.
@@ -270,6 +287,11 @@ impl Config {
                 "bayes parameters out of range".into(),
             ));
         }
+        if !(self.rules.sender_max_bonus >= 0.0 && self.rules.sender_max_bonus.is_finite()) {
+            return Err(SpamError::ConfigValue(
+                "rules.sender_max_bonus must be a finite number >= 0".into(),
+            ));
+        }
         Ok(())
     }
 
@@ -319,6 +341,8 @@ impl Config {
                 future_date_hours: 24,
                 received_skew_days: 4,
                 brands: Vec::new(),
+                sender_count_cap: default_sender_count_cap(),
+                sender_max_bonus: default_sender_max_bonus(),
             },
             dnsbl: Vec::new(),
             fitted: false,

@@ -78,7 +78,7 @@ mod scorer;
 pub mod store;
 
 pub use analysis::Analysis;
-pub use classifier::{BayesVerdict, Classifier, LearnOutcome, Trainer};
+pub use classifier::{BayesVerdict, Classifier, LearnOutcome, SenderHistory, Trainer};
 pub use config::{
     BayesConfig, Combining, Config, Contribution, DEFAULT_CONFIG, DnsblZone, RuleConfig,
     STAGE2_CONFIG, Thresholds,

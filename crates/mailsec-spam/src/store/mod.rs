@@ -145,6 +145,16 @@ impl LearnBatch {
         }
     }
 
+    /// One token's delta without counting a message (the sender address
+    /// token, learned beside a message's tokens).
+    pub(crate) fn add_token(&mut self, token: u64, class: Class, sign: i64) {
+        let e = self.tokens.entry(token).or_insert((0, 0));
+        match class {
+            Class::Spam => e.0 += sign,
+            Class::Ham => e.1 += sign,
+        }
+    }
+
     /// Token deltas in token order, zero entries dropped.
     pub(crate) fn sorted_tokens(&self) -> Vec<(u64, i64, i64)> {
         let mut v: Vec<(u64, i64, i64)> = self

@@ -174,6 +174,17 @@ pub fn store_suite(store: &dyn TokenStore) {
     let r = scorer.score_analysis(&ham_msg(1000), &Default::default(), Some(store));
     assert!(r.bayes_probability().unwrap() < 0.1, "{r:?}");
 
+    // Sender history from the same lookup: the From address (learned
+    // beside the tokens) and the From domain.
+    let c = scorer.classifier();
+    let history = |a: &Analysis| {
+        let h = c.classify_with_sender(store, a).unwrap().1.unwrap();
+        (h.address.ham, h.address.spam, h.domain.ham, h.domain.spam)
+    };
+    assert_eq!(history(&ham_msg(1000)), (60, 0, 60, 0));
+    assert_eq!(history(&spam_msg(1000)), (0, 0, 0, 60));
+    assert_eq!(history(&spam_msg(1)), (0, 1, 0, 60));
+
     // Learning again is a no-op; learning as the other class moves it.
     let c = scorer.classifier();
     assert_eq!(
@@ -190,10 +201,12 @@ pub fn store_suite(store: &dyn TokenStore) {
         store.learned(&[a.digest()]).unwrap(),
         vec![Some(Class::Ham)]
     );
+    assert_eq!(history(&a), (1, 0, 1, 59), "relearning moves the sender");
 
     // Unlearn.
     assert_eq!(c.unlearn(store, &a, day).unwrap(), LearnOutcome::Unlearned);
     assert_eq!(c.unlearn(store, &a, day).unwrap(), LearnOutcome::NotLearned);
+    assert_eq!(history(&a), (0, 0, 0, 59), "unlearning removes the sender");
     let s = store.stats().unwrap();
     assert_eq!((s.totals.spam, s.totals.ham, s.marks), (59, 60, 119));
     let unique = store.lookup(a.tokens()).unwrap();
