@@ -1434,6 +1434,7 @@ fn tweak(mut c: mailsec_spam::Config) -> mailsec_spam::Config {
         env_f64("SPAM_EVAL_MIN_COUNT", f64::from(c.bayes.min_token_count)) as u32;
     c.bayes.top_tokens = env_f64("SPAM_EVAL_TOP", c.bayes.top_tokens as f64) as usize;
     c.rules.sender_max_bonus = env_f64("SPAM_EVAL_SENDER_BONUS", c.rules.sender_max_bonus);
+    c.rules.sender_max_penalty = env_f64("SPAM_EVAL_SENDER_PENALTY", c.rules.sender_max_penalty);
     c
 }
 

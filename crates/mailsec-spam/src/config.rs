@@ -164,6 +164,12 @@ pub struct RuleConfig {
     /// forges a known sender's From gains at most this much.
     #[serde(default = "default_sender_max_bonus")]
     pub sender_max_bonus: f64,
+    /// The most points the spam side of the sender history
+    /// (`SENDER_ADDR_SPAM` + `SENDER_DOM_SPAM`) may add: a first message
+    /// from a freemail domain whose learned mail was mostly spam is not
+    /// marked on its domain alone.
+    #[serde(default = "default_sender_max_penalty")]
+    pub sender_max_penalty: f64,
 }
 
 fn default_sender_count_cap() -> u32 {
@@ -172,6 +178,10 @@ fn default_sender_count_cap() -> u32 {
 
 fn default_sender_max_bonus() -> f64 {
     6.0
+}
+
+fn default_sender_max_penalty() -> f64 {
+    4.0
 }
 
 /// One DNS blocklist zone for the connecting IP.
@@ -292,6 +302,11 @@ impl Config {
                 "rules.sender_max_bonus must be a finite number >= 0".into(),
             ));
         }
+        if !(self.rules.sender_max_penalty >= 0.0 && self.rules.sender_max_penalty.is_finite()) {
+            return Err(SpamError::ConfigValue(
+                "rules.sender_max_penalty must be a finite number >= 0".into(),
+            ));
+        }
         Ok(())
     }
 
@@ -343,6 +358,7 @@ impl Config {
                 brands: Vec::new(),
                 sender_count_cap: default_sender_count_cap(),
                 sender_max_bonus: default_sender_max_bonus(),
+                sender_max_penalty: default_sender_max_penalty(),
             },
             dnsbl: Vec::new(),
             fitted: false,

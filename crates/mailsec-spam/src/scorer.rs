@@ -312,6 +312,7 @@ impl Scorer {
         let trust = SenderTrust::of(auth);
         let c = |n: u32| f64::from(n).min(cap);
         let mut ham: Vec<Symbol> = Vec::new();
+        let mut spam: Vec<Symbol> = Vec::new();
         let (a, d) = (h.address, h.domain);
         let sides = [
             ("SENDER_ADDR_HAM", a.ham, a.spam, "address", true),
@@ -337,19 +338,11 @@ impl Scorer {
             };
             let detail = format!("the From {what} is in {hm} learned ham and {sp} spam messages");
             let s = self.symbol(name, units, detail);
-            if ham_side { ham.push(s) } else { out.push(s) }
+            if ham_side { ham.push(s) } else { spam.push(s) }
         }
-        let total: f64 = ham.iter().map(|s| s.score).sum();
-        if total < -rules.sender_max_bonus {
-            let k = rules.sender_max_bonus / -total;
-            for s in &mut ham {
-                s.score = ((s.score * k) * 1000.0).round() / 1000.0;
-                s.detail.push_str(&format!(
-                    " (ham side capped at {:.1} points)",
-                    rules.sender_max_bonus
-                ));
-            }
-        }
+        cap_side(&mut ham, rules.sender_max_bonus, "ham");
+        cap_side(&mut spam, rules.sender_max_penalty, "spam");
+        out.extend(spam);
         out.extend(ham);
     }
 
@@ -390,6 +383,20 @@ impl SenderTrust {
                     SenderTrust::Unknown
                 }
             }
+        }
+    }
+}
+
+/// Scale one side of the sender history so that together it moves the
+/// score by at most `max` points (each symbol says so in its detail).
+fn cap_side(side: &mut [Symbol], max: f64, what: &str) {
+    let total: f64 = side.iter().map(|s| s.score.abs()).sum();
+    if total > max {
+        let k = max / total;
+        for s in side {
+            s.score = ((s.score * k) * 1000.0).round() / 1000.0;
+            s.detail
+                .push_str(&format!(" ({what} side capped at {max:.1} points)"));
         }
     }
 }
@@ -461,7 +468,7 @@ mod tests {
     #[test]
     fn sender_history_symbols() {
         let store = store();
-        let s = scorer("[rules]\nsender_max_bonus = 100.0\n");
+        let s = scorer("[rules]\nsender_max_bonus = 100.0\nsender_max_penalty = 100.0\n");
         let ham = analysis("alice@work.example", "minutes meeting again");
         let r = s.score_analysis(&ham, &Evidence::default(), Some(&store));
         // -2 × ln(1 + 50) (count capped at 50) and -1 × ln(1 + 65 → 50).
@@ -550,5 +557,10 @@ mod tests {
         assert_eq!(sym(&r, "SENDER_DOM_SPAM"), None);
         let r = s.score_analysis(&spam, &dmarc(AuthWord::Fail), Some(&store));
         assert!(sym(&r, "SENDER_DOM_SPAM").is_some());
+        // The spam side is capped too (sender_max_penalty, 4 by default):
+        // 1.5 × ln 51 ≈ 5.9 points uncapped.
+        let r = s.score_analysis(&spam, &Evidence::default(), Some(&store));
+        let penalty = sym(&r, "SENDER_DOM_SPAM").unwrap();
+        assert!((penalty - 4.0).abs() < 0.01, "{r:?}");
     }
 }
