@@ -415,17 +415,21 @@ mod tests {
         Analysis::of(&msg)
     }
 
+    /// `i` written with letters (`12` → `bc`), so each message has its own word.
+    fn letters(i: usize) -> String {
+        i.to_string()
+            .bytes()
+            .map(|d| char::from(b'a' + (d - b'0')))
+            .collect()
+    }
+
     /// 60 ham from alice@work.example (and 5 from bob@work.example), 60
     /// spam from random senders at shop.example.
     fn store() -> MemoryStore {
         let store = MemoryStore::new();
         let mut t = Trainer::new(&store, 20_000);
         for i in 0..60 {
-            let w: String = i
-                .to_string()
-                .bytes()
-                .map(|d| char::from(b'a' + (d - b'0')))
-                .collect();
+            let w = letters(i);
             let ham = analysis("alice@work.example", &format!("minutes meeting item{w}"));
             let spam = analysis(
                 &format!("deals{w}@shop.example"),
@@ -503,11 +507,7 @@ mod tests {
         // 60 spam at shop.example; now 60 ham there too (another address).
         let mut t = Trainer::new(&store, 20_000);
         for i in 0..60 {
-            let w: String = i
-                .to_string()
-                .bytes()
-                .map(|d| char::from(b'a' + (d - b'0')))
-                .collect();
+            let w = letters(i);
             let ham = analysis("orders@shop.example", &format!("your order shipped ref{w}"));
             t.learn(&ham, Class::Ham).unwrap();
         }
