@@ -140,7 +140,10 @@ fn sqop_to_ours() {
     let _ = SecretKey::from_bytes(&sam_key, None).unwrap();
     let alice = KeyGen::new("Alice <alice@example.org>").generate().unwrap();
     let alice_cert = file(dir.path(), "alice.cert", &alice.armored_cert().unwrap());
-    let now = SystemTime::now();
+    // Verification time is read after each sqop call: sqop stamps its
+    // signatures with the current second, and a signature made after the
+    // verification time does not verify (this test was flaky when `now` was
+    // read once before the sqop calls and a second boundary fell between).
 
     let armored = sqop(
         &["encrypt", "--sign-with", p(&sam_key_f), p(&alice_cert)],
@@ -153,7 +156,7 @@ fn sqop_to_ours() {
          Content-Type: application/octet-stream\r\n\r\n{}\r\n--e--\r\n",
         String::from_utf8_lossy(&armored).replace('\n', "\r\n")
     );
-    let d = Open::new(now)
+    let d = Open::new(SystemTime::now())
         .key(alice.key())
         .cert(&sam)
         .decrypt(wrapped.as_bytes())
@@ -170,11 +173,14 @@ fn sqop_to_ours() {
         inner_part(),
         String::from_utf8_lossy(&sig).replace('\n', "\r\n")
     );
-    let v = Open::new(now).cert(&sam).verify(signed.as_bytes()).unwrap();
+    let v = Open::new(SystemTime::now())
+        .cert(&sam)
+        .verify(signed.as_bytes())
+        .unwrap();
     assert!(v.signatures()[0].result().is_good(), "{:?}", v.signatures());
     // And a flipped byte is Bad.
     let tampered = signed.replacen("Second line", "Second lime", 1);
-    let v = Open::new(now)
+    let v = Open::new(SystemTime::now())
         .cert(&sam)
         .verify(tampered.as_bytes())
         .unwrap();
