@@ -1,6 +1,7 @@
 //! Inline PGP: armored messages and cleartext signatures inside text parts.
 
 use std::io::Read;
+use std::time::SystemTime;
 
 use openpgp::parse::Parse;
 use openpgp::parse::stream::VerifierBuilder;
@@ -104,19 +105,22 @@ impl Open<'_> {
                 })
             }
             InlineKind::ClearSigned => {
-                let helper = Helper::new(&[], &self.certs, self.now);
                 let limit = self.limits.max_decompressed_size;
-                let run = || -> openpgp::Result<(Vec<u8>, Vec<crate::verify::RawCheck>)> {
-                    let mut v = VerifierBuilder::from_bytes(block)?.with_policy(
-                        policy(),
-                        self.now,
-                        helper,
-                    )?;
+                type Pass = (Vec<u8>, Vec<crate::verify::RawCheck>, Option<SystemTime>);
+                let run = |at: SystemTime| -> openpgp::Result<Pass> {
+                    let helper = Helper::new(&[], &self.certs, self.now, self.clock_skew);
+                    let mut v =
+                        VerifierBuilder::from_bytes(block)?.with_policy(policy(), at, helper)?;
                     let mut text = Vec::new();
                     (&mut v).take(limit as u64 + 1).read_to_end(&mut text)?;
-                    Ok((text, v.into_helper().checks))
+                    let helper = v.into_helper();
+                    Ok((text, helper.checks, helper.retry_at))
                 };
-                let (text, checks) = run().map_err(Error::OpenPgp)?;
+                let mut pass = run(self.now).map_err(Error::OpenPgp)?;
+                if let Some(at) = pass.2 {
+                    pass = run(at).map_err(Error::OpenPgp)?;
+                }
+                let (text, checks, _) = pass;
                 if text.len() > limit {
                     return Err(Error::TooLarge { limit });
                 }

@@ -85,7 +85,7 @@ pub use protect::{
     STORAGE_CLEAR_HEADERS,
 };
 pub use storage::StorageProtector;
-pub use verify::{SignatureCheck, SignatureResult};
+pub use verify::{DEFAULT_CLOCK_SKEW, SignatureCheck, SignatureResult};
 pub use wkd::{WkdFetcher, WkdUrls, wkd_lookup, wkd_urls, zbase32};
 
 /// The sequoia-openpgp crate this one is built on (for `Cert` and friends).

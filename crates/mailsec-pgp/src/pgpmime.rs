@@ -1,7 +1,7 @@
 //! PGP/MIME (RFC 3156): encrypt, sign, encrypt+sign, decrypt and verify.
 
 use std::io::{Read, Write};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use openpgp::Cert;
 use openpgp::cert::Preferences as _;
@@ -18,7 +18,9 @@ use crate::error::{Error, Result};
 use crate::keys::{SecretKey, encryption_keys, policy};
 use crate::mime::{self, Entity, to_crlf};
 use crate::protect::{self, HeaderProtection, Mode, ProtectedHeaders};
-use crate::verify::{Helper, RawCheck, SignatureCheck, SignatureResult, finish};
+use crate::verify::{
+    DEFAULT_CLOCK_SKEW, Helper, RawCheck, SignatureCheck, SignatureResult, finish,
+};
 
 /// Bounds on what decryption and parsing may consume.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -331,17 +333,34 @@ pub struct Open<'a> {
     pub(crate) certs: Vec<Cert>,
     pub(crate) now: SystemTime,
     pub(crate) limits: Limits,
+    pub(crate) clock_skew: Duration,
 }
 
 impl<'a> Open<'a> {
     /// A reader judging key validity at `now`.
+    ///
+    /// A signature made up to [`DEFAULT_CLOCK_SKEW`] after `now` (the
+    /// signer's clock runs ahead) still counts as made at `now`; see
+    /// [`Open::clock_skew`].
     pub fn new(now: SystemTime) -> Self {
         Open {
             keys: Vec::new(),
             certs: Vec::new(),
             now,
             limits: Limits::default(),
+            clock_skew: DEFAULT_CLOCK_SKEW,
         }
+    }
+    /// How far a signature's creation time may lie after `now` and still be
+    /// checked: the sender's clock may run ahead of ours. A signature made
+    /// later than that is [`SignatureResult::NotYetValid`]. Zero makes the
+    /// check exact. Revocation and expiry of the signer's key are judged at
+    /// `now` whatever this is.
+    ///
+    /// [`SignatureResult::NotYetValid`]: crate::SignatureResult::NotYetValid
+    pub fn clock_skew(mut self, tolerance: Duration) -> Self {
+        self.clock_skew = tolerance;
+        self
     }
     /// A secret key to decrypt with.
     pub fn key(mut self, key: &'a SecretKey) -> Self {
@@ -372,17 +391,36 @@ impl<'a> Open<'a> {
     /// plaintext and the raw signature checks.
     pub(crate) fn decrypt_openpgp(&self, data: &[u8]) -> Result<(Vec<u8>, Vec<RawCheck>)> {
         let keys = self.owned_keys();
-        let helper = Helper::new(&keys, &self.certs, self.now);
+        let binary = armor::decode(data);
+        let data = binary.as_deref().unwrap_or(data);
+        let first = self.decrypt_at(&keys, data, self.now)?;
+        match first.2 {
+            Some(at) => {
+                let (plain, checks, _) = self.decrypt_at(&keys, data, at)?;
+                Ok((plain, checks))
+            }
+            None => Ok((first.0, first.1)),
+        }
+    }
+
+    /// One decryption pass with sequoia judging signatures at `at`; returns
+    /// the plaintext, the checks and the time to retry at when a signature
+    /// was made within the clock-skew tolerance after `at`.
+    fn decrypt_at(
+        &self,
+        keys: &[SecretKey],
+        data: &[u8],
+        at: SystemTime,
+    ) -> Result<(Vec<u8>, Vec<RawCheck>, Option<SystemTime>)> {
+        let helper = Helper::new(keys, &self.certs, self.now, self.clock_skew);
         let limit = self.limits.max_decompressed_size;
         let buffer = limit
             .saturating_add(1)
             .min(openpgp::parse::stream::DEFAULT_BUFFER_SIZE);
-        let binary = armor::decode(data);
-        let data = binary.as_deref().unwrap_or(data);
         let mut d = DecryptorBuilder::from_bytes(data)
             .map_err(|_| Error::DecryptionFailed)?
             .buffer_size(buffer)
-            .with_policy(policy(), self.now, helper)
+            .with_policy(policy(), at, helper)
             .map_err(|_| Error::DecryptionFailed)?;
         let mut plain = Vec::new();
         (&mut d)
@@ -396,7 +434,7 @@ impl<'a> Open<'a> {
         if !helper.encrypted {
             return Err(Error::DecryptionFailed);
         }
-        Ok((plain, helper.checks))
+        Ok((plain, helper.checks, helper.retry_at))
     }
 
     /// Decrypts a bare OpenPGP message (armored or binary, no MIME around
@@ -409,20 +447,22 @@ impl<'a> Open<'a> {
 
     /// Checks a detached signature over `data`.
     pub(crate) fn verify_detached(&self, data: &[u8], sig: &[u8]) -> Vec<RawCheck> {
-        let helper = Helper::new(&[], &self.certs, self.now);
         let binary = armor::decode(sig);
         let sig = binary.as_deref().unwrap_or(sig);
-        let run = || -> openpgp::Result<Vec<RawCheck>> {
-            let mut v = DetachedVerifierBuilder::from_bytes(sig)?.with_policy(
-                policy(),
-                self.now,
-                helper,
-            )?;
+        let run = |at: SystemTime| -> openpgp::Result<(Vec<RawCheck>, Option<SystemTime>)> {
+            let helper = Helper::new(&[], &self.certs, self.now, self.clock_skew);
+            let mut v =
+                DetachedVerifierBuilder::from_bytes(sig)?.with_policy(policy(), at, helper)?;
             v.verify_bytes(data)?;
-            Ok(v.into_helper().checks)
+            let helper = v.into_helper();
+            Ok((helper.checks, helper.retry_at))
         };
-        match run() {
-            Ok(c) => c,
+        let result = match run(self.now) {
+            Ok((_, Some(at))) => run(at),
+            other => other,
+        };
+        match result {
+            Ok((c, _)) => c,
             Err(_) => vec![RawCheck {
                 result: SignatureResult::Bad { fingerprint: None },
                 cert: None,

@@ -1,6 +1,6 @@
 //! Typed signature results and the sequoia helper that produces them.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use openpgp::cert::prelude::*;
 use openpgp::crypto::SessionKey;
@@ -13,6 +13,11 @@ use openpgp::{Cert, KeyHandle};
 use sequoia_openpgp as openpgp;
 
 use crate::keys::{SecretKey, policy};
+
+/// How far a signature's creation time may lie after the verification time
+/// by default (30 minutes, sequoia's own tolerance when it reads the clock
+/// itself): senders' clocks run ahead.
+pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(30 * 60);
 
 /// The verdict on one signature.
 #[non_exhaustive]
@@ -48,17 +53,27 @@ pub enum SignatureResult {
         /// The signer certificate's primary fingerprint.
         fingerprint: String,
     },
+    /// The signature claims to be made later than the verification time
+    /// plus the allowed clock skew, so it was not checked. The CLI contract
+    /// word is `bad`.
+    NotYetValid {
+        /// The signer certificate's primary fingerprint.
+        fingerprint: String,
+        /// The creation time the signature claims.
+        created: SystemTime,
+    },
     /// The message carries no signature at all.
     NotSigned,
 }
 
 impl SignatureResult {
     /// The result word of the CLI contract: `good`, `bad`, `unknown_key`,
-    /// `expired_key`, `revoked_key`, `not_signed`.
+    /// `expired_key`, `revoked_key`, `not_signed` ([`SignatureResult::NotYetValid`]
+    /// is `bad`: the contract has no word of its own for it).
     pub fn word(&self) -> &'static str {
         match self {
             SignatureResult::Good { .. } => "good",
-            SignatureResult::Bad { .. } => "bad",
+            SignatureResult::Bad { .. } | SignatureResult::NotYetValid { .. } => "bad",
             SignatureResult::UnknownKey { .. } => "unknown_key",
             SignatureResult::ExpiredKey { .. } => "expired_key",
             SignatureResult::RevokedKey { .. } => "revoked_key",
@@ -71,7 +86,8 @@ impl SignatureResult {
         match self {
             SignatureResult::Good { fingerprint, .. }
             | SignatureResult::ExpiredKey { fingerprint }
-            | SignatureResult::RevokedKey { fingerprint } => Some(fingerprint),
+            | SignatureResult::RevokedKey { fingerprint }
+            | SignatureResult::NotYetValid { fingerprint, .. } => Some(fingerprint),
             SignatureResult::Bad { fingerprint } => fingerprint.as_deref(),
             SignatureResult::UnknownKey { issuer } => issuer.as_deref(),
             SignatureResult::NotSigned => None,
@@ -167,16 +183,29 @@ pub(crate) struct Helper<'a> {
     pub(crate) now: SystemTime,
     pub(crate) checks: Vec<RawCheck>,
     pub(crate) encrypted: bool,
+    /// How far after `now` a signature may be made (sender clock skew).
+    pub(crate) clock_skew: Duration,
+    /// Set when a signature was made after the time sequoia judged at but
+    /// within the skew: the caller runs the pass again at this time (the
+    /// latest such creation time). Key status is still judged at `now`.
+    pub(crate) retry_at: Option<SystemTime>,
 }
 
 impl<'a> Helper<'a> {
-    pub(crate) fn new(keys: &'a [SecretKey], certs: &'a [Cert], now: SystemTime) -> Self {
+    pub(crate) fn new(
+        keys: &'a [SecretKey],
+        certs: &'a [Cert],
+        now: SystemTime,
+        clock_skew: Duration,
+    ) -> Self {
         Helper {
             keys,
             certs,
             now,
             checks: Vec::new(),
             encrypted: false,
+            clock_skew,
+            retry_at: None,
         }
     }
 
@@ -278,12 +307,34 @@ impl<'a> Helper<'a> {
                     cert: Some(cert),
                 }
             }
-            Err(VerificationError::BadSignature { ka, .. }) => RawCheck {
-                result: SignatureResult::Bad {
-                    fingerprint: Some(ka.cert().fingerprint().to_hex()),
-                },
-                cert: Some(ka.cert().clone()),
-            },
+            Err(VerificationError::BadSignature { ka, sig, error }) => {
+                let fingerprint = ka.cert().fingerprint().to_hex();
+                let future = match error.downcast_ref::<openpgp::Error>() {
+                    Some(openpgp::Error::NotYetLive(_)) => sig.signature_creation_time(),
+                    _ => None,
+                };
+                let result = match future {
+                    Some(created) if created > self.now => {
+                        let within = created
+                            .duration_since(self.now)
+                            .is_ok_and(|ahead| ahead <= self.clock_skew);
+                        if within {
+                            self.retry_at = Some(self.retry_at.map_or(created, |t| t.max(created)));
+                        }
+                        SignatureResult::NotYetValid {
+                            fingerprint,
+                            created,
+                        }
+                    }
+                    _ => SignatureResult::Bad {
+                        fingerprint: Some(fingerprint),
+                    },
+                };
+                RawCheck {
+                    result,
+                    cert: Some(ka.cert().clone()),
+                }
+            }
             Err(_) => RawCheck {
                 result: SignatureResult::Bad { fingerprint: None },
                 cert: None,

@@ -642,3 +642,81 @@ fn inline_pgp_encrypted_and_clearsigned() {
     // A plain message has no blocks.
     assert!(Open::new(t0()).inline(MIXED.as_bytes()).unwrap().is_empty());
 }
+
+/// A sender whose clock runs ahead of ours: a signature made a little
+/// after the verification time is checked (and still caught when tampered
+/// with); one made later than the tolerance is `NotYetValid`, word `bad`.
+#[test]
+fn signer_clock_ahead() {
+    let k = keys();
+    let (alice, bob) = (cert(&k.alice), cert(&k.bob));
+    let ahead = t0() + Duration::from_secs(90);
+    // Detached (multipart/signed).
+    let signed = Sign::new(&k.alice, ahead).sign(MIXED.as_bytes()).unwrap();
+    let v = Open::new(t0()).cert(&alice).verify(&signed).unwrap();
+    match v.signatures()[0].result() {
+        SignatureResult::Good { created, .. } => assert_eq!(*created, ahead),
+        other => panic!("expected good, got {other:?}"),
+    }
+    let text = String::from_utf8(signed.clone()).unwrap();
+    let mut tampered = signed.clone();
+    tampered[text.find("Grüße, Bob").unwrap()] ^= 0x01;
+    let v = Open::new(t0()).cert(&alice).verify(&tampered).unwrap();
+    assert!(matches!(
+        v.signatures()[0].result(),
+        SignatureResult::Bad { .. }
+    ));
+    // An exact check (no tolerance) refuses the future signature.
+    let v = Open::new(t0())
+        .clock_skew(Duration::ZERO)
+        .cert(&alice)
+        .verify(&signed)
+        .unwrap();
+    let r = v.signatures()[0].result();
+    assert!(matches!(r, SignatureResult::NotYetValid { created, .. } if *created == ahead));
+    assert_eq!(r.word(), "bad");
+    assert_eq!(r.fingerprint(), Some(alice.fingerprint().to_hex().as_str()));
+    // Far in the future: beyond the default tolerance.
+    let far = Sign::new(&k.alice, t0() + Duration::from_secs(2 * 3600))
+        .sign(MIXED.as_bytes())
+        .unwrap();
+    let v = Open::new(t0()).cert(&alice).verify(&far).unwrap();
+    assert!(matches!(
+        v.signatures()[0].result(),
+        SignatureResult::NotYetValid { .. }
+    ));
+    // Signed inside the encryption, and inline.
+    let encrypted = Encrypt::new(ahead)
+        .recipient(&bob)
+        .sign_with(&k.alice)
+        .encrypt(MIXED.as_bytes())
+        .unwrap();
+    let d = Open::new(t0())
+        .key(&k.bob)
+        .cert(&alice)
+        .decrypt(&encrypted)
+        .unwrap();
+    assert!(d.signatures()[0].result().is_good());
+    let d = Open::new(t0())
+        .clock_skew(Duration::from_secs(30))
+        .key(&k.bob)
+        .cert(&alice)
+        .decrypt(&encrypted)
+        .unwrap();
+    assert_eq!(d.signatures()[0].result().word(), "bad");
+    let armored = Encrypt::new(ahead)
+        .recipient(&bob)
+        .sign_with(&k.alice)
+        .encrypt_payload(b"secret text\r\n")
+        .unwrap();
+    let msg = format!(
+        "From: Alice <alice@example.org>\r\nContent-Type: text/plain\r\n\r\n{}\r\n",
+        String::from_utf8(armored).unwrap()
+    );
+    let blocks = Open::new(t0())
+        .key(&k.bob)
+        .cert(&alice)
+        .inline(msg.as_bytes())
+        .unwrap();
+    assert!(blocks[0].signatures()[0].result().is_good());
+}
