@@ -170,7 +170,9 @@ fn url_probability_experiment(
         // At or above the threshold the library gives the link to the model
         // unless it excludes it (brand-owned hosts): follow check_url.
         let judged = p < MODEL.suspicious_threshold()
-            || l.reasons().iter().any(|x| matches!(x, Reason::Model { .. }));
+            || l.reasons()
+                .iter()
+                .any(|x| matches!(x, Reason::Model { .. }));
         if judged {
             best = best.max(p);
         }

@@ -1523,10 +1523,7 @@ impl LinkChecker {
             flag(disguised(raw_name) || msg.subject().is_some_and(disguised)),
         );
         // A sender name that shouts or prices: `Congratulations!`, `$500`.
-        f.set(
-            "sender_name_exclaim",
-            flag(name.contains(['!', '$', '%'])),
-        );
+        f.set("sender_name_exclaim", flag(name.contains(['!', '$', '%'])));
     }
 
     /// Payload and sender facts for the message model: a program, script or

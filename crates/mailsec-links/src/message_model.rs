@@ -913,7 +913,9 @@ leaf 0.25
         };
         // Another mailbox at the same free-mail provider.
         assert_eq!(
-            get("From: Mrs Nelson <gosstom3@gmail.com>\r\nReply-To: margretnelson111@gmail.com\r\n"),
+            get(
+                "From: Mrs Nelson <gosstom3@gmail.com>\r\nReply-To: margretnelson111@gmail.com\r\n"
+            ),
             1.0
         );
         // The sender's own mailbox (case aside) is not "another" one.
@@ -923,7 +925,9 @@ leaf 0.25
         );
         // Replies to a company address are not to a free mailbox.
         assert_eq!(
-            get("From: Ann Lee <ann.lee@gmail.com>\r\nReply-To: sales@lee-consulting.example.com\r\n"),
+            get(
+                "From: Ann Lee <ann.lee@gmail.com>\r\nReply-To: sales@lee-consulting.example.com\r\n"
+            ),
             0.0
         );
     }
@@ -940,7 +944,9 @@ leaf 0.25
         };
         // Cyrillic letters inside a Latin word.
         assert_eq!(
-            features("From: \"\u{41e}sm\u{43e}sis.zone\" <news@b2b2c.example>\r\nSubject: News\r\n"),
+            features(
+                "From: \"\u{41e}sm\u{43e}sis.zone\" <news@b2b2c.example>\r\nSubject: News\r\n"
+            ),
             (1.0, 0.0)
         );
         // Invisible characters splitting a word of the Subject.
@@ -953,9 +959,16 @@ leaf 0.25
             (0.0, 1.0)
         );
         // Whole words of one script are not a disguise: Russian, Greek, Japanese.
-        for name in ["\u{418}\u{432}\u{430}\u{43d} \u{41f}\u{435}\u{442}\u{440}\u{43e}\u{432}", "\u{393}\u{3b9}\u{3ce}\u{3c1}\u{3b3}\u{3bf}\u{3c2}", "\u{5c71}\u{7530}\u{3055}\u{3093}", "Jos\u{e9} M\u{fc}ller-\u{d8}stergaard"] {
+        for name in [
+            "\u{418}\u{432}\u{430}\u{43d} \u{41f}\u{435}\u{442}\u{440}\u{43e}\u{432}",
+            "\u{393}\u{3b9}\u{3ce}\u{3c1}\u{3b3}\u{3bf}\u{3c2}",
+            "\u{5c71}\u{7530}\u{3055}\u{3093}",
+            "Jos\u{e9} M\u{fc}ller-\u{d8}stergaard",
+        ] {
             assert_eq!(
-                features(&format!("From: {name} <a@mail.example>\r\nSubject: Meeting on Tuesday\r\n")),
+                features(&format!(
+                    "From: {name} <a@mail.example>\r\nSubject: Meeting on Tuesday\r\n"
+                )),
                 (0.0, 0.0),
                 "{name}"
             );
