@@ -159,7 +159,9 @@ pub(crate) fn train_text(samples: &[&Sample], s: TextSettings) -> TextModel {
     let n = samples.len().max(1) as f64;
     let pos = samples.iter().filter(|x| x.phishing).count().max(1) as f64;
     let neg = samples.iter().filter(|x| !x.phishing).count().max(1) as f64;
-    let (wp, wn) = (n / (2.0 * pos), n / (2.0 * neg));
+    // `TEXT_HAMW` (experiment, 1 = balanced): extra weight of the ham class.
+    let ham_weight = env_f64("TEXT_HAMW", 1.0).max(1e-6);
+    let (wp, wn) = (n / (2.0 * pos), ham_weight * n / (2.0 * neg));
     let mut w = vec![0f64; d];
     let mut b = 0f64;
     let (mut m1, mut m2) = (vec![0f64; d], vec![0f64; d]);
@@ -196,6 +198,8 @@ pub(crate) fn train_text(samples: &[&Sample], s: TextSettings) -> TextModel {
         bm2 = b2 * bm2 + (1.0 - b2) * gb * gb;
         b -= s.lr * (bm1 / c1) / ((bm2 / c2).sqrt() + 1e-8);
     }
+    // Back to the class-balanced scale (as the message model does).
+    b += ham_weight.ln();
     if let Some(r) = &r {
         for (wj, rj) in w.iter_mut().zip(r) {
             *wj *= rj;

@@ -1465,15 +1465,21 @@ impl LinkChecker {
             "sender_name_other_address",
             flag(other || name.contains('@')),
         );
-        let reply = msg
+        let reply_address = msg
             .reply_to()
             .and_then(|a| a.first())
             .and_then(|a| a.address())
-            .and_then(|a| a.rsplit_once('@'))
-            .map(|(_, d)| d.trim_end_matches('>').to_ascii_lowercase());
-        let free_reply = reply
+            .map(|a| a.trim_end_matches('>').to_ascii_lowercase());
+        let reply = reply_address
             .as_deref()
-            .is_some_and(|d| is_freemail(d) && Some(d) != from_reg);
+            .and_then(|a| a.rsplit_once('@'))
+            .map(|(_, d)| d.to_owned());
+        let from_address = from.and_then(|a| a.address()).map(str::to_ascii_lowercase);
+        // Replies go to a free mailbox that is not the sender's: another
+        // domain, or another mailbox of the same free-mail provider.
+        let free_reply = reply.as_deref().is_some_and(|d| {
+            is_freemail(d) && (Some(d) != from_reg || reply_address != from_address)
+        });
         // Or the text asks to write to a free mailbox the sender does not use.
         let free_in_text = !free_reply && {
             let bytes = c.text.as_bytes();
@@ -1503,6 +1509,21 @@ impl LinkChecker {
         }) || raw.contains(" >")
             || raw.contains("\"\"");
         f.set("from_header_malformed", flag(malformed));
+        // A sender name or Subject disguised against filters and readers:
+        // invisible characters, or a word mixing scripts (`Оsmоѕіѕ` with
+        // Cyrillic letters in a Latin word), as TR39 judges hosts.
+        let raw_name = from.and_then(|a| a.name()).unwrap_or_default();
+        let disguised = |t: &str| {
+            t.chars().any(crate::normalize::is_invisible)
+                || t.split(|c: char| !c.is_alphanumeric())
+                    .any(crate::lists::is_mixed_script)
+        };
+        f.set(
+            "sender_disguised",
+            flag(disguised(raw_name) || msg.subject().is_some_and(disguised)),
+        );
+        // A sender name that shouts or prices: `Congratulations!`, `$500`.
+        f.set("sender_name_exclaim", flag(name.contains(['!', '$', '%'])));
     }
 
     /// Payload and sender facts for the message model: a program, script or

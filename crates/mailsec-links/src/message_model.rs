@@ -58,6 +58,8 @@ pub const MESSAGE_FEATURES: &[&str] = &[
     "content_words",
     "risky_attachment",
     "brand_sender_with_signs",
+    "sender_name_exclaim",
+    "sender_disguised",
 ];
 
 /// File name endings of archives and disk images: containers that hide
@@ -892,6 +894,85 @@ leaf 0.25
         let r = checker.check_raw(&raw).unwrap();
         assert_eq!(r.features().get("risky_attachment"), 0.0);
         assert_ne!(r.verdict(), crate::Verdict::Phishing, "{:?}", r.reasons());
+    }
+
+    fn plain(headers: &str, text: &str) -> Vec<u8> {
+        format!("{headers}To: b@example.org\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n")
+            .into_bytes()
+    }
+
+    #[test]
+    fn replies_to_another_free_mailbox_of_the_same_provider() {
+        let checker = crate::LinkChecker::new().unwrap();
+        let get = |headers: &str| {
+            checker
+                .check_raw(&plain(headers, "Please write back."))
+                .unwrap()
+                .features()
+                .get("reply_to_freemail")
+        };
+        // Another mailbox at the same free-mail provider.
+        assert_eq!(
+            get(
+                "From: Mrs Nelson <gosstom3@gmail.com>\r\nReply-To: margretnelson111@gmail.com\r\n"
+            ),
+            1.0
+        );
+        // The sender's own mailbox (case aside) is not "another" one.
+        assert_eq!(
+            get("From: Ann Lee <ann.lee@gmail.com>\r\nReply-To: Ann.Lee@gmail.com\r\n"),
+            0.0
+        );
+        // Replies to a company address are not to a free mailbox.
+        assert_eq!(
+            get(
+                "From: Ann Lee <ann.lee@gmail.com>\r\nReply-To: sales@lee-consulting.example.com\r\n"
+            ),
+            0.0
+        );
+    }
+
+    #[test]
+    fn disguised_and_shouting_sender_names() {
+        let checker = crate::LinkChecker::new().unwrap();
+        let features = |headers: &str| {
+            let r = checker.check_raw(&plain(headers, "Hello.")).unwrap();
+            (
+                r.features().get("sender_disguised"),
+                r.features().get("sender_name_exclaim"),
+            )
+        };
+        // Cyrillic letters inside a Latin word.
+        assert_eq!(
+            features(
+                "From: \"\u{41e}sm\u{43e}sis.zone\" <news@b2b2c.example>\r\nSubject: News\r\n"
+            ),
+            (1.0, 0.0)
+        );
+        // Invisible characters splitting a word of the Subject.
+        assert_eq!(
+            features("From: Prime <a@shop.example>\r\nSubject: Mem\u{200e}ber\u{200e}ship\r\n"),
+            (1.0, 0.0)
+        );
+        assert_eq!(
+            features("From: \"Congratulations! $500 reward\" <a@shop.example>\r\nSubject: Hi\r\n"),
+            (0.0, 1.0)
+        );
+        // Whole words of one script are not a disguise: Russian, Greek, Japanese.
+        for name in [
+            "\u{418}\u{432}\u{430}\u{43d} \u{41f}\u{435}\u{442}\u{440}\u{43e}\u{432}",
+            "\u{393}\u{3b9}\u{3ce}\u{3c1}\u{3b3}\u{3bf}\u{3c2}",
+            "\u{5c71}\u{7530}\u{3055}\u{3093}",
+            "Jos\u{e9} M\u{fc}ller-\u{d8}stergaard",
+        ] {
+            assert_eq!(
+                features(&format!(
+                    "From: {name} <a@mail.example>\r\nSubject: Meeting on Tuesday\r\n"
+                )),
+                (0.0, 0.0),
+                "{name}"
+            );
+        }
     }
 
     #[test]

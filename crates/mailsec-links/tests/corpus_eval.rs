@@ -64,7 +64,7 @@ fn mail_verdicts() {
         f.ham_phishing_rate()
     );
     // The 95% target for phishing mail is not reached (see docs/links.md:
-    // 86.3% in nested cross-validation with the content model, session 6;
+    // 87.3% in nested cross-validation with the content model, session 7;
     // the shipped models, trained on this mail, call about 97% of it
     // phishing: training-set figures, not estimates); this floor guards
     // against regressions of what is reached.
@@ -76,7 +76,7 @@ fn mail_verdicts() {
 }
 
 const HAM_PHISHING_MAX: f64 = 0.002;
-const PHISHING_FLOOR: f64 = 0.90;
+const PHISHING_FLOOR: f64 = 0.95;
 
 #[test]
 fn url_model_alone_does_not_flag_links_of_a_safe_message() {
