@@ -475,9 +475,9 @@ fn tokenize<S: Sink>(text: &str, f: &mut S) -> usize {
                 }
             }
             if from == i
-                || !bytes
+                || bytes
                     .get(from)
-                    .is_none_or(|&e| CLASS.get(usize::from(e)).copied() == Some(SPACE))
+                    .is_some_and(|&e| CLASS.get(usize::from(e)).copied() != Some(SPACE))
             {
                 // The letters read are nothing to `chunk_at`: it scans on from there.
                 let (skip, end) = chunk_at(bytes, i, from);
