@@ -844,10 +844,7 @@ fn find_ci(hay: &str, needle: &str) -> Option<usize> {
     let (lo, up) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
     let h = hay.as_bytes();
     let mut from = 0;
-    while let Some(i) = h
-        .get(from..)
-        .and_then(|rest| rest.iter().position(|&b| b == lo || b == up))
-    {
+    while let Some(i) = h.get(from..).and_then(|rest| memchr::memchr2(lo, up, rest)) {
         let at = from + i;
         if h.get(at..at + n.len())
             .is_some_and(|w| w.eq_ignore_ascii_case(n))
@@ -981,6 +978,16 @@ impl Collapsed {
             let start = i;
             i += len;
             loop {
+                // Eight bytes at a time while they are plain ASCII or single
+                // spaces between them (the same bytes the steps below take).
+                while let Some(x) = word_at(bytes, i) {
+                    let stop = stretch_stops(x);
+                    if stop != 0 {
+                        i += (stop.trailing_zeros() / 8) as usize;
+                        break;
+                    }
+                    i += 8;
+                }
                 while bytes.get(i).is_some_and(|&b| PLAIN[usize::from(b)]) {
                     i += 1;
                 }
@@ -1011,6 +1018,35 @@ impl Collapsed {
         self.pending = false;
         self.out.push_str(w);
     }
+}
+
+/// Eight bytes of `bytes` from `at` as a little-endian word, if there are eight.
+#[inline(always)]
+fn word_at(bytes: &[u8], at: usize) -> Option<u64> {
+    bytes
+        .get(at..at.wrapping_add(8))
+        .and_then(|w| <[u8; 8]>::try_from(w).ok())
+        .map(u64::from_le_bytes)
+}
+
+const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const HI: u64 = 0x8080_8080_8080_8080;
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The high bit of each byte of `x` (eight bytes of text, the first in the
+/// low byte) where a stretch of [`Collapsed::push`] cannot simply go on:
+/// every byte but plain ASCII (0x21–0x7F) and a space whose next byte (in
+/// `x`) is plain ASCII. Exact for every byte (no carry crosses bytes).
+#[inline(always)]
+fn stretch_stops(x: u64) -> u64 {
+    // ASCII at or above 0x21: the low seven bits plus 0x5F carry into the
+    // high bit, and the byte's own high bit is clear.
+    let plain = ((x & LO7) + 0x5f * ONES) & !x & HI;
+    // Bytes equal to 0x20.
+    let y = x ^ (0x20 * ONES);
+    let space = !(((y & LO7) + LO7) | y) & HI;
+    let ok = plain | (space & (plain >> 8));
+    !ok & HI
 }
 
 /// Bytes that neither are nor start white space: ASCII above space,
@@ -1414,6 +1450,44 @@ mod tests {
             }
             let expected = whole.split_whitespace().collect::<Vec<_>>().join(" ");
             proptest::prop_assert_eq!(c.out, expected);
+        }
+
+        #[test]
+        fn collapsing_long_words_equals_split_whitespace(
+            pieces in proptest::collection::vec(
+                "([a-zA-Z0-9.,;!]{1,11}( |  | \t|\t|\n|\u{A0}|\u{2003}|é|\u{0}| \u{7f})?){0,10}",
+                0..6,
+            )
+        ) {
+            // Stretches of eight bytes and more: the word-at-a-time path.
+            let mut c = Collapsed::default();
+            let mut whole = String::new();
+            for p in &pieces {
+                c.push(p);
+                whole.push_str(p);
+            }
+            let expected = whole.split_whitespace().collect::<Vec<_>>().join(" ");
+            proptest::prop_assert_eq!(c.out, expected);
+        }
+
+        #[test]
+        fn stretch_stops_flags_each_byte_exactly(x in proptest::num::u64::ANY, spaces in 0u8..=255) {
+            // Sprinkle spaces in (their byte positions from `spaces`).
+            let mut b = x.to_le_bytes();
+            for (k, byte) in b.iter_mut().enumerate() {
+                if spaces & (1 << k) != 0 {
+                    *byte = b' ';
+                }
+            }
+            let plain = |v: u8| (0x21..=0x7f).contains(&v);
+            let mut want = 0u64;
+            for k in 0..8 {
+                let ok = plain(b[k]) || (b[k] == b' ' && k < 7 && plain(b[k + 1]));
+                if !ok {
+                    want |= 0x80 << (8 * k);
+                }
+            }
+            proptest::prop_assert_eq!(stretch_stops(u64::from_le_bytes(b)), want);
         }
     }
 

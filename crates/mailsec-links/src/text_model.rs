@@ -114,10 +114,58 @@ impl Token {
     }
 }
 
+/// The per-thread scratch of [`TextModel::message_log_odds`]: the bitmap of
+/// seen buckets and the list of the buckets set in it.
+struct Scratch {
+    seen: Vec<u64>,
+    buckets: Vec<u32>,
+}
+
 thread_local! {
-    /// The bitmap of seen buckets, reused across messages on a thread (a
-    /// fresh 32 KiB zeroed allocation per message cost more than clearing).
-    static SEEN: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Reused across messages on a thread (a fresh 32 KiB zeroed
+    /// allocation per message cost more than clearing). Only the bits a
+    /// message set are cleared, by the next message, through their list.
+    static SEEN: std::cell::RefCell<Scratch> = const {
+        std::cell::RefCell::new(Scratch { seen: Vec::new(), buckets: Vec::new() })
+    };
+}
+
+/// The distinct buckets of one message.
+struct Bag<'a> {
+    /// One bit per bucket: already counted.
+    seen: &'a mut [u64],
+    /// The buckets counted, in the order first met.
+    buckets: &'a mut Vec<u32>,
+    /// `32 - bits`: a hash's bucket is its top bits.
+    shift: u32,
+}
+
+impl Bag<'_> {
+    /// Count the bucket of `hash`; whether it is new to this message.
+    #[inline(always)]
+    fn add(&mut self, hash: u32) -> bool {
+        let b = hash >> self.shift;
+        let Some(word) = self.seen.get_mut((b / 64) as usize) else {
+            return false;
+        };
+        let bit = 1u64 << (b % 64);
+        if *word & bit != 0 {
+            return false;
+        }
+        // Listed before the bit is set: the list covers every set bit.
+        self.buckets.push(b);
+        *word |= bit;
+        true
+    }
+
+    /// Count the buckets of the character n-grams of `word` (out of line:
+    /// read for new words only, it keeps the per-token path small).
+    #[inline(never)]
+    fn add_char_ngrams(&mut self, word: &str, min: usize, max: usize) {
+        for_each_char_ngram(word, min, max, |h| {
+            self.add(h);
+        });
+    }
 }
 
 /// Murmur3's 32-bit finaliser.
@@ -157,9 +205,52 @@ fn is_unspaced(c: char) -> bool {
         | 0x20000..=0x2FFFF) // CJK extensions B..
 }
 
+/// Where the tokenizer hands its tokens and pairs.
+trait Sink {
+    /// One token or pair.
+    fn token(&mut self, t: Token);
+}
+
+/// The sink of [`for_each_token`]: a closure.
+struct Each<F>(F);
+
+impl<F: FnMut(Token)> Sink for Each<F> {
+    #[inline(always)]
+    fn token(&mut self, t: Token) {
+        (self.0)(t)
+    }
+}
+
+/// The sink of [`TextModel::message_log_odds`]: counts each token's bucket
+/// and, for the first [`MAX_NGRAM_WORDS`] words whose bucket is new, their
+/// character n-grams' buckets (inlined into the tokenizer's loop).
+struct Counter<'a, 't> {
+    bag: Bag<'a>,
+    text: &'t str,
+    /// The model's n-gram lengths, if it reads them.
+    ngrams: Option<(usize, usize)>,
+    /// Words whose n-grams were read.
+    words: usize,
+}
+
+impl Sink for Counter<'_, '_> {
+    #[inline(always)]
+    fn token(&mut self, t: Token) {
+        if self.bag.add(t.hash)
+            && !t.bigram
+            && let Some((min, max)) = self.ngrams
+            && self.words < MAX_NGRAM_WORDS
+        {
+            self.words += 1;
+            let word = self.text.get(t.start..t.end).unwrap_or_default();
+            self.bag.add_char_ngrams(word, min, max);
+        }
+    }
+}
+
 /// The tokenizer's state: the token being read and the previous kept token.
-struct Reader<F: FnMut(Token)> {
-    f: F,
+struct Reader<'s, S: Sink> {
+    f: &'s mut S,
     /// Tokens and pairs given so far.
     n: usize,
     /// Hash of the token being read (FNV-1a so far).
@@ -171,8 +262,8 @@ struct Reader<F: FnMut(Token)> {
     prev: Option<(u32, usize)>,
 }
 
-impl<F: FnMut(Token)> Reader<F> {
-    #[inline]
+impl<S: Sink> Reader<'_, S> {
+    #[inline(always)]
     fn push(&mut self, i: usize, folded: u8) {
         if self.chars == 0 {
             self.start = i;
@@ -182,7 +273,7 @@ impl<F: FnMut(Token)> Reader<F> {
     }
 
     /// End the token being read at byte `end`.
-    #[inline]
+    #[inline(always)]
     fn emit(&mut self, end: usize) {
         if self.chars == 0 {
             return;
@@ -192,7 +283,7 @@ impl<F: FnMut(Token)> Reader<F> {
             self.prev = None;
         } else {
             let h = fmix(self.hash);
-            (self.f)(Token {
+            self.f.token(Token {
                 hash: h,
                 start: self.start,
                 end,
@@ -200,7 +291,7 @@ impl<F: FnMut(Token)> Reader<F> {
             });
             self.n += 1;
             if let Some((p, pstart)) = self.prev {
-                (self.f)(Token {
+                self.f.token(Token {
                     hash: fmix(p.wrapping_mul(BIGRAM_SALT) ^ h ^ BIGRAM_SALT),
                     start: pstart,
                     end,
@@ -267,27 +358,54 @@ const CHUNK: [u8; 256] = {
     t
 };
 
+/// Eight bytes of `bytes` from `at` as a little-endian word, if there are eight.
+#[inline(always)]
+fn word_at(bytes: &[u8], at: usize) -> Option<u64> {
+    bytes
+        .get(at..at.wrapping_add(8))
+        .and_then(|w| <[u8; 8]>::try_from(w).ok())
+        .map(u64::from_le_bytes)
+}
+
+/// The high bit of each byte of `x` that is below 0x41 (`A`), in the
+/// lowest such byte exactly (bytes above it may be flagged by the borrow,
+/// so only the lowest flag is read).
+#[inline(always)]
+fn below_a(x: u64) -> u64 {
+    x.wrapping_sub(0x4141_4141_4141_4141) & !x & 0x8080_8080_8080_8080
+}
+
 /// Whether the chunk of text starting at `at` (up to the next ASCII
 /// space) is an address, a URL or a date or time, skipped whole; and where
 /// it ends.
-fn chunk_at(bytes: &[u8], at: usize) -> (bool, usize) {
+///
+/// Every byte [`CHUNK`] looks at is below `A` (0x41); letters, other
+/// punctuation and non-ASCII bytes are passed eight at a time. The scan
+/// starts at `from` (≥ `at`): the caller has read ASCII letters up to there.
+#[inline]
+fn chunk_at(bytes: &[u8], at: usize, from: usize) -> (bool, usize) {
     let chunk = bytes.get(at..).unwrap_or_default();
-    let starts = |p: &[u8]| {
-        chunk
-            .get(..p.len())
-            .is_some_and(|c| c.eq_ignore_ascii_case(p))
-    };
-    let mut skip = starts(b"www.");
+    let mut skip = matches!(chunk.first(), Some(b'w' | b'W'))
+        && chunk
+            .get(..4)
+            .is_some_and(|c| c.eq_ignore_ascii_case(b"www."));
     let mut digit = false;
-    let mut len = chunk.len();
-    for (i, &b) in chunk.iter().enumerate() {
-        // Most bytes (letters) matter for nothing: one table look-up.
-        match CHUNK.get(usize::from(b)).copied().unwrap_or(0) {
-            0 => {}
-            CHUNK_END => {
-                len = i;
+    let mut i = from.saturating_sub(at);
+    loop {
+        while let Some(x) = word_at(chunk, i) {
+            let m = below_a(x);
+            if m != 0 {
+                i += (m.trailing_zeros() / 8) as usize;
                 break;
             }
+            i += 8;
+        }
+        let Some(&b) = chunk.get(i) else {
+            return (skip, at + chunk.len());
+        };
+        match CHUNK.get(usize::from(b)).copied().unwrap_or(0) {
+            0 => {}
+            CHUNK_END => return (skip, at + i),
             CHUNK_DIGIT => digit = true,
             CHUNK_AT => skip = true,
             CHUNK_COLON => skip |= digit || chunk.get(i + 1..i + 3) == Some(b"//"),
@@ -295,8 +413,8 @@ fn chunk_at(bytes: &[u8], at: usize) -> (bool, usize) {
             CHUNK_DASH => skip |= digit && chunk.get(i + 1).is_some_and(u8::is_ascii_digit),
             _ => {}
         }
+        i += 1;
     }
-    (skip, at + len)
 }
 
 /// Call `f` for every token and adjacent pair of `text`, in order (a pair
@@ -310,6 +428,12 @@ fn chunk_at(bytes: &[u8], at: usize) -> (bool, usize) {
 /// `://`, start with `www.`, or hold a digit followed by `:` or `/` or
 /// digits around `-` (addresses, URLs, dates, times, phone numbers).
 pub fn for_each_token(text: &str, f: impl FnMut(Token)) -> usize {
+    tokenize(text, &mut Each(f))
+}
+
+/// [`for_each_token`] into a [`Sink`].
+#[inline(always)]
+fn tokenize<S: Sink>(text: &str, f: &mut S) -> usize {
     let bytes = text.as_bytes();
     let mut r = Reader {
         f,
@@ -337,12 +461,41 @@ pub fn for_each_token(text: &str, f: impl FnMut(Token)) -> usize {
         }
         if at_chunk_start {
             at_chunk_start = false;
-            let (skip, end) = chunk_at(bytes, i);
-            if skip {
-                r.emit(i);
-                r.prev = None;
-                // The chunk's bytes are not read.
-                next = end.max(next);
+            // A chunk that starts with ASCII letters: read them first (as
+            // `push` would, one at a time). A chunk of letters only (most
+            // words) cannot be skipped and needs no `chunk_at`.
+            let mut from = i;
+            let mut h = r.hash;
+            if class == ALPHA {
+                while let Some(&l) = bytes.get(from)
+                    && l.is_ascii_alphabetic()
+                {
+                    h = (h ^ u32::from(l | 0x20)).wrapping_mul(FNV_PRIME);
+                    from += 1;
+                }
+            }
+            if from == i
+                || bytes
+                    .get(from)
+                    .is_some_and(|&e| CLASS.get(usize::from(e)).copied() != Some(SPACE))
+            {
+                // The letters read are nothing to `chunk_at`: it scans on from there.
+                let (skip, end) = chunk_at(bytes, i, from);
+                if skip {
+                    r.emit(i);
+                    r.prev = None;
+                    // The chunk's bytes are not read.
+                    next = end.max(next);
+                    continue;
+                }
+            }
+            if from > i {
+                if r.chars == 0 {
+                    r.start = i;
+                }
+                r.chars += from - i;
+                r.hash = h;
+                next = from;
                 continue;
             }
         }
@@ -351,13 +504,16 @@ pub fn for_each_token(text: &str, f: impl FnMut(Token)) -> usize {
                 r.push(i, b | 0x20);
                 // The rest of a run of ASCII letters, in a tight loop (the
                 // same as one `push` each: the token has started).
+                let run = next;
+                let mut h = r.hash;
                 while let Some(&l) = bytes.get(next)
-                    && CLASS.get(usize::from(l)).copied() == Some(ALPHA)
+                    && l.is_ascii_alphabetic()
                 {
-                    r.chars += 1;
-                    r.hash = (r.hash ^ u32::from(l | 0x20)).wrapping_mul(FNV_PRIME);
+                    h = (h ^ u32::from(l | 0x20)).wrapping_mul(FNV_PRIME);
                     next += 1;
                 }
+                r.hash = h;
+                r.chars += next - run;
                 continue;
             }
             DIGIT => {
@@ -644,66 +800,65 @@ impl TextModel {
     /// same words in the text, see [`for_each_name_token`]).
     pub fn message_log_odds(&self, text: &str, sender_name: Option<&str>) -> f32 {
         SEEN.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut seen) => self.log_odds_with(text, sender_name, &mut seen),
+            Ok(mut scratch) => {
+                let Scratch { seen, buckets } = &mut *scratch;
+                self.log_odds_with(text, sender_name, seen, buckets)
+            }
             // Re-entered on this thread (cannot happen today): a bitmap of its own.
-            Err(_) => self.log_odds_with(text, sender_name, &mut Vec::new()),
+            Err(_) => self.log_odds_with(text, sender_name, &mut Vec::new(), &mut Vec::new()),
         })
     }
 
     /// [`message_log_odds`](Self::message_log_odds) with `seen` as the
-    /// bitmap of seen buckets (cleared and sized here).
-    fn log_odds_with(&self, text: &str, sender_name: Option<&str>, seen: &mut Vec<u64>) -> f32 {
-        seen.clear();
-        seen.resize(self.weights.len().div_ceil(64), 0);
-        let mut sum = 0i64;
-        let mut distinct = 0u32;
-        let shift = 32 - self.bits.clamp(1, 32);
-        // Whether the hash's bucket is new to this message.
-        let mut add = |hash: u32| {
-            let b = (hash >> shift) as usize;
-            let Some(word) = seen.get_mut(b / 64) else {
-                return false;
-            };
-            let bit = 1u64 << (b % 64);
-            if *word & bit == 0 {
-                *word |= bit;
-                distinct += 1;
-                sum += i64::from(self.weights.get(b).copied().unwrap_or(0));
-                true
-            } else {
-                false
+    /// bitmap of seen buckets and `buckets` the list of the buckets set in
+    /// it (the bits of the previous call are cleared here, through its list).
+    fn log_odds_with(
+        &self,
+        text: &str,
+        sender_name: Option<&str>,
+        seen: &mut Vec<u64>,
+        buckets: &mut Vec<u32>,
+    ) -> f32 {
+        let words_needed = self.weights.len().div_ceil(64);
+        if seen.len() == words_needed {
+            for &b in buckets.iter() {
+                if let Some(w) = seen.get_mut((b / 64) as usize) {
+                    *w = 0;
+                }
             }
-        };
-        match self.char_ngrams {
-            None => {
-                for_each_token(text, |t| {
-                    add(t.hash);
-                });
-            }
-            Some((min, max)) => {
-                let (min, max) = (usize::from(min), usize::from(max));
-                let mut words = 0usize;
-                for_each_token(text, |t| {
-                    // A word's n-grams are read when its bucket is new, for
-                    // the first MAX_NGRAM_WORDS such words.
-                    if add(t.hash) && !t.bigram && words < MAX_NGRAM_WORDS {
-                        words += 1;
-                        let word = text.get(t.start..t.end).unwrap_or_default();
-                        for_each_char_ngram(word, min, max, |h| {
-                            add(h);
-                        });
-                    }
-                });
-            }
+        } else {
+            seen.clear();
+            seen.resize(words_needed, 0);
         }
+        buckets.clear();
+        let mut counter = Counter {
+            bag: Bag {
+                seen,
+                buckets,
+                shift: 32 - self.bits.clamp(1, 32),
+            },
+            text,
+            ngrams: self.char_ngrams(),
+            words: 0,
+        };
+        tokenize(text, &mut counter);
+        let mut bag = counter.bag;
         if let Some(name) = sender_name {
             for_each_name_token(name, |t| {
-                add(t.hash);
+                bag.add(t.hash);
             });
         }
+        // The weights are read once the text is through, in one run of
+        // independent loads (the sum is the same in any order).
+        let buckets: &[u32] = bag.buckets;
+        let distinct = buckets.len() as u32;
         if distinct == 0 {
             return self.bias;
         }
+        let sum: i64 = buckets
+            .iter()
+            .map(|&b| i64::from(self.weights.get(b as usize).copied().unwrap_or(0)))
+            .sum();
         self.bias + self.scale * sum as f32 / (distinct as f32).sqrt()
     }
 
@@ -1026,5 +1181,386 @@ mod tests {
         assert!(BITS.contains(&m.bits()));
         let p = m.probability("Hello, the meeting moved to Tuesday.");
         assert!((0.0..=1.0).contains(&p));
+    }
+
+    /// Text made of pieces that hit every branch of the tokenizer.
+    fn pieces() -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::collection::vec(
+            proptest::sample::select(vec![
+                "word",
+                "Word",
+                "WWW.",
+                "www.x",
+                "w",
+                "ww",
+                " ",
+                "  ",
+                "\t",
+                "\n",
+                "\r",
+                "\x0c",
+                "1",
+                "12",
+                "2002",
+                "12:30",
+                "1/2",
+                "1-2",
+                "a-1",
+                "-",
+                "/",
+                ":",
+                "://",
+                "@",
+                ".",
+                ",",
+                "!",
+                "[",
+                "`",
+                "{",
+                "~",
+                "\u{7f}",
+                "é",
+                "É",
+                "ß",
+                "İ",
+                "\u{AD}",
+                "\u{200B}",
+                "\u{FEFF}",
+                "\u{A0}",
+                "\u{2003}",
+                "\u{3000}",
+                "お",
+                "客",
+                "ไทย",
+                "٣",
+                "Ⅻ",
+                "abcdefghijklmnopqrstuvwxyzabc",
+                "verylongwordwithoutanyspace",
+                "x",
+                "http",
+                "mailto:",
+                "a@b",
+                "\u{1F600}",
+                "\u{10FFFF}",
+            ]),
+            0..40,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    fn all_tokens(text: &str, reference: bool) -> Vec<Token> {
+        let mut v = Vec::new();
+        if reference {
+            reference::ref_for_each_token(text, |t| v.push(t));
+        } else {
+            for_each_token(text, |t| v.push(t));
+        }
+        v
+    }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        #[test]
+        fn fast_tokenizer_is_the_reference(text in pieces(), junk in ".{0,40}") {
+            for t in [text.clone(), format!("{junk}{text}"), format!("{text} {junk}")] {
+                proptest::prop_assert_eq!(all_tokens(&t, false), all_tokens(&t, true), "{:?}", t);
+            }
+        }
+
+        #[test]
+        fn log_odds_are_the_reference_bit_for_bit(text in pieces(), name in ".{0,20}") {
+            let m = TextModel::shipped().unwrap();
+            let words = m.clone().with_char_ngrams(None);
+            for (model, sender) in [(&m, None), (&m, Some(name.as_str())), (&words, Some(name.as_str()))] {
+                let fast = model.message_log_odds(&text, sender);
+                let slow = reference::ref_log_odds(model, &text, sender);
+                proptest::prop_assert_eq!(fast.to_bits(), slow.to_bits(), "{:?}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn fast_paths_on_long_text() {
+        // Runs longer than eight bytes before and after the interesting
+        // byte, chunks ending at the text's end, a large bitmap reused.
+        let m = TextModel::shipped().unwrap();
+        let texts = [
+            "abcdefghijklmnop:qrstuvwxyz 1234567890abcdef- wwwwwwwwwwww.example more words",
+            "abcdefghijklmnopqrstuvwxyz",
+            "verification-required-2002-immediately account@@ suspended:// now",
+            "Sehr geehrte Kundin, Ihr Konto wurde gesperrt. Bitte bestätigen Sie Ihre Daten",
+        ];
+        for t in texts {
+            assert_eq!(all_tokens(t, false), all_tokens(t, true), "{t}");
+            for _ in 0..2 {
+                assert_eq!(
+                    m.message_log_odds(t, Some("Bank")).to_bits(),
+                    reference::ref_log_odds(&m, t, Some("Bank")).to_bits()
+                );
+            }
+        }
+    }
+
+    /// The tokenizer and the log-odds as they were before the round-6 fast
+    /// paths (one `chunk_at` scan per chunk, weights summed as met), kept to
+    /// check the fast paths give the same tokens and bit-identical log-odds.
+    #[allow(clippy::wrong_self_convention, dead_code)]
+    mod reference {
+        use super::super::*;
+
+        /// The tokenizer's state: the token being read and the previous kept token.
+        struct RefReader<F: FnMut(Token)> {
+            f: F,
+            /// Tokens and pairs given so far.
+            n: usize,
+            /// Hash of the token being read (FNV-1a so far).
+            hash: u32,
+            start: usize,
+            chars: usize,
+            digits: usize,
+            /// The previous kept token (hash, start), for pairs.
+            prev: Option<(u32, usize)>,
+        }
+
+        impl<F: FnMut(Token)> RefReader<F> {
+            #[inline]
+            fn push(&mut self, i: usize, folded: u8) {
+                if self.chars == 0 {
+                    self.start = i;
+                }
+                self.chars += 1;
+                self.hash = (self.hash ^ u32::from(folded)).wrapping_mul(FNV_PRIME);
+            }
+
+            /// End the token being read at byte `end`.
+            #[inline]
+            fn emit(&mut self, end: usize) {
+                if self.chars == 0 {
+                    return;
+                }
+                let four_digits = self.digits == 4 && self.chars == 4;
+                if self.chars > MAX_TOKEN_CHARS || four_digits {
+                    self.prev = None;
+                } else {
+                    let h = fmix(self.hash);
+                    (self.f)(Token {
+                        hash: h,
+                        start: self.start,
+                        end,
+                        bigram: false,
+                    });
+                    self.n += 1;
+                    if let Some((p, pstart)) = self.prev {
+                        (self.f)(Token {
+                            hash: fmix(p.wrapping_mul(BIGRAM_SALT) ^ h ^ BIGRAM_SALT),
+                            start: pstart,
+                            end,
+                            bigram: true,
+                        });
+                        self.n += 1;
+                    }
+                    self.prev = Some((h, self.start));
+                }
+                self.hash = FNV_OFFSET;
+                self.chars = 0;
+                self.digits = 0;
+            }
+        }
+
+        /// Whether the chunk of text starting at `at` (up to the next ASCII
+        /// space) is an address, a URL or a date or time, skipped whole; and where
+        /// it ends.
+        fn ref_chunk_at(bytes: &[u8], at: usize) -> (bool, usize) {
+            let chunk = bytes.get(at..).unwrap_or_default();
+            let starts = |p: &[u8]| {
+                chunk
+                    .get(..p.len())
+                    .is_some_and(|c| c.eq_ignore_ascii_case(p))
+            };
+            let mut skip = starts(b"www.");
+            let mut digit = false;
+            let mut len = chunk.len();
+            for (i, &b) in chunk.iter().enumerate() {
+                // Most bytes (letters) matter for nothing: one table look-up.
+                match CHUNK.get(usize::from(b)).copied().unwrap_or(0) {
+                    0 => {}
+                    CHUNK_END => {
+                        len = i;
+                        break;
+                    }
+                    CHUNK_DIGIT => digit = true,
+                    CHUNK_AT => skip = true,
+                    CHUNK_COLON => skip |= digit || chunk.get(i + 1..i + 3) == Some(b"//"),
+                    CHUNK_SLASH => skip |= digit,
+                    CHUNK_DASH => skip |= digit && chunk.get(i + 1).is_some_and(u8::is_ascii_digit),
+                    _ => {}
+                }
+            }
+            (skip, at + len)
+        }
+
+        /// Call `f` for every token and adjacent pair of `text`, in order (a pair
+        /// right after its second token). Returns how many were given.
+        ///
+        /// Tokens are runs of letters and digits, lower-cased, digits folded to
+        /// `0`; soft hyphens and zero-width characters do not split them. CJK,
+        /// kana, Thai, Lao, Myanmar and Khmer characters are one token each. Not
+        /// given (and breaking pairs): tokens longer than [`MAX_TOKEN_CHARS`],
+        /// four-digit numbers, and whole space-separated chunks that contain `@`,
+        /// `://`, start with `www.`, or hold a digit followed by `:` or `/` or
+        /// digits around `-` (addresses, URLs, dates, times, phone numbers).
+        pub(super) fn ref_for_each_token(text: &str, f: impl FnMut(Token)) -> usize {
+            let bytes = text.as_bytes();
+            let mut r = RefReader {
+                f,
+                n: 0,
+                hash: FNV_OFFSET,
+                start: 0,
+                chars: 0,
+                digits: 0,
+                prev: None,
+            };
+            let mut at_chunk_start = true;
+            let mut next = 0usize;
+            while let Some(&b) = bytes.get(next) {
+                let i = next;
+                next += 1;
+                let class = CLASS.get(usize::from(b)).copied().unwrap_or(OTHER);
+                if class == SPACE {
+                    r.emit(i);
+                    at_chunk_start = true;
+                    continue;
+                }
+                if class == CONTINUATION {
+                    // Read with its leading byte.
+                    continue;
+                }
+                if at_chunk_start {
+                    at_chunk_start = false;
+                    let (skip, end) = ref_chunk_at(bytes, i);
+                    if skip {
+                        r.emit(i);
+                        r.prev = None;
+                        // The chunk's bytes are not read.
+                        next = end.max(next);
+                        continue;
+                    }
+                }
+                match class {
+                    ALPHA => {
+                        r.push(i, b | 0x20);
+                        // The rest of a run of ASCII letters, in a tight loop (the
+                        // same as one `push` each: the token has started).
+                        while let Some(&l) = bytes.get(next)
+                            && CLASS.get(usize::from(l)).copied() == Some(ALPHA)
+                        {
+                            r.chars += 1;
+                            r.hash = (r.hash ^ u32::from(l | 0x20)).wrapping_mul(FNV_PRIME);
+                            next += 1;
+                        }
+                        continue;
+                    }
+                    DIGIT => {
+                        r.digits += 1;
+                        r.push(i, b'0');
+                        continue;
+                    }
+                    OTHER => {
+                        r.emit(i);
+                        continue;
+                    }
+                    _ => {}
+                }
+                let Some(c) = text.get(i..).and_then(|s| s.chars().next()) else {
+                    continue;
+                };
+                if is_unspaced(c) {
+                    r.emit(i);
+                    r.start = i;
+                    r.chars = 1;
+                    r.hash = fnv_char(FNV_OFFSET, c);
+                    r.emit(i + c.len_utf8());
+                } else if c.is_alphanumeric() {
+                    if c.is_numeric() {
+                        r.digits += 1;
+                        r.push(i, b'0');
+                    } else {
+                        if r.chars == 0 {
+                            r.start = i;
+                        }
+                        r.chars += 1;
+                        for l in c.to_lowercase() {
+                            r.hash = fnv_char(r.hash, l);
+                        }
+                    }
+                } else if matches!(
+                    c,
+                    '\u{AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'
+                ) {
+                    // Soft hyphens and zero-width characters hide words from filters:
+                    // read through them.
+                } else if c.is_whitespace() {
+                    r.emit(i);
+                    at_chunk_start = true;
+                } else {
+                    r.emit(i);
+                }
+            }
+            r.emit(bytes.len());
+            r.n
+        }
+
+        /// The log-odds as `log_odds_with` computed them before round 6.
+        pub(super) fn ref_log_odds(m: &TextModel, text: &str, sender_name: Option<&str>) -> f32 {
+            let mut seen = vec![0u64; m.weights.len().div_ceil(64)];
+            let mut sum = 0i64;
+            let mut distinct = 0u32;
+            let shift = 32 - m.bits.clamp(1, 32);
+            let mut add = |hash: u32| {
+                let b = (hash >> shift) as usize;
+                let Some(word) = seen.get_mut(b / 64) else {
+                    return false;
+                };
+                let bit = 1u64 << (b % 64);
+                if *word & bit == 0 {
+                    *word |= bit;
+                    distinct += 1;
+                    sum += i64::from(m.weights.get(b).copied().unwrap_or(0));
+                    true
+                } else {
+                    false
+                }
+            };
+            match m.char_ngrams {
+                None => {
+                    ref_for_each_token(text, |t| {
+                        add(t.hash);
+                    });
+                }
+                Some((min, max)) => {
+                    let (min, max) = (usize::from(min), usize::from(max));
+                    let mut words = 0usize;
+                    ref_for_each_token(text, |t| {
+                        if add(t.hash) && !t.bigram && words < MAX_NGRAM_WORDS {
+                            words += 1;
+                            let word = text.get(t.start..t.end).unwrap_or_default();
+                            for_each_char_ngram(word, min, max, |h| {
+                                add(h);
+                            });
+                        }
+                    });
+                }
+            }
+            if let Some(name) = sender_name {
+                ref_for_each_token(name, |t| {
+                    add(fmix(t.hash ^ NAME_SALT));
+                });
+            }
+            if distinct == 0 {
+                return m.bias;
+            }
+            m.bias + m.scale * sum as f32 / (distinct as f32).sqrt()
+        }
     }
 }
