@@ -1713,11 +1713,27 @@ impl LinkChecker {
     }
 }
 
-/// `s.split_whitespace().count()`, without decoding ASCII bytes as chars.
+/// `s.split_whitespace().count()`, without decoding ASCII bytes as chars:
+/// eight ASCII bytes at a time (a word starts at each byte that is not
+/// white space after one that is), other characters one at a time.
 fn count_words(s: &str) -> usize {
     let bytes = s.as_bytes();
     let (mut i, mut words, mut in_word) = (0, 0, false);
     while let Some(&b) = bytes.get(i) {
+        if let Some(chunk) = bytes
+            .get(i..i + 8)
+            .and_then(|c| <[u8; 8]>::try_from(c).ok())
+        {
+            let x = u64::from_le_bytes(chunk);
+            if x & HIGH == 0 {
+                let space = ascii_spaces(x);
+                let starts = !space & HIGH & ((space << 8) | u64::from(!in_word) << 7);
+                words += starts.count_ones() as usize;
+                in_word = space >> 63 == 0;
+                i += 8;
+                continue;
+            }
+        }
         if b.is_ascii() {
             // No decoding for ASCII bytes.
             if crate::extract::is_ascii_space(b) {
@@ -1739,6 +1755,22 @@ fn count_words(s: &str) -> usize {
         i += len;
     }
     words
+}
+
+/// The high bit of each byte of a `u64`.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// For eight ASCII bytes (no high bit set), the high bit of each byte that
+/// is ASCII white space (`is_ascii_space`: tab, LF, VT, FF, CR, space).
+fn ascii_spaces(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // Bytes below 0x80 plus addends below 0x80 never carry into the next byte.
+    let at_least_9 = x + ONES * (0x80 - 9);
+    let at_least_14 = x + ONES * (0x80 - 14);
+    let v = x ^ (ONES * 0x20);
+    // The high bit of `v`'s low seven bits plus 0x7f is set unless they are zero.
+    let not_space_char = ((v & !HIGH) + ONES * 0x7f) | v;
+    ((at_least_9 & !at_least_14) | !not_space_char) & HIGH
 }
 
 /// Calls to action in anchor text ("click here", "log in", "verify now" ...).
@@ -2150,8 +2182,29 @@ mod tests {
             "x\u{A0}y\u{3000}z\u{85}w",
             "\u{B}\u{C}é ü\u{2028}",
             "日本語 のテキスト",
+            "one two  three\tfour\r\nfive six seven eight nine",
+            "\u{B}\u{C}\u{D}\u{1F}\u{20}\u{21}\u{8}\u{9}\u{E}xyz \u{7F}\u{0}abcdefgh",
+            "abcdefgh ijklmnop\u{A0}qrstuvwx yz",
         ] {
             assert_eq!(count_words(s), s.split_whitespace().count(), "{s:?}");
+        }
+        for b in 0u8..128 {
+            for pos in 0..8 {
+                let mut s = String::from("aaaaaaaaaaaaaaaa");
+                s.replace_range(pos..=pos, char::from(b).encode_utf8(&mut [0; 4]));
+                assert_eq!(count_words(&s), s.split_whitespace().count(), "{s:?}");
+                let mut t = String::from("        ");
+                t.replace_range(pos..=pos, char::from(b).encode_utf8(&mut [0; 4]));
+                t.push_str("  x");
+                assert_eq!(count_words(&t), t.split_whitespace().count(), "{t:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn words_counted_like_split_whitespace_any(s in "[ a\t\n\u{B}\u{C}\r\u{85}\u{A0}\u{2028}\u{3000}é日x.-]{0,64}") {
+            proptest::prop_assert_eq!(count_words(&s), s.split_whitespace().count());
         }
     }
 
