@@ -13,7 +13,7 @@ use crate::extract::{
 };
 use crate::feeds::{FeedSet, Feeds};
 use crate::lists::{
-    self, Brands, FastMap, FastSet, SuffixSet, edit_distance_ascii, is_mixed_script, skeleton,
+    self, Brands, FastMap, FastSet, SuffixSet, edit_distance_ascii, is_mixed_script,
 };
 use crate::message_model::{MessageFeatures, MessageModel, Payload};
 use crate::model::{
@@ -1106,7 +1106,7 @@ impl LinkChecker {
             .unwrap_or_default();
 
         // Confusables: the registered label's skeleton equals a brand's.
-        if let Some((b, form)) = self.brands.by_skeleton(&skeleton(&reg_label_unicode))
+        if let Some((b, form)) = self.brands.by_label_skeleton(&reg_label_unicode)
             && reg_label_unicode != form
         {
             reasons.push(Reason::Confusable {
@@ -1118,9 +1118,11 @@ impl LinkChecker {
         // Typosquats of the registered label.
         if reg_label.len() >= 5 && reg_label.is_ascii() {
             let hist = lists::letter_histogram(reg_label.as_bytes());
-            for (b, brand_hist) in self.brands.typosquat_candidates(reg_label.len()) {
+            let mask = lists::histogram_mask(&hist);
+            for (b, brand_hist, brand_mask) in self.brands.typosquat_candidates(reg_label.len()) {
                 let max = if b.token.len() >= 9 { 2 } else { 1 };
                 if b.token.len().abs_diff(reg_label.len()) > max
+                    || (mask ^ brand_mask).count_ones() as usize > 2 * max
                     || !lists::histograms_within(&hist, brand_hist, 2 * max)
                 {
                     continue;
@@ -1158,7 +1160,7 @@ impl LinkChecker {
                 } else {
                     label
                 };
-                if let Some((b, form)) = self.brands.by_skeleton(&skeleton(label))
+                if let Some((b, form)) = self.brands.by_label_skeleton(label)
                     && label != form
                 {
                     reasons.push(Reason::Confusable {
