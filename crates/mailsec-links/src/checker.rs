@@ -714,7 +714,19 @@ pub struct LinkChecker {
 }
 
 /// Host-level reasons per host, within one message.
-type HostCache = FastMap<String, (Vec<Reason>, bool)>;
+type HostCache = FastMap<String, HostFacts>;
+
+/// What [`LinkChecker::host_reasons`] finds about a host.
+#[derive(Debug, Clone)]
+struct HostFacts {
+    reasons: Vec<Reason>,
+    /// Whether the brand-in-path check applies.
+    check_path: bool,
+    /// The host is under a free-hosting or dynamic-DNS domain.
+    free_hosting: bool,
+    /// The host is a URL shortener.
+    shortener: bool,
+}
 
 /// A target as written → its normalised form (`None`: not a URL) and the
 /// reasons that depend on the URL alone, with their score.
@@ -1135,6 +1147,8 @@ impl LinkChecker {
         let words =
             self.url_words
                 .scan(&self.brands, host, u.path(), u.query().unwrap_or_default());
+        // A domain's free-hosting and shortener look-ups, for the model's host features.
+        let mut known = None;
         match u.host_kind() {
             HostKind::Ipv4 | HostKind::Ipv6 => {
                 let private = host.parse::<IpAddr>().is_ok_and(|ip| match ip {
@@ -1148,7 +1162,9 @@ impl LinkChecker {
                 });
                 reasons.push(Reason::IpHost { private });
             }
-            HostKind::Domain => self.domain_reasons(u, host, &words, hosts, &mut reasons),
+            HostKind::Domain => {
+                known = Some(self.domain_reasons(u, host, &words, hosts, &mut reasons));
+            }
             _ => {}
         }
         if u.has_userinfo() {
@@ -1187,7 +1203,7 @@ impl LinkChecker {
             let f = match host_features.get(host).filter(|hf| hf.is_ip() == ip) {
                 Some(hf) => features_on_host(u, &lists, model.dim(), Some(&words), hf),
                 None => {
-                    let hf = crate::model::host_features(u, &lists);
+                    let hf = crate::model::host_features_known(u, &lists, known);
                     let f = features_on_host(u, &lists, model.dim(), Some(&words), &hf);
                     if host_features.len() < MAX_LINKS {
                         host_features.insert(host.to_owned(), hf);
@@ -1214,8 +1230,8 @@ impl LinkChecker {
         words: &UrlWordHits,
         hosts: &mut HostCache,
         reasons: &mut Vec<Reason>,
-    ) {
-        let (host_reasons, check_path) = match hosts.get(host) {
+    ) -> (bool, bool) {
+        let facts = match hosts.get(host) {
             Some(hit) => hit.clone(),
             None => {
                 let r = self.host_reasons(u, host);
@@ -1225,6 +1241,12 @@ impl LinkChecker {
                 r
             }
         };
+        let HostFacts {
+            reasons: host_reasons,
+            check_path,
+            free_hosting,
+            shortener,
+        } = facts;
         reasons.extend(host_reasons);
         if check_path
             && let Some(b) = words
@@ -1236,11 +1258,13 @@ impl LinkChecker {
                 brand: b.token.clone(),
             });
         }
+        (free_hosting, shortener)
     }
 
-    /// Host-level reasons, and whether the brand-in-path check applies
-    /// (the domain is no brand's and its labels named none).
-    fn host_reasons(&self, u: &NormalizedUrl, host: &str) -> (Vec<Reason>, bool) {
+    /// Host-level reasons, whether the brand-in-path check applies
+    /// (the domain is no brand's and its labels named none), and the
+    /// host's free-hosting and shortener look-ups.
+    fn host_reasons(&self, u: &NormalizedUrl, host: &str) -> HostFacts {
         let mut reasons = Vec::new();
         let reg = u.registered_domain().unwrap_or(host);
         let host_unicode = u.host_unicode().unwrap_or(host);
@@ -1256,12 +1280,14 @@ impl LinkChecker {
             self.brand_reasons(host, reg, host_unicode, &mut reasons);
             check_path = reasons.len() == before;
         }
-        if let Some(s) = self.shorteners.matching(host) {
+        let shortener = self.shorteners.matching(host);
+        if let Some(s) = shortener {
             reasons.push(Reason::Shortener {
                 service: s.to_owned(),
             });
         }
-        if let Some(s) = self.free_hosting.matching(host) {
+        let free_hosting = self.free_hosting.matching(host);
+        if let Some(s) = free_hosting {
             reasons.push(Reason::FreeHosting {
                 service: s.to_owned(),
             });
@@ -1271,7 +1297,12 @@ impl LinkChecker {
         {
             reasons.push(Reason::SuspiciousTld { tld: t.to_owned() });
         }
-        (reasons, check_path)
+        HostFacts {
+            reasons,
+            check_path,
+            free_hosting: free_hosting.is_some(),
+            shortener: shortener.is_some(),
+        }
     }
 
     fn brand_reasons(&self, host: &str, reg: &str, host_unicode: &str, reasons: &mut Vec<Reason>) {
