@@ -13,7 +13,7 @@ use crate::extract::{
 };
 use crate::feeds::{FeedSet, Feeds};
 use crate::lists::{
-    self, Brands, FastMap, FastSet, SuffixSet, edit_distance_ascii, is_mixed_script, skeleton,
+    self, Brands, FastMap, FastSet, SuffixSet, edit_distance_ascii, is_mixed_script,
 };
 use crate::message_model::{MessageFeatures, MessageModel, Payload};
 use crate::model::{
@@ -236,9 +236,177 @@ struct Wording {
     /// matches a standard non-overlapping search of each set alone gives:
     /// the first match of the set starting at or after the end of the
     /// set's previous match.
-    all: AhoCorasick,
+    all: TextSearch,
     /// How many wording phrases come first in `all`.
     phrases: usize,
+}
+
+/// The automaton [`Wording::scan`] searches.
+#[derive(Debug)]
+enum TextSearch {
+    /// Copied into one table (built whenever it can be).
+    Dense(DenseDfa),
+    /// The library's DFA and search loop.
+    Library(aho_corasick::dfa::DFA),
+}
+
+/// An Aho-Corasick DFA copied into one flat table for the overlapping
+/// search of a message's text: a byte's class, then one look-up and one
+/// comparison a byte (match states are numbered last). It reports exactly
+/// what `AhoCorasick::find_overlapping_iter` of the same automaton does —
+/// at each end, the match state's patterns in the automaton's order —
+/// without that iterator's general search loop.
+#[derive(Debug)]
+struct DenseDfa {
+    /// Byte → equivalence class (bytes every state sends to the same place).
+    classes: [u8; 256],
+    /// Next state (premultiplied by the number of classes) at state ×
+    /// classes + class.
+    trans: Vec<u32>,
+    /// The start state, premultiplied.
+    start: u32,
+    /// Premultiplied states at or above this are match states.
+    match_from: u32,
+    /// Number of classes (the stride of `trans`).
+    stride: u32,
+    /// Per match state (in order from `match_from`), the range of its
+    /// matches in `hits`.
+    match_ranges: Vec<(u32, u32)>,
+    /// (pattern index, pattern length) of each match, in the automaton's order.
+    hits: Vec<(u32, u32)>,
+}
+
+impl DenseDfa {
+    /// The largest table built (states × classes); bigger automata keep
+    /// the library's search.
+    const MAX_CELLS: usize = 1 << 22;
+
+    /// Copy an unanchored, ASCII-case-insensitive Aho-Corasick DFA of
+    /// `patterns`; `None` if it has a dead or matching start (empty
+    /// patterns) or is too large.
+    ///
+    /// Byte classes come from the patterns: a byte no pattern holds (ASCII
+    /// letters folded) leads every state where the failure links end, the
+    /// start; ASCII letters of either case lead alike. Each other byte is
+    /// a class of its own (finer than needed, never coarser; checked
+    /// against every byte of every state by a test).
+    fn new<'p>(
+        aut: &aho_corasick::dfa::DFA,
+        patterns: impl IntoIterator<Item = &'p str>,
+    ) -> Option<DenseDfa> {
+        use aho_corasick::automaton::Automaton;
+        let anchored = aho_corasick::Anchored::No;
+        let start = aut.start_state(anchored).ok()?;
+        if aut.is_dead(start) || aut.is_match(start) {
+            return None;
+        }
+        let mut classes = [0u8; 256];
+        let mut representatives: Vec<u8> = vec![0];
+        for p in patterns {
+            for b in p.bytes() {
+                let b = b.to_ascii_lowercase();
+                if classes[usize::from(b)] == 0 {
+                    let class = u8::try_from(representatives.len()).ok()?;
+                    representatives.push(b);
+                    classes[usize::from(b)] = class;
+                    classes[usize::from(b.to_ascii_uppercase())] = class;
+                }
+            }
+        }
+        // Class 0: a byte no pattern holds.
+        let other = (0..=255u8).find(|&b| classes[usize::from(b)] == 0)?;
+        *representatives.first_mut()? = other;
+        let stride = representatives.len();
+        // Every state reachable from the start, and its transitions (as
+        // indices in `states`), in the order found.
+        let mut states = vec![start];
+        let mut index: FastMap<usize, usize> = FastMap::default();
+        index.insert(start.as_usize(), 0);
+        let mut found: Vec<usize> = Vec::new();
+        let mut i = 0;
+        while let Some(&sid) = states.get(i) {
+            for &b in &representatives {
+                let next = aut.next_state(anchored, sid, b);
+                if aut.is_dead(next) {
+                    return None;
+                }
+                let n = states.len();
+                let at = *index.entry(next.as_usize()).or_insert(n);
+                if at == n {
+                    states.push(next);
+                }
+                found.push(at);
+            }
+            if states.len().checked_mul(stride)? > Self::MAX_CELLS {
+                return None;
+            }
+            i += 1;
+        }
+        // Non-match states first, then match states.
+        let order: Vec<usize> = (0..states.len())
+            .filter(|&i| states.get(i).is_some_and(|&s| !aut.is_match(s)))
+            .chain((0..states.len()).filter(|&i| states.get(i).is_some_and(|&s| aut.is_match(s))))
+            .collect();
+        let mut new_of = vec![0usize; states.len()];
+        for (new, &old) in order.iter().enumerate() {
+            *new_of.get_mut(old)? = new;
+        }
+        let mut trans = Vec::with_capacity(states.len() * stride);
+        let mut match_ranges = Vec::new();
+        let mut hits = Vec::new();
+        for &old in &order {
+            let sid = *states.get(old)?;
+            for &next in found.get(old * stride..(old + 1) * stride)? {
+                trans.push(u32::try_from(new_of.get(next)? * stride).ok()?);
+            }
+            if aut.is_match(sid) {
+                let from = u32::try_from(hits.len()).ok()?;
+                for k in 0..aut.match_len(sid) {
+                    let pid = aut.match_pattern(sid, k);
+                    hits.push((pid.as_u32(), u32::try_from(aut.pattern_len(pid)).ok()?));
+                }
+                match_ranges.push((from, u32::try_from(hits.len()).ok()?));
+            }
+        }
+        let non_match = states.len() - match_ranges.len();
+        Some(DenseDfa {
+            classes,
+            trans,
+            start: u32::try_from(new_of.first()? * stride).ok()?,
+            match_from: u32::try_from(non_match * stride).ok()?,
+            stride: u32::try_from(stride).ok()?,
+            match_ranges,
+            hits,
+        })
+    }
+
+    /// Every occurrence of every pattern in `hay` as (pattern, start, end),
+    /// in the order of `find_overlapping_iter`.
+    fn for_each_overlapping(&self, hay: &[u8], mut f: impl FnMut(usize, usize, usize)) {
+        let mut s = self.start;
+        for (at, &b) in hay.iter().enumerate() {
+            let class = u32::from(self.classes[usize::from(b)]);
+            s = self
+                .trans
+                .get((s + class) as usize)
+                .copied()
+                .unwrap_or(self.start);
+            if s >= self.match_from {
+                let k = ((s - self.match_from) / self.stride) as usize;
+                let Some(&(from, to)) = self.match_ranges.get(k) else {
+                    continue;
+                };
+                let end = at + 1;
+                for &(pid, len) in self
+                    .hits
+                    .get(from as usize..to as usize)
+                    .unwrap_or_default()
+                {
+                    f(pid as usize, end - len as usize, end);
+                }
+            }
+        }
+    }
 }
 
 /// What one pass over a message's text found.
@@ -429,18 +597,22 @@ const LURE: &[&str] = &[
 impl Wording {
     fn new(brands: &Brands) -> Result<Self, aho_corasick::BuildError> {
         let phrases = ASK.len() + THREAT.len() + GREETING.len() + LURE.len();
-        let all = AhoCorasick::builder()
+        let patterns = || {
+            ASK.iter()
+                .chain(THREAT)
+                .chain(GREETING)
+                .chain(LURE)
+                .copied()
+                .chain(brands.list.iter().map(|b| b.token.as_str()))
+        };
+        let dfa = aho_corasick::dfa::DFA::builder()
             .ascii_case_insensitive(true)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .prefilter(false)
-            .build(
-                ASK.iter()
-                    .chain(THREAT)
-                    .chain(GREETING)
-                    .chain(LURE)
-                    .copied()
-                    .chain(brands.list.iter().map(|b| b.token.as_str())),
-            )?;
+            .build(patterns())?;
+        let all = match DenseDfa::new(&dfa, patterns()) {
+            Some(d) => TextSearch::Dense(d),
+            None => TextSearch::Library(dfa),
+        };
         Ok(Wording { all, phrases })
     }
 
@@ -460,32 +632,29 @@ impl Wording {
         // Where each set's next non-overlapping match may start.
         let mut phrase_from = 0;
         let mut brand_from = 0;
-        for m in self.all.find_overlapping_iter(text) {
-            let i = m.pattern().as_usize();
+        let mut each = |i: usize, start: usize, end: usize| {
             if let Some(bi) = i.checked_sub(self.phrases) {
-                if named || m.start() < brand_from {
-                    continue;
+                if named || start < brand_from {
+                    return;
                 }
-                brand_from = m.end();
+                brand_from = end;
                 let Some(b) = brands.list.get(bi) else {
-                    continue;
+                    return;
                 };
                 named = !b.common_word
                     && b.token.len() >= 4
-                    && (m.start() == 0
+                    && (start == 0
                         || bytes
-                            .get(m.start() - 1)
+                            .get(start - 1)
                             .is_some_and(|x| !x.is_ascii_alphanumeric()))
-                    && bytes
-                        .get(m.end())
-                        .is_none_or(|x| !x.is_ascii_alphanumeric())
+                    && bytes.get(end).is_none_or(|x| !x.is_ascii_alphanumeric())
                     && !from_reg.is_some_and(|d| Brands::owns(b, d));
-                continue;
+                return;
             }
-            if m.start() < phrase_from {
-                continue;
+            if start < phrase_from {
+                return;
             }
-            phrase_from = m.end();
+            phrase_from = end;
             let set = bounds.iter().take_while(|b| i >= **b).count();
             let first = set
                 .checked_sub(1)
@@ -494,6 +663,18 @@ impl Wording {
                 .unwrap_or(0);
             if let Some(bits) = seen.get_mut(set) {
                 *bits |= 1u128 << ((i - first) % 128);
+            }
+        };
+        match &self.all {
+            TextSearch::Dense(d) => d.for_each_overlapping(bytes, each),
+            TextSearch::Library(dfa) => {
+                use aho_corasick::automaton::{Automaton, OverlappingState};
+                let input = aho_corasick::Input::new(text);
+                let mut state = OverlappingState::start();
+                while dfa.try_find_overlapping(&input, &mut state).is_ok() {
+                    let Some(m) = state.get_match() else { break };
+                    each(m.pattern().as_usize(), m.start(), m.end());
+                }
             }
         }
         let [ask, threat, greeting, lure] = seen.map(|b| b.count_ones() as usize);
@@ -533,7 +714,19 @@ pub struct LinkChecker {
 }
 
 /// Host-level reasons per host, within one message.
-type HostCache = FastMap<String, (Vec<Reason>, bool)>;
+type HostCache = FastMap<String, HostFacts>;
+
+/// What [`LinkChecker::host_reasons`] finds about a host.
+#[derive(Debug, Clone)]
+struct HostFacts {
+    reasons: Vec<Reason>,
+    /// Whether the brand-in-path check applies.
+    check_path: bool,
+    /// The host is under a free-hosting or dynamic-DNS domain.
+    free_hosting: bool,
+    /// The host is a URL shortener.
+    shortener: bool,
+}
 
 /// A target as written → its normalised form (`None`: not a URL) and the
 /// reasons that depend on the URL alone, with their score.
@@ -954,6 +1147,8 @@ impl LinkChecker {
         let words =
             self.url_words
                 .scan(&self.brands, host, u.path(), u.query().unwrap_or_default());
+        // A domain's free-hosting and shortener look-ups, for the model's host features.
+        let mut known = None;
         match u.host_kind() {
             HostKind::Ipv4 | HostKind::Ipv6 => {
                 let private = host.parse::<IpAddr>().is_ok_and(|ip| match ip {
@@ -967,7 +1162,9 @@ impl LinkChecker {
                 });
                 reasons.push(Reason::IpHost { private });
             }
-            HostKind::Domain => self.domain_reasons(u, host, &words, hosts, &mut reasons),
+            HostKind::Domain => {
+                known = Some(self.domain_reasons(u, host, &words, hosts, &mut reasons));
+            }
             _ => {}
         }
         if u.has_userinfo() {
@@ -1006,7 +1203,7 @@ impl LinkChecker {
             let f = match host_features.get(host).filter(|hf| hf.is_ip() == ip) {
                 Some(hf) => features_on_host(u, &lists, model.dim(), Some(&words), hf),
                 None => {
-                    let hf = crate::model::host_features(u, &lists);
+                    let hf = crate::model::host_features_known(u, &lists, known);
                     let f = features_on_host(u, &lists, model.dim(), Some(&words), &hf);
                     if host_features.len() < MAX_LINKS {
                         host_features.insert(host.to_owned(), hf);
@@ -1033,8 +1230,8 @@ impl LinkChecker {
         words: &UrlWordHits,
         hosts: &mut HostCache,
         reasons: &mut Vec<Reason>,
-    ) {
-        let (host_reasons, check_path) = match hosts.get(host) {
+    ) -> (bool, bool) {
+        let facts = match hosts.get(host) {
             Some(hit) => hit.clone(),
             None => {
                 let r = self.host_reasons(u, host);
@@ -1044,6 +1241,12 @@ impl LinkChecker {
                 r
             }
         };
+        let HostFacts {
+            reasons: host_reasons,
+            check_path,
+            free_hosting,
+            shortener,
+        } = facts;
         reasons.extend(host_reasons);
         if check_path
             && let Some(b) = words
@@ -1055,11 +1258,13 @@ impl LinkChecker {
                 brand: b.token.clone(),
             });
         }
+        (free_hosting, shortener)
     }
 
-    /// Host-level reasons, and whether the brand-in-path check applies
-    /// (the domain is no brand's and its labels named none).
-    fn host_reasons(&self, u: &NormalizedUrl, host: &str) -> (Vec<Reason>, bool) {
+    /// Host-level reasons, whether the brand-in-path check applies
+    /// (the domain is no brand's and its labels named none), and the
+    /// host's free-hosting and shortener look-ups.
+    fn host_reasons(&self, u: &NormalizedUrl, host: &str) -> HostFacts {
         let mut reasons = Vec::new();
         let reg = u.registered_domain().unwrap_or(host);
         let host_unicode = u.host_unicode().unwrap_or(host);
@@ -1075,12 +1280,14 @@ impl LinkChecker {
             self.brand_reasons(host, reg, host_unicode, &mut reasons);
             check_path = reasons.len() == before;
         }
-        if let Some(s) = self.shorteners.matching(host) {
+        let shortener = self.shorteners.matching(host);
+        if let Some(s) = shortener {
             reasons.push(Reason::Shortener {
                 service: s.to_owned(),
             });
         }
-        if let Some(s) = self.free_hosting.matching(host) {
+        let free_hosting = self.free_hosting.matching(host);
+        if let Some(s) = free_hosting {
             reasons.push(Reason::FreeHosting {
                 service: s.to_owned(),
             });
@@ -1090,7 +1297,12 @@ impl LinkChecker {
         {
             reasons.push(Reason::SuspiciousTld { tld: t.to_owned() });
         }
-        (reasons, check_path)
+        HostFacts {
+            reasons,
+            check_path,
+            free_hosting: free_hosting.is_some(),
+            shortener: shortener.is_some(),
+        }
     }
 
     fn brand_reasons(&self, host: &str, reg: &str, host_unicode: &str, reasons: &mut Vec<Reason>) {
@@ -1106,7 +1318,7 @@ impl LinkChecker {
             .unwrap_or_default();
 
         // Confusables: the registered label's skeleton equals a brand's.
-        if let Some((b, form)) = self.brands.by_skeleton(&skeleton(&reg_label_unicode))
+        if let Some((b, form)) = self.brands.by_label_skeleton(&reg_label_unicode)
             && reg_label_unicode != form
         {
             reasons.push(Reason::Confusable {
@@ -1118,9 +1330,11 @@ impl LinkChecker {
         // Typosquats of the registered label.
         if reg_label.len() >= 5 && reg_label.is_ascii() {
             let hist = lists::letter_histogram(reg_label.as_bytes());
-            for (b, brand_hist) in self.brands.typosquat_candidates(reg_label.len()) {
+            let mask = lists::histogram_mask(&hist);
+            for (b, brand_hist, brand_mask) in self.brands.typosquat_candidates(reg_label.len()) {
                 let max = if b.token.len() >= 9 { 2 } else { 1 };
                 if b.token.len().abs_diff(reg_label.len()) > max
+                    || (mask ^ brand_mask).count_ones() as usize > 2 * max
                     || !lists::histograms_within(&hist, brand_hist, 2 * max)
                 {
                     continue;
@@ -1158,7 +1372,7 @@ impl LinkChecker {
                 } else {
                     label
                 };
-                if let Some((b, form)) = self.brands.by_skeleton(&skeleton(label))
+                if let Some((b, form)) = self.brands.by_label_skeleton(label)
                     && label != form
                 {
                     reasons.push(Reason::Confusable {
@@ -1734,11 +1948,27 @@ impl LinkChecker {
     }
 }
 
-/// `s.split_whitespace().count()`, without decoding ASCII bytes as chars.
+/// `s.split_whitespace().count()`, without decoding ASCII bytes as chars:
+/// eight ASCII bytes at a time (a word starts at each byte that is not
+/// white space after one that is), other characters one at a time.
 fn count_words(s: &str) -> usize {
     let bytes = s.as_bytes();
     let (mut i, mut words, mut in_word) = (0, 0, false);
     while let Some(&b) = bytes.get(i) {
+        if let Some(chunk) = bytes
+            .get(i..i + 8)
+            .and_then(|c| <[u8; 8]>::try_from(c).ok())
+        {
+            let x = u64::from_le_bytes(chunk);
+            if x & HIGH == 0 {
+                let space = ascii_spaces(x);
+                let starts = !space & HIGH & ((space << 8) | u64::from(!in_word) << 7);
+                words += starts.count_ones() as usize;
+                in_word = space >> 63 == 0;
+                i += 8;
+                continue;
+            }
+        }
         if b.is_ascii() {
             // No decoding for ASCII bytes.
             if crate::extract::is_ascii_space(b) {
@@ -1760,6 +1990,22 @@ fn count_words(s: &str) -> usize {
         i += len;
     }
     words
+}
+
+/// The high bit of each byte of a `u64`.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// For eight ASCII bytes (no high bit set), the high bit of each byte that
+/// is ASCII white space (`is_ascii_space`: tab, LF, VT, FF, CR, space).
+fn ascii_spaces(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // Bytes below 0x80 plus addends below 0x80 never carry into the next byte.
+    let at_least_9 = x + ONES * (0x80 - 9);
+    let at_least_14 = x + ONES * (0x80 - 14);
+    let v = x ^ (ONES * 0x20);
+    // The high bit of `v`'s low seven bits plus 0x7f is set unless they are zero.
+    let not_space_char = ((v & !HIGH) + ONES * 0x7f) | v;
+    ((at_least_9 & !at_least_14) | !not_space_char) & HIGH
 }
 
 /// Calls to action in anchor text ("click here", "log in", "verify now" ...).
@@ -2171,8 +2417,29 @@ mod tests {
             "x\u{A0}y\u{3000}z\u{85}w",
             "\u{B}\u{C}é ü\u{2028}",
             "日本語 のテキスト",
+            "one two  three\tfour\r\nfive six seven eight nine",
+            "\u{B}\u{C}\u{D}\u{1F}\u{20}\u{21}\u{8}\u{9}\u{E}xyz \u{7F}\u{0}abcdefgh",
+            "abcdefgh ijklmnop\u{A0}qrstuvwx yz",
         ] {
             assert_eq!(count_words(s), s.split_whitespace().count(), "{s:?}");
+        }
+        for b in 0u8..128 {
+            for pos in 0..8 {
+                let mut s = String::from("aaaaaaaaaaaaaaaa");
+                s.replace_range(pos..=pos, char::from(b).encode_utf8(&mut [0; 4]));
+                assert_eq!(count_words(&s), s.split_whitespace().count(), "{s:?}");
+                let mut t = String::from("        ");
+                t.replace_range(pos..=pos, char::from(b).encode_utf8(&mut [0; 4]));
+                t.push_str("  x");
+                assert_eq!(count_words(&t), t.split_whitespace().count(), "{t:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn words_counted_like_split_whitespace_any(s in "[ a\t\n\u{B}\u{C}\r\u{85}\u{A0}\u{2028}\u{3000}é日x.-]{0,64}") {
+            proptest::prop_assert_eq!(count_words(&s), s.split_whitespace().count());
         }
     }
 
@@ -2266,11 +2533,153 @@ mod tests {
             ),
             sep in "[ a-z.]{0,2}",
         ) {
-            let c = checker();
+            let c = checker_shared();
             let text = parts.join(&sep);
-            scan_equals_two_scans(&c, &text);
-            scan_equals_two_scans(&c, &text.to_uppercase());
+            scan_equals_two_scans(c, &text);
+            scan_equals_two_scans(c, &text.to_uppercase());
         }
+    }
+
+    fn dense_matches(c: &LinkChecker, text: &str) -> Vec<(usize, usize, usize)> {
+        let mut v = Vec::new();
+        let TextSearch::Dense(d) = &c.wording.all else {
+            panic!("no dense DFA");
+        };
+        d.for_each_overlapping(text.as_bytes(), |p, s, e| v.push((p, s, e)));
+        v
+    }
+
+    fn wording_patterns(c: &LinkChecker) -> Vec<&str> {
+        ASK.iter()
+            .chain(THREAT)
+            .chain(GREETING)
+            .chain(LURE)
+            .copied()
+            .chain(c.brands.list.iter().map(|b| b.token.as_str()))
+            .collect()
+    }
+
+    fn library_matches(c: &LinkChecker, text: &str) -> Vec<(usize, usize, usize)> {
+        static AC: std::sync::OnceLock<AhoCorasick> = std::sync::OnceLock::new();
+        AC.get_or_init(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(wording_patterns(c))
+                .unwrap()
+        })
+        .find_overlapping_iter(text)
+        .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+        .collect()
+    }
+
+    #[test]
+    fn library_fallback_scans_alike() {
+        let c = checker_shared();
+        let dfa = aho_corasick::dfa::DFA::builder()
+            .ascii_case_insensitive(true)
+            .prefilter(false)
+            .build(wording_patterns(c))
+            .unwrap();
+        let library = Wording {
+            all: TextSearch::Library(dfa),
+            phrases: c.wording.phrases,
+        };
+        for text in [
+            "Dear customer, verify your account within 24 hours or it will be suspended. PayPal",
+            "nothing here at all",
+            "paypal.example.com apple",
+        ] {
+            for from in [None, Some("paypal.com")] {
+                let a = c.wording.scan(text, &c.brands, from);
+                let b = library.scan(text, &c.brands, from);
+                assert_eq!(format!("{a:?}"), format!("{b:?}"), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn dense_dfa_equals_the_library() {
+        let c = checker_shared();
+        let all: String = wording_patterns(c).join(" ");
+        for text in [
+            "",
+            all.as_str(),
+            &all.to_uppercase(),
+            &all.replace(' ', ""),
+            "Dear Customer, VERIFY YOUR account within 24 hours at PayPal or your mailbox will be suspended.",
+            "paypalpaypal amazonamazon\u{0}\u{ff}é日本 アカウント ログイン",
+        ] {
+            assert_eq!(dense_matches(c, text), library_matches(c, text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn dense_dfa_classes_are_exact() {
+        use aho_corasick::automaton::Automaton;
+        let c = checker_shared();
+        let patterns = wording_patterns(c);
+        let aut = aho_corasick::dfa::DFA::builder()
+            .ascii_case_insensitive(true)
+            .prefilter(false)
+            .build(&patterns)
+            .unwrap();
+        let d = DenseDfa::new(&aut, patterns.iter().copied()).unwrap();
+        // Every state, every byte: the class's representative leads to the same state.
+        let anchored = aho_corasick::Anchored::No;
+        let mut states = vec![aut.start_state(anchored).unwrap()];
+        let mut seen = std::collections::HashSet::from([states[0]]);
+        let mut i = 0;
+        while i < states.len() {
+            let sid = states[i];
+            let mut by_class: std::collections::HashMap<u8, aho_corasick::automaton::StateID> =
+                std::collections::HashMap::new();
+            for b in 0..=255u8 {
+                let next = aut.next_state(anchored, sid, b);
+                assert_eq!(
+                    *by_class.entry(d.classes[usize::from(b)]).or_insert(next),
+                    next
+                );
+                if seen.insert(next) {
+                    states.push(next);
+                }
+            }
+            i += 1;
+        }
+        assert_eq!(d.trans.len(), states.len() * d.stride as usize);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn dense_dfa_equals_the_library_on_any_text(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Strategy::prop_map(proptest::sample::select(ASK.to_vec()), String::from),
+                    proptest::strategy::Strategy::prop_map(proptest::sample::select(THREAT.to_vec()), String::from),
+                    proptest::strategy::Strategy::prop_map(proptest::sample::select(GREETING.to_vec()), String::from),
+                    proptest::strategy::Strategy::prop_map(proptest::sample::select(LURE.to_vec()), String::from),
+                    proptest::strategy::Strategy::prop_map(
+                        proptest::sample::select(vec!["paypal", "apple", "amazon", "microsoft", "bank", "chase", "dhl"]),
+                        String::from,
+                    ),
+                    proptest::strategy::Strategy::prop_map("[a-zA-Z .,'\u{80}-\u{3000}-]{0,6}", String::from),
+                ],
+                0..24,
+            ),
+            upper in proptest::bool::ANY,
+        ) {
+            let c = checker_shared();
+            let mut text = parts.concat();
+            if upper {
+                text = text.to_uppercase();
+            }
+            proptest::prop_assert_eq!(dense_matches(c, &text), library_matches(c, &text));
+        }
+    }
+
+    fn checker_shared() -> &'static LinkChecker {
+        static C: std::sync::OnceLock<LinkChecker> = std::sync::OnceLock::new();
+        C.get_or_init(checker)
     }
 
     #[test]

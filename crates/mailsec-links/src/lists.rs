@@ -3,28 +3,70 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// FNV-1a: a fast hash for the short keys (host names, URLs) of the lists
-/// and of the per-message caches. Not collision-resistant; every map it
-/// serves is either built from shipped/caller lists or bounded per message.
-#[derive(Debug, Clone, Copy)]
+/// A fast hash for the short keys (host names, URLs) of the lists and of
+/// the per-message caches: eight bytes a step (FxHash's rotate, xor and
+/// multiply), then a final mix so the low bits hashbrown indexes with
+/// depend on every byte. Not collision-resistant; every map it serves is
+/// either built from shipped/caller lists or bounded per message.
+#[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Fnv(u64);
 
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
+impl Fnv {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        const K: u64 = 0xf135_7aea_2e62_a9c5;
+        self.0 = (self.0.rotate_left(26) ^ word).wrapping_mul(K);
     }
 }
 
 impl Hasher for Fnv {
+    #[inline]
     fn finish(&self) -> u64 {
-        self.0
+        let h = self.0;
+        (h ^ (h >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (h >> 29)
     }
+    #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
         }
+        let rest = chunks.remainder();
+        let n = rest.len() as u64;
+        let tail = match rest {
+            [] => 0,
+            [a] => u64::from(*a),
+            [a, b] => u64::from(*a) | u64::from(*b) << 8,
+            [a, b, c] => u64::from(*a) | u64::from(*b) << 8 | u64::from(*c) << 16,
+            _ => {
+                // Four to seven bytes: two overlapping four-byte reads.
+                let lo = rest.get(..4).map_or(0, le32);
+                let hi = rest.get(rest.len() - 4..).map_or(0, le32);
+                lo | hi << 32
+            }
+        };
+        self.add(tail ^ n << 59);
     }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i) | 1 << 63);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+}
+
+/// Four bytes, little-endian (`b` holds exactly four).
+#[inline]
+fn le32(b: &[u8]) -> u64 {
+    let mut w = [0u8; 4];
+    if b.len() == 4 {
+        w.copy_from_slice(b);
+    }
+    u64::from(u32::from_le_bytes(w))
 }
 
 /// A `HashMap` with [`Fnv`].
@@ -124,8 +166,9 @@ pub(crate) struct Brands {
     ac: Option<aho_corasick::AhoCorasick>,
     /// Token → brand index.
     by_token: FastMap<String, usize>,
-    /// Typosquat candidates: brand index and token histogram (built by `finish`).
-    typo: Vec<(usize, [u8; HIST])>,
+    /// Typosquat candidates: brand index, token histogram and its
+    /// [`histogram_mask`] (built by `finish`).
+    typo: Vec<(usize, [u8; HIST], u64)>,
 }
 
 impl Brands {
@@ -190,7 +233,10 @@ impl Brands {
             .iter()
             .enumerate()
             .filter(|(_, b)| !b.common_word && b.token.len() >= 6)
-            .map(|(i, b)| (i, letter_histogram(b.token.as_bytes())))
+            .map(|(i, b)| {
+                let h = letter_histogram(b.token.as_bytes());
+                (i, h, histogram_mask(&h))
+            })
             .collect();
         Ok(())
     }
@@ -211,14 +257,14 @@ impl Brands {
 
     /// Brands a registered label of `len` bytes may typosquat (tokens of
     /// six letters or more, not common words, within two of `len`), with
-    /// their letter histograms (built by `finish`).
+    /// their letter histograms and [`histogram_mask`]s (built by `finish`).
     pub(crate) fn typosquat_candidates(
         &self,
         len: usize,
-    ) -> impl Iterator<Item = (&Brand, &[u8; HIST])> + '_ {
-        self.typo.iter().filter_map(move |(i, h)| {
+    ) -> impl Iterator<Item = (&Brand, &[u8; HIST], u64)> + '_ {
+        self.typo.iter().filter_map(move |(i, h, m)| {
             let b = self.list.get(*i)?;
-            (b.token.len().abs_diff(len) <= 2).then_some((b, h))
+            (b.token.len().abs_diff(len) <= 2).then_some((b, h, *m))
         })
     }
 
@@ -264,6 +310,17 @@ impl Brands {
             .get(label_skeleton)
             .and_then(|(i, form)| Some((self.list.get(*i)?, form.as_str())))
     }
+
+    /// [`by_skeleton`](Self::by_skeleton) of [`skeleton`]`(label)`: for an
+    /// ASCII label, the skeleton is built in a stack buffer from the
+    /// per-character table [`ascii_skeleton_into`] reads.
+    pub(crate) fn by_label_skeleton(&self, label: &str) -> Option<(&Brand, &str)> {
+        let mut buf = [0u8; SKELETON_BUF];
+        match ascii_skeleton_into(label, &mut buf) {
+            Some(sk) => self.by_skeleton(sk),
+            None => self.by_skeleton(&skeleton(label)),
+        }
+    }
 }
 
 /// Buckets of [`letter_histogram`]: a–z, 0–9, anything else.
@@ -283,6 +340,16 @@ pub(crate) fn letter_histogram(s: &[u8]) -> [u8; HIST] {
         }
     }
     h
+}
+
+/// One bit per non-empty bucket of a [`letter_histogram`]. A bucket
+/// empty in one histogram and not in the other adds at least one to their
+/// difference, so `(a ^ b).count_ones() > limit` rules out
+/// [`histograms_within`]`(.., limit)` at once.
+pub(crate) fn histogram_mask(h: &[u8; HIST]) -> u64 {
+    h.iter()
+        .enumerate()
+        .fold(0, |m, (i, &n)| m | u64::from(n > 0) << i)
 }
 
 /// Whether two histograms differ by at most `limit` in total. An edit
@@ -344,6 +411,56 @@ static ASCII_PROTOTYPES: std::sync::LazyLock<Vec<Option<String>>> =
             })
             .collect()
     });
+
+/// The stack buffer [`ascii_skeleton_into`] writes to.
+pub(crate) const SKELETON_BUF: usize = 256;
+
+/// [`skeleton`]`(s)` of an ASCII `s`, written into `buf`; `None` (use
+/// [`skeleton`]) when `s` is not ASCII, a character has no ASCII skeleton,
+/// or the result may not fit.
+///
+/// For ASCII text [`skeleton`] is per character: its first pass is the
+/// concatenation of the characters' prototypes ([`raw_skeleton`]), and its
+/// lower-casing and second pass are per character too, so that each
+/// character contributes `skeleton(char)` — as long as every prototype
+/// without upper case is its own skeleton (then a character the second
+/// pass reaches with an unchanged prototype keeps it). `ASCII_SKELETONS`
+/// checks that when it is built and is empty (never used) if it fails.
+pub(crate) fn ascii_skeleton_into<'a>(s: &str, buf: &'a mut [u8; SKELETON_BUF]) -> Option<&'a str> {
+    let table = &*ASCII_SKELETONS;
+    if table.is_empty() || s.len() * MAX_ASCII_SKELETON > SKELETON_BUF || !s.is_ascii() {
+        return None;
+    }
+    let mut n = 0;
+    for b in s.bytes() {
+        let p = table.get(usize::from(b))?.as_deref()?.as_bytes();
+        buf.get_mut(n..n + p.len())?.copy_from_slice(p);
+        n += p.len();
+    }
+    std::str::from_utf8(buf.get(..n)?).ok()
+}
+
+/// The longest skeleton `ASCII_SKELETONS` may hold (longer: `None`).
+const MAX_ASCII_SKELETON: usize = 4;
+
+/// [`skeleton`] of each ASCII character, `None` where it is not ASCII or
+/// is longer than [`MAX_ASCII_SKELETON`]; empty when the per-character
+/// reading of [`ascii_skeleton_into`] does not hold.
+static ASCII_SKELETONS: std::sync::LazyLock<Vec<Option<String>>> = std::sync::LazyLock::new(|| {
+    let holds = (0u8..128).all(|b| {
+        let raw = raw_skeleton(char::from(b).encode_utf8(&mut [0; 4]));
+        !raw.is_ascii() || raw.bytes().any(|c| c.is_ascii_uppercase()) || raw_skeleton(&raw) == raw
+    });
+    if !holds {
+        return Vec::new();
+    }
+    (0u8..128)
+        .map(|b| {
+            let sk = skeleton(char::from(b).encode_utf8(&mut [0; 4]));
+            (sk.is_ascii() && sk.len() <= MAX_ASCII_SKELETON).then_some(sk)
+        })
+        .collect()
+});
 
 /// Whether a label mixes scripts in a way TR39 calls not single-script.
 pub(crate) fn is_mixed_script(label: &str) -> bool {
@@ -461,6 +578,76 @@ mod tests {
         ] {
             let tr39: String = unicode_security::confusable_detection::skeleton(s).collect();
             assert_eq!(raw_skeleton(s), tr39, "{s:?}");
+        }
+    }
+
+    fn shipped_brands() -> &'static Brands {
+        static B: std::sync::OnceLock<Brands> = std::sync::OnceLock::new();
+        B.get_or_init(|| {
+            let mut b = Brands::from_list(BRANDS);
+            b.finish().unwrap();
+            b
+        })
+    }
+
+    fn fast_skeleton(s: &str) -> Option<String> {
+        ascii_skeleton_into(s, &mut [0; SKELETON_BUF]).map(str::to_owned)
+    }
+
+    #[test]
+    fn ascii_skeletons_per_character_equal_skeleton() {
+        assert!(!ASCII_SKELETONS.is_empty());
+        // Every pair of ASCII characters (the second pass depends on the
+        // whole string's case, so mixed pairs matter).
+        for a in 0u8..128 {
+            for b in 0u8..128 {
+                let s: String = [char::from(a), char::from(b)].iter().collect();
+                if let Some(fast) = fast_skeleton(&s) {
+                    assert_eq!(fast, skeleton(&s), "{s:?}");
+                }
+            }
+        }
+        for s in [
+            "paypal",
+            "PayPal",
+            "rnicrosoft",
+            "MICROSOFT",
+            "g00gle-l0gin",
+            "PAYPA1",
+            "",
+        ] {
+            assert_eq!(
+                fast_skeleton(s).as_deref(),
+                Some(skeleton(s).as_str()),
+                "{s:?}"
+            );
+        }
+        assert_eq!(fast_skeleton("pаypal"), None);
+        assert_eq!(fast_skeleton(&"m".repeat(SKELETON_BUF)), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_skeleton_equals_skeleton(s in "[ -~]{0,24}") {
+            if let Some(fast) = fast_skeleton(&s) {
+                proptest::prop_assert_eq!(fast, skeleton(&s));
+            }
+        }
+
+        #[test]
+        fn label_skeleton_lookup_equals_slow(s in "[a-zA-Z0-9а-я.-]{0,12}") {
+            let b = shipped_brands();
+            let fast = b.by_label_skeleton(&s).map(|(br, f)| (br.token.clone(), f.to_owned()));
+            let slow = b.by_skeleton(&skeleton(&s)).map(|(br, f)| (br.token.clone(), f.to_owned()));
+            proptest::prop_assert_eq!(fast, slow);
+        }
+
+        #[test]
+        fn histogram_mask_filter_is_exact(a in "[a-z0-9-]{0,12}", b in "[a-z0-9-]{0,12}", limit in 0usize..6) {
+            let (ha, hb) = (letter_histogram(a.as_bytes()), letter_histogram(b.as_bytes()));
+            if (histogram_mask(&ha) ^ histogram_mask(&hb)).count_ones() as usize > limit {
+                proptest::prop_assert!(!histograms_within(&ha, &hb, limit));
+            }
         }
     }
 

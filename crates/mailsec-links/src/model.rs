@@ -613,6 +613,17 @@ const GENERIC_TLDS: &[&str] = &["com", "net", "org", "gov", "edu", "co", "info",
 
 /// Compute the host part of a URL's features.
 pub(crate) fn host_features(url: &NormalizedUrl, lists: &FeatureLists<'_>) -> HostFeatures {
+    host_features_known(url, lists, None)
+}
+
+/// [`host_features`], with the host's free-hosting and shortener look-ups
+/// (`lists.free_hosting.matching(host).is_some()`,
+/// `lists.shorteners.matching(host).is_some()`) when the caller has them.
+pub(crate) fn host_features_known(
+    url: &NormalizedUrl,
+    lists: &FeatureLists<'_>,
+    known: Option<(bool, bool)>,
+) -> HostFeatures {
     let mut d: Vec<(u32, f32)> = Vec::with_capacity(12);
     let mut flag = |i: usize, on: bool| {
         if on {
@@ -697,11 +708,14 @@ pub(crate) fn host_features(url: &NormalizedUrl, lists: &FeatureLists<'_>) -> Ho
         flag(ix::MULTI_LABEL_SUFFIX, suffix.contains('.'));
         let tld = host.rsplit('.').next().unwrap_or_default();
         flag(ix::SUSPICIOUS_TLD, lists.suspicious_tlds.contains(tld));
-        flag(
-            ix::FREE_HOSTING,
-            lists.free_hosting.matching(host).is_some(),
-        );
-        flag(ix::SHORTENER, lists.shorteners.matching(host).is_some());
+        let (free_hosting, shortener) = known.unwrap_or_else(|| {
+            (
+                lists.free_hosting.matching(host).is_some(),
+                lists.shorteners.matching(host).is_some(),
+            )
+        });
+        flag(ix::FREE_HOSTING, free_hosting);
+        flag(ix::SHORTENER, shortener);
         flag(ix::IDN, url.is_idn());
         hashes.push(tld.bytes().fold(hash_start("tld"), hash_byte));
         for w in sub.split(['.', '-']).filter(|w| !w.is_empty()).take(6) {

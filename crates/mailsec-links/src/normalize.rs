@@ -352,26 +352,6 @@ pub fn normalize_url_lenient(raw: &str) -> Option<NormalizedUrl> {
     }
 }
 
-/// Whether `hay` holds `word` (lower-case ASCII, starting with a letter),
-/// ignoring ASCII case.
-fn contains_ci(hay: &[u8], word: &[u8]) -> bool {
-    let Some(&first) = word.first() else {
-        return true;
-    };
-    let mut i = 0;
-    while i + word.len() <= hay.len() {
-        if hay.get(i).is_some_and(|b| (b | 0x20) == first)
-            && hay
-                .get(i..i + word.len())
-                .is_some_and(|w| w.eq_ignore_ascii_case(word))
-        {
-            return true;
-        }
-        i += 1;
-    }
-    false
-}
-
 fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
     s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
@@ -564,10 +544,23 @@ impl NormalizedUrl {
     /// holds `%`, `http` or `www.` (any case) or its path `/http` (a
     /// superset of what that function looks at).
     pub(crate) fn may_carry_urls(&self) -> bool {
+        // The query holds `%`, `http` or `www.` (any case); the path `/http`.
         self.query().is_some_and(|q| {
             let q = q.as_bytes();
-            q.contains(&b'%') || contains_ci(q, b"http") || contains_ci(q, b"www.")
-        }) || self.path().contains("/http")
+            q.iter().enumerate().any(|(i, &b)| match b | 0x20 {
+                0x25 if b == b'%' => true,
+                b'h' => q
+                    .get(i..i + 4)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"http")),
+                b'w' => q
+                    .get(i..i + 4)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"www.")),
+                _ => false,
+            })
+        }) || {
+            let p = self.path().as_bytes();
+            memchr::memchr_iter(b'/', p).any(|i| p.get(i + 1..i + 5) == Some(b"http"))
+        }
     }
 
     /// The host in Unicode (what a punycode host looks like to a reader).
@@ -819,6 +812,25 @@ mod tests {
             }
             if let Some(u) = normalize_url(&text) {
                 prop_assert!(u.may_carry_urls() || crate::nested_urls(u.url()).is_empty(), "{}", text);
+            }
+        }
+
+        #[test]
+        fn may_carry_urls_is_the_substring_test(
+            path in "(/[a-zA-Z:/%.\u{5}]{0,8}){0,3}",
+            query in proptest::option::of("[a-zA-Z:/%.=&\u{5}]{0,24}"),
+        ) {
+            let mut text = format!("https://r.example{path}");
+            if let Some(q) = query {
+                text.push('?');
+                text.push_str(&q);
+            }
+            if let Some(u) = normalize_url(&text) {
+                let q = u.query().unwrap_or_default().to_ascii_lowercase();
+                let slow = u.query().is_some()
+                    && (q.contains('%') || q.contains("http") || q.contains("www."))
+                    || u.path().contains("/http");
+                prop_assert_eq!(u.may_carry_urls(), slow, "{}", text);
             }
         }
 
