@@ -122,12 +122,7 @@ fn samples_of(
                 }
                 (None, None) => format!("none:{}", path.display()),
             };
-            let mut x = r.features().values().to_vec();
-            if std::env::var("MSG_URLP").is_ok() {
-                // Experiment: the URL model's probability of the strongest
-                // clickable link, also below its threshold.
-                url_probability_experiment(checker, &r, &mut x);
-            }
+            let x = r.features().values().to_vec();
             out.push(Sample {
                 path,
                 phishing,
@@ -141,45 +136,6 @@ fn samples_of(
         }
     }
     out
-}
-
-/// `MSG_URLP=1` (experiment): `url_model_max` becomes the URL model's
-/// probability of the strongest clickable link whatever its threshold
-/// (links the library does not give to the model, allow-listed or
-/// brand-owned, excluded).
-fn url_probability_experiment(
-    checker: &LinkChecker,
-    r: &mailsec_links::MessageReport,
-    x: &mut [f32],
-) {
-    static MODEL: std::sync::LazyLock<mailsec_links::UrlModel> =
-        std::sync::LazyLock::new(|| mailsec_links::UrlModel::shipped().expect("url model"));
-    let mut best = 0f32;
-    for l in r.links().iter().filter(|l| l.source().is_clickable()) {
-        if l.reasons().iter().any(|x| matches!(x, Reason::Allowlisted)) {
-            continue;
-        }
-        let Some(u) = mailsec_links::normalize_url(l.url()) else {
-            continue;
-        };
-        if u.host_str().is_none() {
-            continue;
-        }
-        let f = checker.url_features(&u, MODEL.dim());
-        let p = MODEL.probability_of(&f);
-        // At or above the threshold the library gives the link to the model
-        // unless it excludes it (brand-owned hosts): follow check_url.
-        let judged = p < MODEL.suspicious_threshold()
-            || l.reasons()
-                .iter()
-                .any(|x| matches!(x, Reason::Model { .. }));
-        if judged {
-            best = best.max(p);
-        }
-    }
-    if let Some(j) = MESSAGE_FEATURES.iter().position(|n| *n == "url_model_max") {
-        x[j] = best;
-    }
 }
 
 /// Fold of a group (FNV-1a).

@@ -730,7 +730,7 @@ struct HostFacts {
 
 /// A target as written → its normalised form (`None`: not a URL) and the
 /// reasons that depend on the URL alone, with their score.
-type UrlCache = FastMap<String, Option<(NormalizedUrl, Vec<Reason>, f32)>>;
+type UrlCache = FastMap<String, Option<(NormalizedUrl, Vec<Reason>, f32, f32)>>;
 
 /// What one message's check remembers: reasons per URL and per host.
 #[derive(Default)]
@@ -840,14 +840,14 @@ impl LinkChecker {
         let snap = self.snap();
         match normalize_url_lenient(raw) {
             Some(u) => {
-                let (reasons, score) = self.url_reasons(
+                let (reasons, score, url_p) = self.url_reasons(
                     &u,
                     &snap,
                     &mut HostCache::default(),
                     &mut HostFeatureCache::default(),
                     true,
                 );
-                self.finding(u, None, LinkSource::Text, reasons, score)
+                self.finding(u, None, LinkSource::Text, reasons, (score, url_p))
             }
             None => LinkFinding {
                 url: raw.trim().to_owned(),
@@ -859,6 +859,7 @@ impl LinkChecker {
                 host: None,
                 registered_domain: None,
                 model_part: 0.0,
+                url_p: 0.0,
             },
         }
     }
@@ -1066,7 +1067,7 @@ impl LinkChecker {
         shown: Option<String>,
         source: LinkSource,
         mut reasons: Vec<Reason>,
-        score: f32,
+        (score, url_p): (f32, f32),
     ) -> LinkFinding {
         reasons.sort_by(|a, b| b.weight().total_cmp(&a.weight()));
         let blocked = reasons
@@ -1096,6 +1097,7 @@ impl LinkChecker {
             host,
             registered_domain,
             model_part,
+            url_p,
         }
     }
 
@@ -1122,7 +1124,7 @@ impl LinkChecker {
         hosts: &mut HostCache,
         host_features: &mut HostFeatureCache,
         with_model: bool,
-    ) -> (Vec<Reason>, f32) {
+    ) -> (Vec<Reason>, f32, f32) {
         let mut reasons = Vec::new();
         if let Some(m) = snap.block.matches(u) {
             reasons.push(Reason::Blocklisted { matched: m });
@@ -1130,7 +1132,7 @@ impl LinkChecker {
         if snap.allow.matches(u).is_some() || self.is_own(u) {
             reasons.push(Reason::Allowlisted);
             let score = reasons.iter().map(Reason::weight).sum::<f32>() + 0.0;
-            return (reasons, score);
+            return (reasons, score, 0.0);
         }
         let scheme = u.scheme();
         if matches!(scheme, "javascript" | "vbscript" | "data") {
@@ -1138,7 +1140,7 @@ impl LinkChecker {
                 scheme: scheme.to_owned(),
             });
             let score = reasons.iter().map(Reason::weight).sum::<f32>() + 0.0;
-            return (reasons, score);
+            return (reasons, score, 0.0);
         }
         if u.had_invisible_chars() {
             reasons.push(Reason::InvisibleChars);
@@ -1185,6 +1187,7 @@ impl LinkChecker {
             reasons.push(Reason::CredentialWords { count });
         }
         let mut score: f32 = reasons.iter().map(Reason::weight).sum::<f32>() + 0.0;
+        let mut url_p = 0.0;
         // A protected brand's own domains are known: the model is for URLs nobody vouches for.
         let brand_owned = u
             .registered_domain()
@@ -1212,13 +1215,14 @@ impl LinkChecker {
                 }
             };
             let p = model.probability_of(&f);
+            url_p = p;
             let w = self.model_weight(p);
             if w > 0.0 {
                 reasons.push(Reason::Model { probability: p });
                 score += w;
             }
         }
-        (reasons, score)
+        (reasons, score, url_p)
     }
 
     /// Reasons that depend on the host (looked up once per host and
@@ -1411,7 +1415,7 @@ impl LinkChecker {
         } else {
             &mut cache.resources
         };
-        let (u, mut reasons, mut score) = match urls.get(raw.target.as_str()) {
+        let (u, mut reasons, mut score, url_p) = match urls.get(raw.target.as_str()) {
             Some(None) => return,
             Some(Some(hit)) => hit.clone(),
             None => {
@@ -1423,14 +1427,14 @@ impl LinkChecker {
                         )
                     })
                     .map(|u| {
-                        let (reasons, score) = self.url_reasons(
+                        let (reasons, score, url_p) = self.url_reasons(
                             &u,
                             snap,
                             &mut cache.hosts,
                             &mut cache.host_features,
                             clickable,
                         );
-                        (u, reasons, score)
+                        (u, reasons, score, url_p)
                     });
                 if urls.len() < MAX_LINKS
                     && (raw.source == LinkSource::Nested
@@ -1509,7 +1513,7 @@ impl LinkChecker {
                 target: n.as_str().to_owned(),
             });
         }
-        out.push(self.finding(u, raw.shown.clone(), raw.source, reasons, score));
+        out.push(self.finding(u, raw.shown.clone(), raw.source, reasons, (score, url_p)));
         for n in nested {
             if out.len() >= MAX_LINKS {
                 break;
@@ -1792,14 +1796,7 @@ impl LinkChecker {
             .fold(0.0f32, f32::max)
             .min(3.0);
         f.set("link_rule_score", rule);
-        let model_max = clickable
-            .iter()
-            .flat_map(|l| l.reasons.iter())
-            .filter_map(|r| match r {
-                Reason::Model { probability } => Some(*probability),
-                _ => None,
-            })
-            .fold(0.0f32, f32::max);
+        let model_max = clickable.iter().map(|l| l.url_p).fold(0.0f32, f32::max);
         f.set("url_model_max", model_max);
         let mismatches = clickable
             .iter()

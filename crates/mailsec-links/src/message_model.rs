@@ -1005,4 +1005,32 @@ leaf 0.25
         );
         assert_eq!(r.verdict(), crate::Verdict::Phishing);
     }
+
+    #[test]
+    fn url_model_max_reads_the_probability_below_the_threshold() {
+        let checker = crate::LinkChecker::new().unwrap();
+        let threshold = crate::UrlModel::shipped().unwrap().suspicious_threshold();
+        // An ordinary shop link: judged by the URL model, below its threshold.
+        let url = "http://www.garden-tools-shop.net/catalog/spades.html";
+        let alone = checker.check_url(url);
+        assert!(
+            alone.url_p > 0.0 && alone.url_p < threshold,
+            "{}",
+            alone.url_p
+        );
+        assert!(
+            !alone
+                .reasons()
+                .iter()
+                .any(|r| matches!(r, crate::Reason::Model { .. }))
+        );
+        let raw = format!(
+            "From: Shop <news@garden-tools-shop.net>\r\nTo: a@b.example\r\nSubject: spades\r\n\r\nNew spades: {url}\r\n"
+        );
+        let report = checker.check_raw(raw.as_bytes()).unwrap();
+        assert_eq!(report.features().get("url_model_max"), alone.url_p);
+        // A brand's own domain is not given to the model: 0.
+        let own = checker.check_url("https://www.paypal.com/signin");
+        assert_eq!(own.url_p, 0.0);
+    }
 }

@@ -433,6 +433,9 @@ pub struct LinkFinding {
     pub(crate) registered_domain: Option<String>,
     /// The part of `score` the lexical model contributed.
     pub(crate) model_part: f32,
+    /// The lexical model's probability, also below its threshold (0 when
+    /// the model did not judge the link); read by the message model.
+    pub(crate) url_p: f32,
 }
 
 impl LinkFinding {
