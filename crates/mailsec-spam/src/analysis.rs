@@ -87,6 +87,19 @@ pub(crate) struct Features {
     pub(crate) first_received: Option<i64>,
     pub(crate) message_id_present: bool,
     pub(crate) message_id_valid: bool,
+    /// The Message-ID header as sent (clipped), for the mailer-forgery rule.
+    pub(crate) message_id_raw: Option<String>,
+    /// The X-Mailer (or User-Agent) header as sent (clipped).
+    pub(crate) mailer: Option<String>,
+    /// An X-MimeOLE header is present (Outlook Express always writes one).
+    pub(crate) mimeole: bool,
+    /// The Date header as sent (clipped).
+    pub(crate) date_raw: Option<String>,
+    /// X-Priority 1 or 2, or X-MSMail-Priority High.
+    pub(crate) high_priority: bool,
+    /// Lines longer than 76 characters in a quoted-printable body part
+    /// (RFC 2045 limit that mail programs keep).
+    pub(crate) qp_long_lines: usize,
     pub(crate) from_present: bool,
     pub(crate) from_name: Option<String>,
     pub(crate) from_addr: Option<String>,
@@ -318,6 +331,7 @@ impl Analyzer {
             };
             if structural && i < 64 {
                 self.mime_tokens(part);
+                self.qp_lines(msg, part);
             }
         }
         self.body_shape();
@@ -412,6 +426,21 @@ impl Analyzer {
         let raw_mid = msg.header_raw("Message-ID");
         f.message_id_present = raw_mid.is_some();
         f.message_id_valid = raw_mid.is_some_and(valid_message_id);
+        f.message_id_raw = raw_mid.map(|m| clip(m.trim(), 256).to_owned());
+        f.mimeole = msg.header_raw("X-MimeOLE").is_some();
+        f.date_raw = msg
+            .header_raw("Date")
+            .map(|d| clip(d.trim(), 128).to_owned());
+        f.high_priority = msg
+            .header_raw("X-Priority")
+            .is_some_and(|p| matches!(p.trim().bytes().next(), Some(b'1' | b'2')))
+            || msg
+                .header_raw("X-MSMail-Priority")
+                .is_some_and(|p| p.trim().eq_ignore_ascii_case("high"));
+        f.mailer = msg
+            .header_raw("X-Mailer")
+            .or_else(|| msg.header_raw("User-Agent"))
+            .map(|m| clip(m.trim(), 256).to_owned());
         let from = msg.from().and_then(|a| a.first());
         f.from_present = msg.header_raw("From").is_some();
         f.from_name = from.and_then(|a| a.name()).map(str::to_owned);
@@ -523,6 +552,25 @@ impl Analyzer {
             let cte = clip(cte, 40).to_ascii_lowercase();
             self.header_kv("cte", &cte);
         }
+    }
+
+    /// Counts lines over 76 characters in a quoted-printable text part's
+    /// encoded body (a mail program wraps them with soft line breaks).
+    fn qp_lines(&mut self, msg: &Message<'_>, part: &MessagePart<'_>) {
+        let qp = part
+            .content_transfer_encoding()
+            .is_some_and(|c| c.trim().eq_ignore_ascii_case("quoted-printable"));
+        if !qp || !matches!(part.body, PartType::Text(_) | PartType::Html(_)) {
+            return;
+        }
+        let (start, end) = (part.offset_body as usize, part.offset_end as usize);
+        let Some(body) = msg.raw_message.get(start..end.min(start + MAX_PART_TEXT)) else {
+            return;
+        };
+        self.features.qp_long_lines += body
+            .split(|&b| b == b'\n')
+            .filter(|l| l.strip_suffix(b"\r").unwrap_or(l).len() > 76)
+            .count();
     }
 
     fn attachment(&mut self, part: &MessagePart<'_>) {
