@@ -1279,6 +1279,11 @@ fn oof_rows(items: &[Item], analyses: &[Analysis], idx: &[usize], k: usize) -> V
     rows.into_iter().map(Option::unwrap).collect()
 }
 
+/// The shipped rule cap (round 6): `crossval --stage2`, `score` and
+/// `fit-stage2` fit the way `stage2.toml` was fitted unless told otherwise
+/// (`SPAM_EVAL_RULE_CAP=0` or `--rule-cap 0`: no cap).
+const DEFAULT_RULE_CAP: f64 = 4.0;
+
 /// `fit-stage2 --rule-cap N`: the largest weight of a rule symbol, in points.
 static RULE_CAP: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
 
@@ -1408,14 +1413,14 @@ fn fit_stage2(rows: &[Row], add_header: f64) -> Stage2 {
     // (with + 1e-6 a ham scoring exactly that rounded up to add_header).
     let mut tau = ham.get(budget).copied().unwrap_or(0.0) * 1.001 + 1e-6;
     assert!(tau > 0.0, "threshold {tau} not above 0");
-    // `--rule-cap N` / `SPAM_EVAL_RULE_CAP`: no rule symbol above N points
-    // (0/1 rules only; the Bayes and sender inputs are not capped). The
+    // `--rule-cap N` / `SPAM_EVAL_RULE_CAP` (default 4, 0 = none): no rule
+    // symbol above N points (0/1 rules only; the Bayes and sender inputs are not capped). The
     // capped weights are held and the threshold placed again (the budget's
     // ham moves), until the weights stop changing.
     let rule_cap = RULE_CAP
         .get()
         .copied()
-        .unwrap_or_else(|| env_f64("SPAM_EVAL_RULE_CAP", 0.0));
+        .unwrap_or_else(|| env_f64("SPAM_EVAL_RULE_CAP", DEFAULT_RULE_CAP));
     let mut w = w;
     if rule_cap > 0.0 {
         for _ in 0..20 {
@@ -1608,7 +1613,7 @@ fn fit_out(out: &Path) {
         RULE_CAP
             .get()
             .copied()
-            .unwrap_or_else(|| env_f64("SPAM_EVAL_RULE_CAP", 0.0)),
+            .unwrap_or_else(|| env_f64("SPAM_EVAL_RULE_CAP", DEFAULT_RULE_CAP)),
         fit.train_fp,
         fit.n_ham,
         fit.toml()

@@ -788,7 +788,14 @@ impl Analyzer {
             (hash_bytes(seed, w.as_bytes()), None)
         };
         if nchars <= MAX_WORD && self.backoff.len() < MAX_BACKOFF {
-            if let Some(plain) = plain_form(w) {
+            // Only words with digits or non-ASCII letters have a plainer
+            // form (the common plain ASCII word costs nothing here).
+            let plain = if folded.is_some() || !w.is_ascii() {
+                plain_form(w)
+            } else {
+                None
+            };
+            if let Some(plain) = plain {
                 self.backoff.push((h, hash_bytes(seed, plain.as_bytes())));
             } else if seed == SEED_SUBJECT {
                 let body = hash_bytes(SEED_BODY, folded.as_deref().unwrap_or(w).as_bytes());
