@@ -70,7 +70,14 @@ fn main() {
             Path::new(args.get(1).expect("FILE")),
             args.iter().any(|a| a == "--links"),
         ),
-        Some("fit-stage2") => fit_out(Path::new(&opt("--out").expect("--out FILE"))),
+        Some("fit-stage2") => {
+            if let Some(cap) = opt("--rule-cap") {
+                RULE_CAP
+                    .set(cap.parse().expect("--rule-cap POINTS"))
+                    .unwrap();
+            }
+            fit_out(Path::new(&opt("--out").expect("--out FILE")))
+        }
         Some("learn") => learn_redb(Path::new(&opt("--db").expect("--db PATH"))),
         Some("mask") => mask_out(Path::new(args.get(1).expect("OUT_DIR"))),
         Some("score") => score_lists(
@@ -1272,6 +1279,14 @@ fn oof_rows(items: &[Item], analyses: &[Analysis], idx: &[usize], k: usize) -> V
     rows.into_iter().map(Option::unwrap).collect()
 }
 
+/// The shipped rule cap (round 6): `crossval --stage2`, `score` and
+/// `fit-stage2` fit the way `stage2.toml` was fitted unless told otherwise
+/// (`SPAM_EVAL_RULE_CAP=0` or `--rule-cap 0`: no cap).
+const DEFAULT_RULE_CAP: f64 = 4.0;
+
+/// `fit-stage2 --rule-cap N`: the largest weight of a rule symbol, in points.
+static RULE_CAP: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+
 /// A fitted second stage.
 struct Stage2 {
     /// Points per unit of each feature (BAYES_SPAM, BAYES_HAM per unit of
@@ -1396,8 +1411,48 @@ fn fit_stage2(rows: &[Row], add_header: f64) -> Stage2 {
     // A little above the budget's ham, so that after the scale and the
     // report's rounding to 0.001 point that ham stays below add_header
     // (with + 1e-6 a ham scoring exactly that rounded up to add_header).
-    let tau = ham.get(budget).copied().unwrap_or(0.0) * 1.001 + 1e-6;
+    let mut tau = ham.get(budget).copied().unwrap_or(0.0) * 1.001 + 1e-6;
     assert!(tau > 0.0, "threshold {tau} not above 0");
+    // `--rule-cap N` / `SPAM_EVAL_RULE_CAP` (default 4, 0 = none): no rule
+    // symbol above N points (0/1 rules only; the Bayes and sender inputs are not capped). The
+    // capped weights are held and the threshold placed again (the budget's
+    // ham moves), until the weights stop changing.
+    let rule_cap = RULE_CAP
+        .get()
+        .copied()
+        .unwrap_or_else(|| env_f64("SPAM_EVAL_RULE_CAP", DEFAULT_RULE_CAP));
+    let mut w = w;
+    if rule_cap > 0.0 {
+        for _ in 0..20 {
+            let limit = rule_cap * tau / add_header;
+            let mut changed = false;
+            for (j, n) in names.iter().enumerate().skip(2) {
+                if !continuous(n)
+                    && n != "NBSVM"
+                    && n != "BAYES_KNOT"
+                    && w[j + 1] > limit * 1.000_001
+                {
+                    w[j + 1] = limit;
+                    changed = true;
+                }
+            }
+            let s = |r: &Row| -> f64 {
+                features(r, &names)
+                    .iter()
+                    .zip(&w)
+                    .skip(1)
+                    .map(|(a, b)| a * b)
+                    .sum()
+            };
+            ham = rows.iter().filter(|r| !r.spam).map(s).collect();
+            ham.sort_by(|a, b| b.total_cmp(a));
+            tau = ham.get(budget).copied().unwrap_or(0.0) * 1.001 + 1e-6;
+            assert!(tau > 0.0, "threshold {tau} not above 0");
+            if !changed {
+                break;
+            }
+        }
+    }
     // Fitted weights in points; rules below min_hits keep their hand weight.
     let mut weights: Vec<(String, f64)> = names
         .iter()
@@ -1433,6 +1488,9 @@ fn tweak(mut c: mailsec_spam::Config) -> mailsec_spam::Config {
     c.bayes.min_token_count =
         env_f64("SPAM_EVAL_MIN_COUNT", f64::from(c.bayes.min_token_count)) as u32;
     c.bayes.top_tokens = env_f64("SPAM_EVAL_TOP", c.bayes.top_tokens as f64) as usize;
+    if let Ok(v) = std::env::var("SPAM_EVAL_BACKOFF") {
+        c.bayes.backoff = v == "1";
+    }
     c.rules.sender_max_bonus = env_f64("SPAM_EVAL_SENDER_BONUS", c.rules.sender_max_bonus);
     c.rules.sender_max_penalty = env_f64("SPAM_EVAL_SENDER_PENALTY", c.rules.sender_max_penalty);
     c
@@ -1540,17 +1598,22 @@ fn fit_out(out: &Path) {
     let text = format!(
         "# mailsec-spam fitted second stage (generated; do not edit by hand).\n\
          # Written by:\n\
-         #   cargo run --release -p mailsec-spam --example spam_eval -- fit-stage2 --out crates/mailsec-spam/src/stage2.toml\n\
+         #   cargo run --release -p mailsec-spam --example spam_eval -- fit-stage2 --rule-cap 4 --out crates/mailsec-spam/src/stage2.toml\n\
          # A logistic regression over the classifier's out-of-fold log-odds\n\
          # (5-fold, artefacts masked), the sender history (SENDER_*: ln(1 + learned\n\
          # ham/spam from the From address/domain), out-of-fold too) and the rule\n\
          # symbols, on {} ham and {} spam\n\
          # of the development corpus; rule weights kept >= 0, rules that fired on\n\
-         # fewer than 10 messages keep their default.toml weight. Scaled so that\n\
+         # fewer than 10 messages keep their default.toml weight; no rule above\n\
+         # {} points (--rule-cap; 0 = none). Scaled so that\n\
          # add_header ({add_header}) has {} of the {} ham above it (0.2%).\n\
          # Evidence symbols (SPF, DKIM, DMARC, links, DNSBL) are not fitted.\n\n{}",
         fit.n_ham,
         fit.n_spam,
+        RULE_CAP
+            .get()
+            .copied()
+            .unwrap_or_else(|| env_f64("SPAM_EVAL_RULE_CAP", DEFAULT_RULE_CAP)),
         fit.train_fp,
         fit.n_ham,
         fit.toml()

@@ -25,6 +25,8 @@ const MAX_WORDS: usize = 4_000;
 const MAX_PART_TEXT: usize = 128 * 1024;
 /// Words longer than this become a "long word" token.
 const MAX_WORD: usize = 30;
+/// At most this many back-off forms per message.
+const MAX_BACKOFF: usize = 2_000;
 /// OSB window: a word is paired with this many words before it.
 const WINDOW: usize = 4;
 
@@ -45,6 +47,9 @@ pub struct Analysis {
     pub(crate) digest: u64,
     pub(crate) features: Features,
     pub(crate) sender: Option<SenderTokens>,
+    /// Back-off forms of word tokens, `(token, plainer form)`, sorted by
+    /// token; only forms that are not themselves among the tokens.
+    pub(crate) backoff: Vec<(u64, u64)>,
 }
 
 /// The tokens under which a store keeps a sender's history: the From
@@ -87,6 +92,19 @@ pub(crate) struct Features {
     pub(crate) first_received: Option<i64>,
     pub(crate) message_id_present: bool,
     pub(crate) message_id_valid: bool,
+    /// The Message-ID header as sent (clipped), for the mailer-forgery rule.
+    pub(crate) message_id_raw: Option<String>,
+    /// The X-Mailer (or User-Agent) header as sent (clipped).
+    pub(crate) mailer: Option<String>,
+    /// An X-MimeOLE header is present (Outlook Express always writes one).
+    pub(crate) mimeole: bool,
+    /// The Date header as sent (clipped).
+    pub(crate) date_raw: Option<String>,
+    /// X-Priority 1 or 2, or X-MSMail-Priority High.
+    pub(crate) high_priority: bool,
+    /// Lines longer than 76 characters in a quoted-printable body part
+    /// (RFC 2045 limit that mail programs keep).
+    pub(crate) qp_long_lines: usize,
     pub(crate) from_present: bool,
     pub(crate) from_name: Option<String>,
     pub(crate) from_addr: Option<String>,
@@ -131,11 +149,19 @@ impl Analysis {
             .iter()
             .fold(0x6d61_696c_7365_6321_u64, |acc, &t| combine(acc, t, 7));
         let sender = a.features.from_addr.as_deref().and_then(SenderTokens::of);
+        let mut backoff: Vec<(u64, u64)> = a
+            .backoff
+            .into_iter()
+            .filter(|(_, b)| tokens.binary_search(b).is_err())
+            .collect();
+        backoff.sort_unstable();
+        backoff.dedup_by_key(|p| p.0);
         Analysis {
             tokens,
             digest,
             features: a.features,
             sender,
+            backoff,
         }
     }
 
@@ -252,6 +278,8 @@ struct Analyzer {
     names: Option<HashMap<u64, String>>,
     /// Names of the words in the OSB window (only while naming).
     window_names: [String; WINDOW],
+    /// `(word token, back-off token)` pairs (see `BayesConfig::backoff`).
+    backoff: Vec<(u64, u64)>,
 }
 
 impl Analyzer {
@@ -318,6 +346,7 @@ impl Analyzer {
             };
             if structural && i < 64 {
                 self.mime_tokens(part);
+                self.qp_lines(msg, part);
             }
         }
         self.body_shape();
@@ -412,6 +441,21 @@ impl Analyzer {
         let raw_mid = msg.header_raw("Message-ID");
         f.message_id_present = raw_mid.is_some();
         f.message_id_valid = raw_mid.is_some_and(valid_message_id);
+        f.message_id_raw = raw_mid.map(|m| clip(m.trim(), 256).to_owned());
+        f.mimeole = msg.header_raw("X-MimeOLE").is_some();
+        f.date_raw = msg
+            .header_raw("Date")
+            .map(|d| clip(d.trim(), 128).to_owned());
+        f.high_priority = msg
+            .header_raw("X-Priority")
+            .is_some_and(|p| matches!(p.trim().bytes().next(), Some(b'1' | b'2')))
+            || msg
+                .header_raw("X-MSMail-Priority")
+                .is_some_and(|p| p.trim().eq_ignore_ascii_case("high"));
+        f.mailer = msg
+            .header_raw("X-Mailer")
+            .or_else(|| msg.header_raw("User-Agent"))
+            .map(|m| clip(m.trim(), 256).to_owned());
         let from = msg.from().and_then(|a| a.first());
         f.from_present = msg.header_raw("From").is_some();
         f.from_name = from.and_then(|a| a.name()).map(str::to_owned);
@@ -523,6 +567,25 @@ impl Analyzer {
             let cte = clip(cte, 40).to_ascii_lowercase();
             self.header_kv("cte", &cte);
         }
+    }
+
+    /// Counts lines over 76 characters in a quoted-printable text part's
+    /// encoded body (a mail program wraps them with soft line breaks).
+    fn qp_lines(&mut self, msg: &Message<'_>, part: &MessagePart<'_>) {
+        let qp = part
+            .content_transfer_encoding()
+            .is_some_and(|c| c.trim().eq_ignore_ascii_case("quoted-printable"));
+        if !qp || !matches!(part.body, PartType::Text(_) | PartType::Html(_)) {
+            return;
+        }
+        let (start, end) = (part.offset_body as usize, part.offset_end as usize);
+        let Some(body) = msg.raw_message.get(start..end.min(start + MAX_PART_TEXT)) else {
+            return;
+        };
+        self.features.qp_long_lines += body
+            .split(|&b| b == b'\n')
+            .filter(|l| l.strip_suffix(b"\r").unwrap_or(l).len() > 76)
+            .count();
     }
 
     fn attachment(&mut self, part: &MessagePart<'_>) {
@@ -724,6 +787,21 @@ impl Analyzer {
         } else {
             (hash_bytes(seed, w.as_bytes()), None)
         };
+        if nchars <= MAX_WORD && self.backoff.len() < MAX_BACKOFF {
+            // Only words with digits or non-ASCII letters have a plainer
+            // form (the common plain ASCII word costs nothing here).
+            let plain = if folded.is_some() || !w.is_ascii() {
+                plain_form(w)
+            } else {
+                None
+            };
+            if let Some(plain) = plain {
+                self.backoff.push((h, hash_bytes(seed, plain.as_bytes())));
+            } else if seed == SEED_SUBJECT {
+                let body = hash_bytes(SEED_BODY, folded.as_deref().unwrap_or(w).as_bytes());
+                self.backoff.push((h, body));
+            }
+        }
         if self.names.is_some() {
             let w = folded.as_deref().unwrap_or(w);
             let n = match (nchars > MAX_WORD, seed == SEED_SUBJECT) {
@@ -813,6 +891,55 @@ impl Analyzer {
             }
         }
     }
+}
+
+/// The plainer form of a word for the token back-off: digits that stand
+/// for letters restored (`v1agra` → `viagra`, `fr33` → `free`) in a word
+/// that has letters, or Latin accents removed (`café` → `cafe`); `None`
+/// when the word is already plain.
+fn plain_form(w: &str) -> Option<String> {
+    let letters = w.chars().filter(|c| c.is_alphabetic()).count();
+    let digits = w.bytes().filter(u8::is_ascii_digit).count();
+    if letters >= 2 && digits > 0 && digits <= 3 {
+        let mut out = String::with_capacity(w.len());
+        for c in w.chars() {
+            out.push(match c {
+                '0' => 'o',
+                '1' => 'i',
+                '3' => 'e',
+                '4' => 'a',
+                '5' => 's',
+                '7' => 't',
+                '@' => 'a',
+                c if c.is_ascii_digit() => return None,
+                c => c,
+            });
+        }
+        return Some(out);
+    }
+    if w.is_ascii() {
+        return None;
+    }
+    let mut changed = false;
+    let out: String = w
+        .chars()
+        .map(|c| {
+            let plain = match c {
+                'à'..='å' => 'a',
+                'ç' => 'c',
+                'è'..='ë' => 'e',
+                'ì'..='ï' => 'i',
+                'ñ' => 'n',
+                'ò'..='ö' | 'ø' => 'o',
+                'ù'..='ü' => 'u',
+                'ý' | 'ÿ' => 'y',
+                c => c,
+            };
+            changed |= plain != c;
+            plain
+        })
+        .collect();
+    changed.then_some(out)
 }
 
 /// The shape of an identifier: runs of digits, lower-case and upper-case
@@ -1100,6 +1227,16 @@ mod tests {
             "Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nViagra\r\n",
         ));
         assert_eq!(a.tokens(), plain.tokens());
+    }
+
+    #[test]
+    fn plain_forms_for_the_backoff() {
+        assert_eq!(plain_form("v1agra").as_deref(), Some("viagra"));
+        assert_eq!(plain_form("fr33").as_deref(), Some("free"));
+        assert_eq!(plain_form("café").as_deref(), Some("cafe"));
+        assert_eq!(plain_form("word"), None);
+        assert_eq!(plain_form("win2k"), None, "2 stands for no letter");
+        assert_eq!(plain_form("1999"), None, "a number is not a word");
     }
 
     #[test]

@@ -109,6 +109,13 @@ pub struct BayesConfig {
     pub contribution: Contribution,
     /// `LogOdds`: the largest `|z|` that counts.
     pub log_odds_cap: f64,
+    /// Token back-off (SpamAssassin/DSPAM "degeneration"): a word token
+    /// the model has never seen is looked up again in a plainer form — a
+    /// Subject word as the same word in the body, a word with digits for
+    /// letters (`v1agra`) with the letters restored, an accented word
+    /// without its accents — in one more store lookup.
+    #[serde(default)]
+    pub backoff: bool,
 }
 
 impl BayesConfig {
@@ -345,6 +352,7 @@ impl Config {
                 ham_below: 0.4,
                 contribution: Contribution::Probability,
                 log_odds_cap: 20.0,
+                backoff: false,
             },
             symbols: BTreeMap::new(),
             rules: RuleConfig {
