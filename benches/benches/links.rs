@@ -141,6 +141,11 @@ fn links(c: &mut Criterion<ThreadCpuTime>) {
         group.bench_function("check", |b| {
             b.iter(|| checker.check_message(black_box(&msg)).links().len())
         });
+        // The floor in the same run: the parse alone, which "parse+check"
+        // includes and this crate does not own.
+        group.bench_function("parse_floor", |b| {
+            b.iter(|| limits.parse(black_box(&raw)).unwrap().parts.len())
+        });
         group.finish();
     }
 }

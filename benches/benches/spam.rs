@@ -98,6 +98,15 @@ fn spam(c: &mut Criterion) {
     group.bench_function("tokenize_only", |b| {
         b.iter(|| Analysis::of(black_box(&parsed)).tokens().len())
     });
+    // The floor in the same run: the parse alone, which `score_bytes`
+    // includes.
+    group.bench_function("parse_floor", |b| {
+        b.iter(|| {
+            MessageParser::default()
+                .parse(black_box(&raw[..]))
+                .map(|m| m.parts.len())
+        })
+    });
     group.finish();
     drop(redb);
     let _ = std::fs::remove_file(&db_path);
