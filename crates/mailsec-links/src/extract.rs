@@ -1022,7 +1022,7 @@ impl Collapsed {
 
 /// Eight bytes of `bytes` from `at` as a little-endian word, if there are eight.
 #[inline(always)]
-fn word_at(bytes: &[u8], at: usize) -> Option<u64> {
+pub(crate) fn word_at(bytes: &[u8], at: usize) -> Option<u64> {
     bytes
         .get(at..at.wrapping_add(8))
         .and_then(|w| <[u8; 8]>::try_from(w).ok())

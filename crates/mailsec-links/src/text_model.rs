@@ -32,6 +32,7 @@
 //! fires, [`TextModel::top_words`] names the words that pushed most.
 
 use crate::LinksError;
+use crate::extract::word_at;
 use crate::model::sigmoid;
 
 /// The weights shipped with the crate.
@@ -357,15 +358,6 @@ const CHUNK: [u8; 256] = {
     }
     t
 };
-
-/// Eight bytes of `bytes` from `at` as a little-endian word, if there are eight.
-#[inline(always)]
-fn word_at(bytes: &[u8], at: usize) -> Option<u64> {
-    bytes
-        .get(at..at.wrapping_add(8))
-        .and_then(|w| <[u8; 8]>::try_from(w).ok())
-        .map(u64::from_le_bytes)
-}
 
 /// The high bit of each byte of `x` that is below 0x41 (`A`), in the
 /// lowest such byte exactly (bytes above it may be flagged by the borrow,
